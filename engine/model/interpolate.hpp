@@ -1,0 +1,20 @@
+#pragma once
+// Variable interpolation with compose's rules (compose-go template package):
+// ${V}, $V, ${V:-d}, ${V-d}, ${V:?err}, ${V?err}, ${V:+r}, ${V+r}, nesting inside the
+// default/replacement, and $$ as an escaped $. Errors carry no position: the caller
+// knows which YAML scalar it interpolated and prefixes file:line:col and the key path.
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/base/result.hpp"
+
+namespace stack::model {
+
+// Returns the variable's value, or nullopt when it is unset (set-but-empty is "").
+using Lookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+Result<std::string> interpolate(std::string_view text, const Lookup& lookup);
+
+}  // namespace stack::model
