@@ -1,0 +1,48 @@
+#pragma once
+// Where the host's cgroup hierarchies are and where this process starts in them.
+// Parsers take strings, readers are thin (style.md rule 11): parse_* are unit-tested
+// with v1, v2 and hybrid samples; read_* only read the /proc files.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/result.hpp"
+#include "engine/cgroup/driver.hpp"
+
+namespace stack::cgroup {
+
+// One cgroup or cgroup2 mount from /proc/self/mountinfo (proc(5)).
+struct CgroupMount {
+  std::string mount_point;               // "/sys/fs/cgroup/memory"
+  std::string root;                      // the hierarchy path mounted there, usually "/"
+  bool v2 = false;                       // fstype cgroup2
+  std::vector<std::string> controllers;  // v1 super options that name controllers
+};
+Result<std::vector<CgroupMount>> parse_cgroup_mounts(std::string_view mountinfo);
+Result<std::vector<CgroupMount>> read_cgroup_mounts(const std::string& path = "/proc/self/mountinfo");
+
+// One line of /proc/self/cgroup (cgroups(7)): "hierarchy-ID:controller-list:path".
+struct ProcCgroup {
+  int hierarchy_id = 0;                  // 0 = the cgroup2 hierarchy
+  std::vector<std::string> controllers;  // empty for cgroup2
+  std::string path;                      // "/process_api/3e24…"
+};
+Result<std::vector<ProcCgroup>> parse_proc_cgroup(std::string_view text);
+Result<std::vector<ProcCgroup>> read_proc_cgroup(const std::string& path = "/proc/self/cgroup");
+
+// The host, reduced to what a driver needs: for each controller the directory of the
+// group this process starts in (mount point + start path below the mount's root).
+struct HostLayout {
+  Mode mode = Mode::kUnified;
+  std::optional<std::string> unified_dir;      // cgroup2 starting group, if mounted
+  std::map<std::string, std::string> v1_dirs;  // controller -> starting group (v1)
+};
+// Combines the two; v1 named hierarchies (name=systemd) are ignored. Fails if there is
+// no cgroup filesystem, or this process's group is not visible under the mount.
+Result<HostLayout> make_layout(const std::vector<CgroupMount>& mounts,
+                               const std::vector<ProcCgroup>& self);
+Result<HostLayout> read_host_layout();
+
+}  // namespace stack::cgroup
