@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/base/result.hpp"
 
@@ -16,5 +17,9 @@ namespace stack::model {
 using Lookup = std::function<std::optional<std::string>(std::string_view name)>;
 
 Result<std::string> interpolate(std::string_view text, const Lookup& lookup);
+// The same; also appends to *unset_names each plain $V / ${V} that was unset (compose
+// warns "The \"V\" variable is not set. Defaulting to a blank string.").
+Result<std::string> interpolate(std::string_view text, const Lookup& lookup,
+                                std::vector<std::string>* unset_names);
 
 }  // namespace stack::model
