@@ -84,8 +84,10 @@ struct Stats {
 // compare with the last count: the wake-up alone is not proof of a kill.
 class OomWatch {
  public:
+  enum class Kind { kInotify, kEventfd };
   OomWatch() = default;
-  OomWatch(UniqueFd fd, UniqueFd keep) : fd_(std::move(fd)), keep_(std::move(keep)) {}
+  OomWatch(Kind kind, UniqueFd fd, UniqueFd keep = {})
+      : kind_(kind), fd_(std::move(fd)), keep_(std::move(keep)) {}
   int fd() const { return fd_.get(); }
   bool valid() const { return fd_.valid(); }
   // Consumes pending events without blocking (the fd is O_NONBLOCK); returns how many
@@ -93,6 +95,7 @@ class OomWatch {
   Result<uint64_t> drain();
 
  private:
+  Kind kind_ = Kind::kInotify;
   UniqueFd fd_;
   UniqueFd keep_;  // what must stay open while the watch lives (v1: memory.oom_control)
 };
