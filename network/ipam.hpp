@@ -1,0 +1,43 @@
+#pragma once
+// IPAM over a ledger shared by every stack on the host: `<state_dir>/ipam.state`,
+// changed only under an exclusive flock(2) of `<state_dir>/ipam.lock` and replaced
+// atomically (design invariant 6), so two stacks never lease the same subnet and a
+// restarted container keeps its address. The caller chooses state_dir (e.g.
+// <root>/network) and reads the host routes (read_host_routes in link_route.hpp).
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/result.hpp"
+#include "network/ipam_state.hpp"
+
+namespace stack::net {
+
+class Ipam {
+ public:
+  explicit Ipam(std::string state_dir, PoolConfig pool = {});
+
+  Result<SubnetLease> reserve_subnet(std::string_view network, const SubnetRequest& request,
+                                     const std::vector<HostRoute>& routes, std::string_view own_device = {});
+  Result<Ipv4> reserve_address(std::string_view network, std::string_view container,
+                               std::optional<Ipv4> wanted = std::nullopt);
+  Result<bool> release_address(std::string_view network, std::string_view container);
+  Result<bool> release_subnet(std::string_view network);
+  // The ledger as it is now (read under the lock).
+  Result<IpamState> read() const;
+
+  const std::string& state_path() const { return state_path_; }
+
+ private:
+  // Locks, reads, runs fn on the ledger, writes it back if fn changed it, unlocks.
+  Result<void> update(const std::function<Result<void>(IpamState&)>& fn) const;
+
+  std::string dir_;
+  std::string state_path_;
+  std::string lock_path_;
+  PoolConfig pool_;
+};
+
+}  // namespace stack::net

@@ -1,0 +1,32 @@
+#pragma once
+// Generic link operations over rtnetlink (rtnetlink(7)): look up, bring up, delete.
+// Kind-specific creation lives in link_bridge.hpp and link_veth.hpp; addresses and
+// routes in link_route.hpp.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/base/result.hpp"
+#include "network/netlink.hpp"
+
+namespace stack::net {
+
+class Netns;
+
+// The link called `name` in the socket's netns, or nullopt if there is none.
+Result<std::optional<LinkPtr>> find_link(Netlink& nl, std::string_view name);
+// As find_link, but a missing link is an error naming it.
+Result<LinkPtr> get_link(Netlink& nl, std::string_view name);
+// The kind the kernel reports (IFLA_INFO_KIND: "bridge", "veth", ...), "" if none.
+std::string link_kind(rtnl_link* link);
+
+// Sets IFF_UP; true if the link was down.
+Result<bool> set_link_up(Netlink& nl, std::string_view name);
+// Deletes the link if it exists and is of `kind` (so a name clash never deletes a
+// stranger's link). false if it was already gone (style.md rule 8).
+Result<bool> delete_link(Netlink& nl, std::string_view name, std::string_view kind);
+
+// Brings `lo` up inside `ns`: all that network_mode none needs.
+Result<bool> bring_up_loopback(const Netns& ns);
+
+}  // namespace stack::net

@@ -1,0 +1,144 @@
+#include "network/ipam_state.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "network/ipam.hpp"
+#include "tests/support/testing.hpp"
+
+using namespace stack::net;
+
+static Cidr C(const char* s) { return *parse_cidr(s); }
+static Ipv4 A(const char* s) { return *parse_ipv4(s); }
+
+TEST_CASE("ipam: subnets come from the pool, one per network, stable", "[ipam]") {
+  IpamState st;
+  PoolConfig pool;
+  auto a = reserve_subnet(st, pool, "sb-aaa", {}, {});
+  auto b = reserve_subnet(st, pool, "sb-bbb", {}, {});
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->subnet == C("10.89.0.0/24"));
+  CHECK(a->gateway == A("10.89.0.1"));
+  CHECK(b->subnet == C("10.89.1.0/24"));
+  auto again = reserve_subnet(st, pool, "sb-aaa", {}, {});
+  REQUIRE(again);
+  CHECK(*again == *a);
+  CHECK(st.subnets.size() == 2);
+}
+
+TEST_CASE("ipam: explicit subnet and gateway", "[ipam]") {
+  IpamState st;
+  auto a = reserve_subnet(st, {}, "n1", {C("172.30.5.0/24"), A("172.30.5.254")}, {});
+  REQUIRE(a);
+  CHECK(a->gateway == A("172.30.5.254"));
+  auto clash = reserve_subnet(st, {}, "n2", {C("172.30.0.0/16"), {}}, {});
+  REQUIRE_FALSE(clash);
+  CHECK_THAT(clash.error().message, Catch::Contains("172.30.0.0/16") && Catch::Contains("'n2'") &&
+                                        Catch::Contains("172.30.5.0/24") && Catch::Contains("'n1'"));
+  CHECK_FALSE(reserve_subnet(st, {}, "n3", {C("172.31.0.0/24"), A("172.31.1.1")}, {}));  // gateway outside
+  CHECK_FALSE(reserve_subnet(st, {}, "n3", {C("172.31.0.0/24"), A("172.31.0.0")}, {}));  // network address
+  CHECK_FALSE(reserve_subnet(st, {}, "n3", {{}, A("172.31.0.1")}, {}));                  // gateway alone
+  auto changed = reserve_subnet(st, {}, "n1", {C("172.30.6.0/24"), {}}, {});
+  REQUIRE_FALSE(changed);
+  CHECK_THAT(changed.error().message, Catch::Contains("already holds subnet 172.30.5.0/24"));
+}
+
+TEST_CASE("ipam: host routes are refused, naming both", "[ipam]") {
+  IpamState st;
+  std::vector<HostRoute> routes{{C("0.0.0.0/0"), "eth0"}, {C("10.89.0.0/24"), "eth1"}, {C("10.89.2.0/23"), "wg0"},
+                                {C("10.89.1.0/24"), "sb-mine"}};
+  auto r = reserve_subnet(st, {}, "x", {C("10.89.3.0/24"), {}}, routes);
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("subnet 10.89.3.0/24") && Catch::Contains("host route 10.89.2.0/23 dev wg0"));
+  // The pool skips them; the default route and the network's own bridge do not count.
+  auto p = reserve_subnet(st, {}, "sb-mine", {}, routes, "sb-mine");
+  REQUIRE(p);
+  CHECK(p->subnet == C("10.89.1.0/24"));
+  auto q = reserve_subnet(st, {}, "other", {}, routes, "sb-other");
+  REQUIRE(q);
+  CHECK(q->subnet == C("10.89.4.0/24"));
+}
+
+TEST_CASE("ipam: pool exhaustion is a clear error", "[ipam]") {
+  IpamState st;
+  PoolConfig pool{C("192.168.50.0/23"), 24};
+  REQUIRE(reserve_subnet(st, pool, "a", {}, {}));
+  REQUIRE(reserve_subnet(st, pool, "b", {}, {}));
+  auto c = reserve_subnet(st, pool, "c", {}, {});
+  REQUIRE_FALSE(c);
+  CHECK_THAT(c.error().message, Catch::Contains("192.168.50.0/23") && Catch::Contains("no free /24"));
+  CHECK(release_subnet(st, "a"));
+  CHECK_FALSE(release_subnet(st, "a"));
+  CHECK(reserve_subnet(st, pool, "c", {}, {})->subnet == C("192.168.50.0/24"));
+}
+
+TEST_CASE("ipam: addresses are kept, wanted ones honoured, holders named", "[ipam]") {
+  IpamState st;
+  REQUIRE(reserve_subnet(st, {}, "net", {C("10.10.0.0/29"), {}}, {}));  // hosts .1-.6, gateway .1
+  CHECK(*reserve_address(st, "net", "web-1") == A("10.10.0.2"));
+  CHECK(*reserve_address(st, "net", "web-2") == A("10.10.0.3"));
+  CHECK(*reserve_address(st, "net", "web-1") == A("10.10.0.2"));  // a restart keeps it
+  CHECK(*reserve_address(st, "net", "db", A("10.10.0.6")) == A("10.10.0.6"));
+  auto taken = reserve_address(st, "net", "cache", A("10.10.0.3"));
+  REQUIRE_FALSE(taken);
+  CHECK_THAT(taken.error().message, Catch::Contains("already held by 'web-2'"));
+  CHECK_THAT(reserve_address(st, "net", "x", A("10.10.0.1")).error().message, Catch::Contains("gateway"));
+  CHECK_FALSE(reserve_address(st, "net", "x", A("10.10.0.7")));  // broadcast
+  CHECK_FALSE(reserve_address(st, "net", "x", A("10.10.1.2")));  // outside
+  CHECK_FALSE(reserve_address(st, "nope", "x"));
+  CHECK(*reserve_address(st, "net", "a") == A("10.10.0.4"));
+  CHECK(*reserve_address(st, "net", "b") == A("10.10.0.5"));
+  auto full = reserve_address(st, "net", "c");
+  REQUIRE_FALSE(full);
+  CHECK_THAT(full.error().message, Catch::Contains("no free address"));
+  CHECK(release_address(st, "net", "web-2"));
+  CHECK_FALSE(release_address(st, "net", "web-2"));
+  CHECK(*reserve_address(st, "net", "c") == A("10.10.0.3"));
+  // ipv4_address changed: the old address is given up for the new one.
+  REQUIRE(release_address(st, "net", "a"));
+  CHECK(*reserve_address(st, "net", "db", A("10.10.0.4")) == A("10.10.0.4"));
+  CHECK(*reserve_address(st, "net", "e") == A("10.10.0.6"));  // db's old address is free again
+  CHECK(release_subnet(st, "net"));
+  CHECK(st.addresses.empty());
+}
+
+TEST_CASE("ipam: state text round trip and errors", "[ipam]") {
+  IpamState st;
+  REQUIRE(reserve_subnet(st, {}, "sb-1", {}, {}));
+  REQUIRE(reserve_address(st, "sb-1", "proj/web-1"));
+  auto text = format_ipam_state(st);
+  CHECK(text == "stack-ipam 1\nsubnet sb-1 10.89.0.0/24 10.89.0.1\naddress sb-1 proj/web-1 10.89.0.2\n");
+  auto back = parse_ipam_state(text);
+  REQUIRE(back);
+  CHECK(*back == st);
+  CHECK_FALSE(parse_ipam_state("stack-ipam 2\n"));
+  auto bad = parse_ipam_state("stack-ipam 1\nsubnet a 10.0.0.1/24 10.0.0.1\n");
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("line 2"));
+  CHECK_FALSE(parse_ipam_state("stack-ipam 1\nfrobnicate\n"));
+  CHECK_FALSE(reserve_subnet(st, {}, "has space", {}, {}));
+  CHECK_FALSE(reserve_address(st, "sb-1", "has space"));
+}
+
+TEST_CASE("ipam: the ledger persists across reopen and is shared", "[ipam]") {
+  stack::testing::TempDir dir("stack-ipam");
+  std::string state_dir = dir.path() + "/network";
+  {
+    Ipam ipam(state_dir);
+    auto s = ipam.reserve_subnet("sb-a", {}, {});
+    REQUIRE(s);
+    CHECK(*ipam.reserve_address("sb-a", "a/web-1") == A("10.89.0.2"));
+  }
+  Ipam reopened(state_dir);
+  CHECK(reopened.reserve_subnet("sb-a", {}, {})->subnet == C("10.89.0.0/24"));
+  CHECK(*reopened.reserve_address("sb-a", "a/web-2") == A("10.89.0.3"));
+  CHECK(*reopened.reserve_address("sb-a", "a/web-1") == A("10.89.0.2"));
+  Ipam other_stack(state_dir);
+  CHECK(other_stack.reserve_subnet("sb-b", {}, {})->subnet == C("10.89.1.0/24"));
+  CHECK(*other_stack.release_subnet("sb-a"));
+  CHECK_FALSE(*other_stack.release_subnet("sb-a"));
+  auto st = reopened.read();
+  REQUIRE(st);
+  CHECK(st->subnets.size() == 1);
+  CHECK(st->addresses.empty());
+}
