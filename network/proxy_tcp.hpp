@@ -1,0 +1,55 @@
+#pragma once
+// A published TCP port: accepts on the host address and forwards every connection to
+// the container's address (a userland proxy on the caller's loop, like docker-proxy),
+// so published ports work on loopback and without NAT rules.
+//
+// Bytes move from a read buffer into the write on the other socket without a copy in
+// user space; a kernel zero-copy path (splice through a pipe) is not used.
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "engine/base/unique_fd.hpp"
+#include "network/proxy_tcp_conn.hpp"
+#include "network/uv_tcp.hpp"
+
+namespace stack::net {
+
+class TcpProxy {
+ public:
+  struct Options {
+    TcpProxyLimits limits;
+    std::size_t max_connections = 4096;  // more are accepted and closed at once
+  };
+
+  // `listening` is a bound, listening socket from reserve_ports.
+  static Result<std::unique_ptr<TcpProxy>> start(uv_loop_t* loop, UniqueFd listening,
+                                                 const sockaddr_storage& backend, Options options);
+  static Result<std::unique_ptr<TcpProxy>> start(uv_loop_t* loop, UniqueFd listening,
+                                                 const sockaddr_storage& backend) {
+    return start(loop, std::move(listening), backend, Options{});
+  }
+  TcpProxy(const TcpProxy&) = delete;
+  TcpProxy& operator=(const TcpProxy&) = delete;
+  // Closes the listener and every connection.
+  ~TcpProxy();
+
+  // For a container that came back with another address; open connections stay.
+  void set_backend(const sockaddr_storage& backend) { backend_ = backend; }
+  std::size_t connections() const { return conns_.size(); }
+  Result<sockaddr_storage> local_address() const { return listener_->local_address(); }
+
+ private:
+  TcpProxy(sockaddr_storage backend, Options options) : backend_(backend), options_(options) {}
+  void on_connection();
+
+  sockaddr_storage backend_;
+  Options options_;
+  UvOwned<UvTcp> listener_;
+  std::uint64_t next_id_ = 1;
+  std::map<std::uint64_t, std::unique_ptr<TcpProxyConn>> conns_;
+};
+
+}  // namespace stack::net

@@ -1,0 +1,60 @@
+#pragma once
+// A published UDP port: every client address gets a flow with its own socket
+// connected to the container (so replies can be told apart and sent back to the right
+// client) and an idle timeout, after which the flow is forgotten, like conntrack's
+// UDP timeout.
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "engine/base/unique_fd.hpp"
+#include "network/uv_timer.hpp"
+#include "network/uv_udp.hpp"
+
+namespace stack::net {
+
+class UdpProxy {
+ public:
+  struct Options {
+    std::uint64_t idle_timeout_ms = 60000;
+    std::size_t max_flows = 4096;  // datagrams from new clients beyond this are dropped
+  };
+
+  // `bound` is a bound UDP socket from reserve_ports.
+  static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound,
+                                                 const sockaddr_storage& backend, Options options);
+  static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound,
+                                                 const sockaddr_storage& backend) {
+    return start(loop, std::move(bound), backend, Options{});
+  }
+  UdpProxy(const UdpProxy&) = delete;
+  UdpProxy& operator=(const UdpProxy&) = delete;
+  ~UdpProxy() = default;
+
+  void set_backend(const sockaddr_storage& backend) { backend_ = backend; }
+  std::size_t flows() const { return flows_.size(); }
+  Result<sockaddr_storage> local_address() const { return listener_->local_address(); }
+
+ private:
+  struct Flow {
+    sockaddr_storage client{};
+    UvOwned<UvUdp> upstream;
+    UvOwned<UvTimer> idle;
+  };
+
+  UdpProxy(sockaddr_storage backend, Options options) : backend_(backend), options_(options) {}
+  void on_datagram(std::span<const std::uint8_t> data, const sockaddr* from);
+  Result<Flow*> open_flow(const std::string& key, const sockaddr* from);
+  void touch(const std::string& key);
+
+  sockaddr_storage backend_;
+  Options options_;
+  UvOwned<UvUdp> listener_;
+  std::map<std::string, std::unique_ptr<Flow>> flows_;  // key: the client's address bytes
+};
+
+}  // namespace stack::net
