@@ -35,7 +35,9 @@ inline Ipv4 A(const char* s) { return *parse_ipv4(s); }
 inline std::string project(const std::string& tag) { return "stk" + std::to_string(::getpid()) + tag; }
 
 // A shell command run inside `ns` (nsenter through our own /proc/<pid>/fd/<fd>).
+// One simple command only: a shell operator would run the rest in the real host netns.
 inline stack::testing::RunResult in(const Netns& ns, const std::string& cmd) {
+  if (cmd.find_first_of("&;|`$<>()") != std::string::npos) FAIL("lab::in takes one simple command: " << cmd);
   return stack::testing::run("nsenter --net=" + ns.proc_path() + " " + cmd);
 }
 
