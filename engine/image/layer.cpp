@@ -1,0 +1,134 @@
+// Content-addressed layer dirs: hashing, unpack-then-rename, sizes, removal.
+#include "engine/image/layer.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "engine/base/file.hpp"
+#include "engine/base/unique_fd.hpp"
+#include "engine/image/sha256.hpp"
+
+namespace stack::image {
+namespace {
+
+using ReadPtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
+
+bool is_dir(const std::string& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// A fresh directory under <images>/tmp, canonicalised: libarchive's symlink checks walk
+// every component of the absolute path it is given.
+Result<std::string> make_temp_dir(const std::string& images_dir, const std::string& stem) {
+  std::string tmp_root = images_dir + "/tmp";
+  STACK_TRY(make_dirs(tmp_root, 0700));
+  std::string tmpl = tmp_root + "/" + stem + "-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) return fail_errno("failed to create a temporary dir in '" + tmp_root + "'");
+  char real[PATH_MAX];
+  if (!::realpath(tmpl.c_str(), real)) {
+    int e = errno;
+    ::rmdir(tmpl.c_str());
+    return fail_errno(e, "failed to resolve '" + tmpl + "'");
+  }
+  return std::string(real);
+}
+
+}  // namespace
+
+Result<std::string> tar_diff_id(const std::string& tar_path) {
+  ReadPtr a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_raw(a.get());
+  if (archive_read_open_filename(a.get(), tar_path.c_str(), 1 << 16) != ARCHIVE_OK)
+    return fail_errno(archive_errno(a.get()), "failed to open '" + tar_path + "': " + archive_error_string(a.get()));
+  Sha256 h;
+  archive_entry* e = nullptr;
+  int r = archive_read_next_header(a.get(), &e);
+  if (r == ARCHIVE_OK) {
+    char buf[1 << 16];
+    la_ssize_t n;
+    while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) h.update(buf, static_cast<size_t>(n));
+    if (n < 0) r = static_cast<int>(n);
+  }
+  if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
+    return fail_errno(archive_errno(a.get()), "failed to read '" + tar_path + "': " + archive_error_string(a.get()));
+  return "sha256:" + h.hex();
+}
+
+Result<std::string> ensure_layer(const std::string& images_dir, const std::string& tar_path,
+                                 std::string_view expected_diff_id) {
+  auto id = tar_diff_id(tar_path);
+  if (!id) return id;
+  if (!expected_diff_id.empty() && *id != expected_diff_id)
+    return fail("layer '" + tar_path + "' has content " + *id + " but the image config says " +
+                std::string(expected_diff_id));
+  std::string hex = id->substr(7);
+  std::string layers = images_dir + "/layers";
+  std::string final_dir = layers + "/" + hex;
+  if (is_dir(final_dir)) return id;
+  STACK_TRY(make_dirs(layers, 0700));
+  auto tmp = make_temp_dir(images_dir, "layer-" + hex.substr(0, 12));
+  if (!tmp) return unexpected(std::move(tmp).error());
+  auto unpacked = unpack_layer(tar_path, *tmp);
+  if (unpacked) {
+    // Everything on disk before the rename makes the layer visible (crash safety).
+    UniqueFd fd(::open(tmp->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd || ::syncfs(fd.get()) != 0) unpacked = fail_errno("failed to sync layer dir '" + *tmp + "'");
+  }
+  if (!unpacked) {
+    (void)remove_tree(*tmp);
+    return unexpected(std::move(unpacked).error());
+  }
+  if (::rename(tmp->c_str(), final_dir.c_str()) != 0) {
+    int e = errno;
+    (void)remove_tree(*tmp);
+    // Another import finished the same layer first: theirs is as good as ours.
+    if ((e == EEXIST || e == ENOTEMPTY) && is_dir(final_dir)) return id;
+    return fail_errno(e, "failed to rename layer '" + *tmp + "' to '" + final_dir + "'");
+  }
+  return id;
+}
+
+namespace {
+thread_local int64_t g_size_total = 0;
+thread_local std::set<std::pair<dev_t, ino_t>>* g_size_seen = nullptr;
+
+int add_size(const char*, const struct stat* st, int type, FTW*) {
+  if (type == FTW_F && S_ISREG(st->st_mode)) {
+    if (st->st_nlink > 1 && !g_size_seen->insert({st->st_dev, st->st_ino}).second) return 0;
+    g_size_total += st->st_size;
+  }
+  return 0;
+}
+}  // namespace
+
+Result<int64_t> tree_size(const std::string& dir) {
+  std::set<std::pair<dev_t, ino_t>> seen;
+  g_size_seen = &seen;
+  g_size_total = 0;
+  int r = ::nftw(dir.c_str(), add_size, 32, FTW_PHYS);
+  g_size_seen = nullptr;
+  if (r != 0) return fail_errno("failed to walk '" + dir + "'");
+  return g_size_total;
+}
+
+Result<void> remove_tree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);  // does not follow symlinks
+  if (ec) return fail_errno(ec.value(), "failed to remove '" + path + "'");
+  return {};
+}
+
+}  // namespace stack::image

@@ -1,0 +1,42 @@
+#pragma once
+// repositories.json: the store's only index, replaced atomically on every change.
+//   {"version": 1,
+//    "tags":   {"busybox:latest": "sha256:<image id hex>"},
+//    "images": {"sha256:<hex>": {"layers": ["<diff_id hex>", ...],   lowest first
+//                                "config": {"Env": [...], ...}, "created": "...", "size": N}}}
+// Plus the flock(2) helpers that order writers (see store.hpp for the protocol).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/base/result.hpp"
+#include "engine/base/unique_fd.hpp"
+#include "engine/image/store.hpp"
+
+namespace stack::image {
+
+struct ImageRecord {
+  std::vector<std::string> layers;  // diff_id hex, lowest first
+  ImageConfig config;
+  std::string created;
+  int64_t size = 0;
+};
+
+struct Repositories {
+  std::map<std::string, std::string> tags;      // "name:tag" -> image id
+  std::map<std::string, ImageRecord> images;    // image id -> record
+};
+
+Result<Repositories> parse_repositories(std::string_view json);
+std::string dump_repositories(const Repositories& repos);
+
+// Reads <images_dir>/repositories.json; a missing file is an empty store.
+Result<Repositories> read_repositories(const std::string& images_dir);
+Result<void> write_repositories(const std::string& images_dir, const Repositories& repos);
+
+// Opens (creating) path and flock(2)s it, shared or exclusive; unlocked when the fd closes.
+Result<UniqueFd> lock_file(const std::string& path, bool exclusive);
+
+}  // namespace stack::image

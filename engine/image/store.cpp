@@ -1,0 +1,170 @@
+// ImageStore: resolve, list and remove over repositories.json and the layer dirs.
+// import() lives in import.cpp.
+#include "engine/image/store.hpp"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "engine/base/file.hpp"
+#include "engine/base/log.hpp"
+#include "engine/image/layer.hpp"
+#include "engine/image/metadata.hpp"
+
+namespace stack::image {
+namespace {
+
+Image make_image(const std::string& images_dir, const std::string& name, const std::string& tag,
+                 const std::string& id, const ImageRecord& rec) {
+  Image img;
+  img.name = name;
+  img.tag = tag;
+  img.id = id;
+  for (const auto& l : rec.layers) img.layers.push_back(images_dir + "/layers/" + l);
+  img.config = rec.config;
+  img.size = rec.size;
+  img.created = rec.created;
+  return img;
+}
+
+// "name:tag" keys split at the last ':' (a registry port sits before a '/').
+std::pair<std::string, std::string> split_key(const std::string& key) {
+  auto c = key.rfind(':');
+  return {key.substr(0, c), key.substr(c + 1)};
+}
+
+std::string not_found(const std::string& ref, const std::string& root) {
+  return "image " + ref + " not found in " + root + "; import it with: stack image import " + ref + " PATH";
+}
+
+// The tags a reference names: "name:tag" itself, or for "name@sha256:..." every tag of
+// that name on that image id.
+std::vector<std::string> matching_tags(const Repositories& repos, const Reference& r) {
+  std::vector<std::string> out;
+  if (r.digest.empty()) {
+    if (repos.tags.count(r.name + ":" + r.tag)) out.push_back(r.name + ":" + r.tag);
+    return out;
+  }
+  for (const auto& [key, id] : repos.tags) {
+    auto [name, tag] = split_key(key);
+    if (name == r.name && id == r.digest && (r.tag.empty() || tag == r.tag)) out.push_back(key);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Image::overlay_lowerdir() const {
+  std::string out;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    if (!out.empty()) out += ':';
+    out += *it;
+  }
+  return out;
+}
+
+Result<ImageStore> ImageStore::open(std::string root) {
+  if (root.empty()) return fail("image store root is empty");
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return ImageStore(std::move(root));
+}
+
+Result<Image> ImageStore::resolve(std::string_view ref) const {
+  auto r = parse_reference(ref);
+  if (!r) return unexpected(std::move(r).error());
+  auto repos = read_repositories(images_dir());
+  if (!repos) return unexpected(std::move(repos).error());
+  auto tags = matching_tags(*repos, *r);
+  if (tags.empty()) return fail(not_found(r->str(), root_));
+  const std::string& id = repos->tags.at(tags.front());
+  auto rec = repos->images.find(id);
+  if (rec == repos->images.end())
+    return fail("image store '" + images_dir() + "' is inconsistent: tag " + tags.front() + " names missing image " + id);
+  auto [name, tag] = split_key(tags.front());
+  Image img = make_image(images_dir(), name, tag, id, rec->second);
+  for (const auto& dir : img.layers) {
+    if (::access(dir.c_str(), F_OK) != 0)
+      return fail_errno("image " + img.ref() + ": layer dir '" + dir + "' is missing; import the image again");
+  }
+  return img;
+}
+
+Result<std::vector<Image>> ImageStore::list() const {
+  auto repos = read_repositories(images_dir());
+  if (!repos) return unexpected(std::move(repos).error());
+  std::vector<Image> out;
+  for (const auto& [key, id] : repos->tags) {
+    auto rec = repos->images.find(id);
+    if (rec == repos->images.end()) continue;
+    auto [name, tag] = split_key(key);
+    out.push_back(make_image(images_dir(), name, tag, id, rec->second));
+  }
+  return out;  // std::map order: by name, then tag
+}
+
+namespace {
+
+// Removes layer dirs no image names, and leftovers of crashed imports in tmp/. The
+// caller holds gc.lock exclusively, so no import is between unpacking and committing.
+Result<void> collect_garbage(const std::string& images_dir, const Repositories& repos) {
+  std::set<std::string> used;
+  for (const auto& [id, rec] : repos.images) used.insert(rec.layers.begin(), rec.layers.end());
+  std::string layers = images_dir + "/layers";
+  std::vector<std::string> unused;
+  if (DIR* d = ::opendir(layers.c_str())) {
+    while (dirent* de = ::readdir(d)) {
+      std::string n = de->d_name;
+      if (n != "." && n != ".." && !used.count(n)) unused.push_back(n);
+    }
+    ::closedir(d);
+  }
+  STACK_TRY(make_dirs(images_dir + "/tmp", 0700));
+  for (const auto& n : unused) {
+    // Renamed out first: a crash mid-removal must not leave a half layer under its id.
+    std::string doomed = images_dir + "/tmp/gc-" + n;
+    if (::rename((layers + "/" + n).c_str(), doomed.c_str()) != 0)
+      return fail_errno("failed to move unused layer '" + layers + "/" + n + "' aside");
+    log::debug("removing unused layer {}", n);
+  }
+  std::string tmp = images_dir + "/tmp";
+  if (DIR* d = ::opendir(tmp.c_str())) {
+    std::vector<std::string> junk;
+    while (dirent* de = ::readdir(d)) {
+      std::string n = de->d_name;
+      if (n != "." && n != "..") junk.push_back(tmp + "/" + n);
+    }
+    ::closedir(d);
+    for (const auto& j : junk) STACK_TRY(remove_tree(j));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> ImageStore::remove(std::string_view ref) {
+  auto r = parse_reference(ref);
+  if (!r) return unexpected(std::move(r).error());
+  std::string dir = images_dir();
+  if (::access(dir.c_str(), F_OK) != 0) return fail(not_found(r->str(), root_));
+  auto gc = lock_file(dir + "/gc.lock", true);
+  if (!gc) return unexpected(std::move(gc).error());
+  auto meta = lock_file(dir + "/meta.lock", true);
+  if (!meta) return unexpected(std::move(meta).error());
+  auto repos = read_repositories(dir);
+  if (!repos) return unexpected(std::move(repos).error());
+  auto tags = matching_tags(*repos, *r);
+  if (tags.empty()) return fail(not_found(r->str(), root_));
+  for (const auto& t : tags) {
+    std::string id = repos->tags.at(t);
+    repos->tags.erase(t);
+    bool still_tagged = std::any_of(repos->tags.begin(), repos->tags.end(), [&](auto& kv) { return kv.second == id; });
+    if (!still_tagged) repos->images.erase(id);
+  }
+  STACK_TRY(write_repositories(dir, *repos));
+  STACK_TRY_CTX(collect_garbage(dir, *repos), "removing unused layers of " + r->str());
+  return {};
+}
+
+}  // namespace stack::image
