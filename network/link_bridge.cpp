@@ -36,9 +36,26 @@ Result<bool> ensure_bridge(Netlink& nl, const BridgeConfig& c) {
                                   "' is not a usable address of " + format(c.subnet));
   auto created = create_bridge(nl, c.name, c.mtu);
   if (!created) return created;
-  STACK_TRY(add_address(nl, c.name, Cidr{c.gateway, c.subnet.prefix}));
-  STACK_TRY(set_link_up(nl, c.name));
+  auto configured = [&]() -> Result<void> {
+    STACK_TRY(add_address(nl, c.name, Cidr{c.gateway, c.subnet.prefix}));
+    STACK_TRY(set_link_up(nl, c.name));
+    return {};
+  }();
+  if (!configured) {
+    // Undo only what this call made; a bridge that existed before is left as found.
+    if (*created) (void)delete_bridge(nl, c.name);
+    return unexpected(configured.error().wrap("setting up bridge '" + c.name + "'"));
+  }
   return *created;
+}
+
+Result<bool> bridge_exists(Netlink& nl, std::string_view name) {
+  auto found = find_link(nl, name);
+  if (!found) return unexpected(std::move(found).error());
+  if (!*found) return false;
+  if (std::string kind = link_kind((*found)->get()); kind != "bridge")
+    return fail_errno(EEXIST, "link '" + std::string(name) + "' is a '" + kind + "', not a bridge");
+  return true;
 }
 
 Result<bool> delete_bridge(Netlink& nl, std::string_view name) { return delete_link(nl, name, "bridge"); }

@@ -24,6 +24,9 @@ Result<bool> create_bridge(Netlink& nl, std::string_view name, unsigned mtu = 0)
 // create_bridge, then the gateway address and IFF_UP; safe to repeat (e.g. after a
 // supervisor restart). true if the bridge was created by this call.
 Result<bool> ensure_bridge(Netlink& nl, const BridgeConfig& config);
+// Whether a bridge of that name exists (`external: true` networks must); a link of
+// another kind under the name is an error.
+Result<bool> bridge_exists(Netlink& nl, std::string_view name);
 // Teardown: false if already gone. Deleting a bridge frees its ports, and the kernel
 // removes its addresses and routes with it.
 Result<bool> delete_bridge(Netlink& nl, std::string_view name);

@@ -40,8 +40,15 @@ std::uint64_t name_hash(std::initializer_list<std::string_view> parts) {
   return mix(h);
 }
 
+std::string bridge_name(std::string_view full_name) {
+  return std::string(kBridgePrefix) + hex(name_hash({"bridge", full_name}), 12);
+}
+
 std::string bridge_name(std::string_view project, std::string_view network) {
-  return std::string(kBridgePrefix) + hex(name_hash({"bridge", project, network}), 12);
+  std::string full(project);
+  full += '_';
+  full += network;
+  return bridge_name(full);
 }
 
 std::string veth_name(std::string_view container, std::string_view network) {

@@ -20,10 +20,15 @@ inline constexpr std::string_view kNatTablePrefix = "stack_";
 // A 64-bit hash of the parts, each part delimited so ("ab","c") != ("a","bc").
 std::uint64_t name_hash(std::initializer_list<std::string_view> parts);
 
-// "sb-" + 12 hex digits of hash(project, network): 15 bytes.
+// "sb-" + 12 hex digits of a hash of the network's full name: 15 bytes. The full name
+// is what compose calls the network on the host: "<project>_<network>", or its `name:`
+// (so an `external: true` network finds the bridge another stack made for that name).
+std::string bridge_name(std::string_view full_name);
+// bridge_name("<project>_<network>"), compose's default full name.
 std::string bridge_name(std::string_view project, std::string_view network);
 // "sv" + 13 hex digits of hash(container, network): 15 bytes. `container` is any key
-// unique on the host for the container (e.g. "<project>/<service>-<n>").
+// unique on the host for the container (e.g. "<project>/<service>-<n>"), `network`
+// the network's full name or its bridge name (either, but always the same one).
 std::string veth_name(std::string_view container, std::string_view network);
 // The name inside the container: eth0, eth1, ... by the network's position.
 std::string container_ifname(unsigned index);

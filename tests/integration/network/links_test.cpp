@@ -11,6 +11,7 @@
 
 #include "network/link.hpp"
 #include "network/link_route.hpp"
+#include "network/teardown.hpp"
 #include "tests/integration/network/lab.hpp"
 
 using namespace lab;
@@ -193,4 +194,23 @@ TEST_CASE("links: in the real host netns, names are found again and nothing is l
   CHECK(ok(delete_bridge(nl, bridge)) == false);
   CHECK(stack::testing::run("ip -o link show | grep -c 'stk" + std::to_string(::getpid()) + "\\|" + bridge + "\\|" +
                             veth + "'").out == "0\n");
+}
+
+TEST_CASE("teardown: journal replays by name; already gone is false, not an error", "[teardown][host]") {
+  stack::testing::require_root();
+  const std::string bridge = bridge_name(project("t"), "default");
+  {
+    Netlink nl = ok(Netlink::open());
+    REQUIRE(ok(create_bridge(nl, bridge)));
+    CHECK(ok(bridge_exists(nl, bridge)));
+  }
+  CHECK(ok(teardown_bridge(bridge)) == true);
+  CHECK(ok(teardown_bridge(bridge)) == false);
+  CHECK(ok(teardown_veth(veth_name(project("t") + "/web-1", bridge))) == false);
+  CHECK(ok(teardown_nat_table(nat_table_name(project("t")))) == false);
+  stack::testing::TempDir dir("stack-teardown");
+  CHECK(ok(teardown_address(dir.path(), bridge, "t/web-1")) == false);
+  CHECK(ok(teardown_subnet(dir.path(), bridge)) == false);
+  Netlink nl = ok(Netlink::open());
+  CHECK_FALSE(ok(bridge_exists(nl, bridge)));
 }

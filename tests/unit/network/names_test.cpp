@@ -30,6 +30,8 @@ TEST_CASE("names: deterministic, so teardown finds the same objects", "[names]")
 
 TEST_CASE("names: part boundaries matter", "[names]") {
   CHECK(bridge_name("ab", "c") != bridge_name("a", "bc"));
+  // Compose's full network name: an external network finds the bridge by that name.
+  CHECK(bridge_name("shop", "default") == bridge_name("shop_default"));
   CHECK(veth_name("a", "") != veth_name("", "a"));
   CHECK(name_hash({"x", "y"}) != name_hash({"xy"}));
 }
