@@ -1,0 +1,206 @@
+// The child's fixed sequence (style rule 6). Only system calls on the sealed plan: the
+// launcher may have threads, so the heap and every lock may be in any state here.
+#include "engine/runtime/child.hpp"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "engine/runtime/child_ops.hpp"
+#include "engine/runtime/sync.hpp"
+
+namespace stack::engine::runtime {
+namespace {
+
+[[noreturn]] void die(int sync_fd, Step step, int err, uint32_t index = 0) {
+  SyncMessage m{SyncKind::kError, step, index, err};
+  (void)::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+  ::_exit(127);
+}
+
+#define CHILD_CHECK(cond, step)                  \
+  do {                                           \
+    if (!(cond)) die(sync_fd, (step), errno);    \
+  } while (0)
+
+void reset_signals() {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; ++s) ::sigaction(s, &dfl, nullptr);  // EINVAL for KILL/STOP/libc's own: fine
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// The parent says go once cgroup and network are set; EOF means it died: give up.
+void wait_for_go(int sync_fd) {
+  SyncMessage m{};
+  ssize_t n;
+  do n = ::recv(sync_fd, &m, sizeof m, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != sizeof m || m.kind != SyncKind::kGo) ::_exit(126);
+}
+
+void build_rootfs(const ChildPlan& plan, int sync_fd) {
+  CHILD_CHECK(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0, Step::kMountPrivate);
+  int root = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHILD_CHECK(root >= 0, Step::kOpenRoot);
+  for (size_t i = 0; i < plan.ops.size(); ++i) {
+    int err = child::run_op(root, plan.ops[i]);
+    if (err && !plan.ops[i].optional) die(sync_fd, Step::kOp, err, static_cast<uint32_t>(i));
+  }
+  ::close(root);
+  // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only
+  // the rootfs (pivot_root(2) NOTES).
+  CHILD_CHECK(::chdir(plan.rootfs.c_str()) == 0, Step::kPivotRoot);
+  CHILD_CHECK(::syscall(SYS_pivot_root, ".", ".") == 0, Step::kPivotRoot);
+  CHILD_CHECK(::umount2(".", MNT_DETACH) == 0, Step::kPivotRoot);
+  CHILD_CHECK(::chdir("/") == 0, Step::kPivotRoot);
+  if (plan.readonly_root)
+    CHILD_CHECK(::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0, Step::kReadonlyRoot);
+}
+
+void setup_stdio(const ChildPlan& plan, int sync_fd) {
+  int tmp[3];
+  for (int i = 0; i < 3; ++i) CHILD_CHECK((tmp[i] = ::fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 3)) >= 0, Step::kStdio);
+  for (int i = 0; i < 3; ++i) CHILD_CHECK(::dup2(tmp[i], i) == i, Step::kStdio);  // dup2 clears FD_CLOEXEC
+  // Nothing but stdio and the sync socket survives (design invariant 3).
+  unsigned s = static_cast<unsigned>(sync_fd);
+  if (s > 3) CHILD_CHECK(::syscall(SYS_close_range, 3u, s - 1, 0u) == 0, Step::kCloseFds);
+  CHILD_CHECK(::syscall(SYS_close_range, s + 1, ~0u, 0u) == 0, Step::kCloseFds);
+  if (plan.terminal) ::ioctl(0, TIOCSCTTY, 0);
+}
+
+// CVE-2024-21626: the working directory is opened after pivot_root, inside "/", with
+// no magic links, so neither "..", a symlink nor /proc/self/fd/N can lead out.
+void enter_workdir(const ChildPlan& plan, int sync_fd) {
+  int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHILD_CHECK(root >= 0, Step::kWorkdir);
+  int dir = child::resolve(root, plan.cwd.c_str(), O_PATH | O_DIRECTORY);
+  if (dir < 0) die(sync_fd, (errno == ELOOP || errno == EXDEV) ? Step::kWorkdirEscape : Step::kWorkdir, errno);
+  CHILD_CHECK(::fchdir(dir) == 0, Step::kWorkdir);
+  ::close(dir);
+  ::close(root);
+  char buf[256];
+  long n = ::syscall(SYS_getcwd, buf, sizeof buf);
+  if (n > 0 && buf[0] != '/') die(sync_fd, Step::kWorkdirEscape, EXDEV);  // "(unreachable)/..."
+}
+
+void load_seccomp(const ChildPlan& plan, int sync_fd) {
+  sock_fprog prog{static_cast<unsigned short>(plan.seccomp.size()), const_cast<sock_filter*>(plan.seccomp.data())};
+  CHILD_CHECK(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0, Step::kSeccomp);
+}
+
+// capabilities(7): bounding first (needs CAP_SETPCAP), then the ids with KEEPCAPS so that
+// the permitted set survives setuid, then capset. Without no_new_privs the filter goes
+// in before the caps drop (installing it needs CAP_SYS_ADMIN then); the profile allows
+// every call that follows.
+void drop_privileges(const ChildPlan& plan, int sync_fd) {
+  for (int c = 0; c <= plan.last_cap && c < 64; ++c)
+    if (!(plan.caps.bounding & (1ULL << c)))
+      CHILD_CHECK(::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0 || errno == EINVAL, Step::kBounding);
+  if (plan.has_seccomp && !plan.no_new_privs) load_seccomp(plan, sync_fd);
+  CHILD_CHECK(::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0, Step::kKeepCaps);
+  CHILD_CHECK(::syscall(SYS_setgroups, plan.user.additional_gids.size(), plan.user.additional_gids.data()) == 0,
+              Step::kSetgroups);
+  CHILD_CHECK(::syscall(SYS_setresgid, plan.user.gid, plan.user.gid, plan.user.gid) == 0, Step::kSetgid);
+  CHILD_CHECK(::syscall(SYS_setresuid, plan.user.uid, plan.user.uid, plan.user.uid) == 0, Step::kSetuid);
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    data[i].effective = static_cast<uint32_t>(plan.caps.effective >> (32 * i));
+    data[i].permitted = static_cast<uint32_t>(plan.caps.permitted >> (32 * i));
+    data[i].inheritable = static_cast<uint32_t>(plan.caps.inheritable >> (32 * i));
+  }
+  CHILD_CHECK(::syscall(SYS_capset, &hdr, data) == 0, Step::kCapset);
+  CHILD_CHECK(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == 0, Step::kAmbient);
+  for (int c = 0; c < 64; ++c)
+    if (plan.caps.ambient & (1ULL << c))
+      CHILD_CHECK(::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) == 0, Step::kAmbient);
+  if (plan.no_new_privs) {
+    CHILD_CHECK(::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, Step::kNoNewPrivs);
+    if (plan.has_seccomp) load_seccomp(plan, sync_fd);
+  }
+}
+
+// init: true. PID 1 stays in this code: it forwards every signal to the command and
+// reaps every zombie; it exits with the command's status. It is non-dumpable (set at
+// the start), so /proc/1/exe - the host binary - cannot be opened from inside
+// (CVE-2019-5736).
+void fork_init(int sync_fd) {
+  sigset_t all, old;
+  sigfillset(&all);
+  ::sigprocmask(SIG_BLOCK, &all, &old);
+  long pid = ::syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  CHILD_CHECK(pid >= 0, Step::kInitFork);
+  if (pid == 0) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    return;
+  }
+  ::close(sync_fd);
+  for (;;) {
+    siginfo_t info{};
+    int sig = ::sigwaitinfo(&all, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      ::kill(static_cast<pid_t>(pid), sig);
+      continue;
+    }
+    int status = 0;
+    long w;
+    while ((w = ::waitpid(-1, &status, WNOHANG)) > 0)
+      if (w == pid) ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+}
+
+[[noreturn]] void exec_command(const ChildPlan& plan, int sync_fd) {
+  int err = ENOENT;
+  for (const auto& path : plan.exec_candidates) {
+    ::execve(path.c_str(), plan.argv.data(), plan.envp.data());
+    // execvp(3)'s rule: keep looking after ENOENT/ENOTDIR, remember EACCES.
+    if (errno == EACCES) err = EACCES;
+    else if (errno != ENOENT && errno != ENOTDIR) { err = errno; break; }
+  }
+  die(sync_fd, Step::kExec, err);
+}
+
+}  // namespace
+
+void run_child(const ChildPlan& plan, int sync_fd) {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  reset_signals();
+  ::umask(0);
+  wait_for_go(sync_fd);
+  for (const auto& [fd, type] : plan.join_ns) CHILD_CHECK(::setns(fd, type) == 0, Step::kJoinNamespace);
+  CHILD_CHECK(::setsid() >= 0, Step::kSession);
+  build_rootfs(plan, sync_fd);
+  if (plan.set_hostname)
+    CHILD_CHECK(::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, Step::kHostname);
+  for (size_t i = 0; i < plan.rlimits.size(); ++i) {
+    const Rlimit& r = plan.rlimits[i];
+    struct rlimit rl{r.soft, r.hard};
+    if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &rl) != 0)
+      die(sync_fd, Step::kRlimit, errno, static_cast<uint32_t>(i));
+  }
+  setup_stdio(plan, sync_fd);
+  enter_workdir(plan, sync_fd);
+  drop_privileges(plan, sync_fd);
+  ::umask(022);
+  if (plan.init) fork_init(sync_fd);
+  exec_command(plan, sync_fd);
+}
+
+}  // namespace stack::engine::runtime

@@ -1,0 +1,131 @@
+#include "engine/runtime/child_ops.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace stack::engine::runtime::child {
+namespace {
+
+// Closes an fd on scope exit (no allocation).
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+int make_in(int root, const ChildOp& op) {
+  Fd parent{resolve(root, op.parent.c_str(), O_PATH | O_DIRECTORY)};
+  if (parent.fd < 0) return errno;
+  int rc = 0;
+  switch (op.kind) {
+    case OpKind::kMkdir: rc = ::mkdirat(parent.fd, op.name.c_str(), op.mode); break;
+    case OpKind::kMkfile: rc = ::mknodat(parent.fd, op.name.c_str(), S_IFREG | op.mode, 0); break;
+    case OpKind::kMknod: rc = ::mknodat(parent.fd, op.name.c_str(), op.mode, op.dev); break;
+    case OpKind::kSymlink: rc = ::symlinkat(op.source.c_str(), parent.fd, op.name.c_str()); break;
+    default: return EINVAL;
+  }
+  if (rc == 0) {
+    // mknod(2) applies the umask; the child set it to 0, but keep the mode exact anyway.
+    if (op.kind == OpKind::kMknod) ::fchmodat(parent.fd, op.name.c_str(), op.mode & 07777, 0);
+    return 0;
+  }
+  return errno == EEXIST ? 0 : errno;
+}
+
+int do_mount(int root, const ChildOp& op) {
+  Fd target{resolve(root, op.path.c_str(), O_PATH)};
+  if (target.fd < 0) return errno;
+  char buf[32];
+  const char* src = op.source.empty() ? nullptr : op.source.c_str();
+  const char* type = op.fstype.empty() ? nullptr : op.fstype.c_str();
+  const char* data = op.data.empty() ? nullptr : op.data.c_str();
+  if (::mount(src, fd_path(target.fd, buf), type, op.flags, data) != 0) return errno;
+  return 0;
+}
+
+int bind_remount(int root, const char* path, unsigned long flags) {
+  Fd target{resolve(root, path, O_PATH)};
+  if (target.fd < 0) return errno;
+  char buf[32];
+  if (::mount(nullptr, fd_path(target.fd, buf), nullptr, MS_BIND | MS_REMOUNT | flags, nullptr) != 0) return errno;
+  return 0;
+}
+
+int mask(int root, const ChildOp& op) {
+  Fd target{resolve(root, op.path.c_str(), O_PATH)};
+  if (target.fd < 0) return errno == ENOENT ? 0 : errno;
+  struct stat st {};
+  if (::fstat(target.fd, &st) != 0) return errno;
+  char buf[32];
+  int rc = S_ISDIR(st.st_mode)
+               ? ::mount("tmpfs", fd_path(target.fd, buf), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0")
+               : ::mount("/dev/null", fd_path(target.fd, buf), nullptr, MS_BIND, nullptr);
+  return rc == 0 ? 0 : errno;
+}
+
+int make_readonly(int root, const ChildOp& op) {
+  {
+    Fd target{resolve(root, op.path.c_str(), O_PATH)};
+    if (target.fd < 0) return errno == ENOENT ? 0 : errno;
+    char buf[32];
+    if (::mount(fd_path(target.fd, buf), buf, nullptr, MS_BIND | MS_REC, nullptr) != 0) return errno;
+  }
+  return bind_remount(root, op.path.c_str(), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
+int write_sysctl(int root, const ChildOp& op) {
+  Fd f{resolve(root, op.path.c_str(), O_WRONLY | O_TRUNC)};
+  if (f.fd < 0) return errno;
+  ssize_t n = ::write(f.fd, op.source.data(), op.source.size());
+  if (n < 0) return errno;
+  return static_cast<size_t>(n) == op.source.size() ? 0 : EIO;
+}
+
+}  // namespace
+
+int resolve(int root, const char* path, int flags) {
+  open_how how{};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, root, path, &how, sizeof how));
+}
+
+const char* fd_path(int fd, char* buf) {
+  static constexpr char kPrefix[] = "/proc/self/fd/";
+  char digits[16];
+  int n = 0;
+  unsigned v = static_cast<unsigned>(fd);
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v && n < 15);
+  int i = 0;
+  for (; kPrefix[i]; ++i) buf[i] = kPrefix[i];
+  while (n) buf[i++] = digits[--n];
+  buf[i] = '\0';
+  return buf;
+}
+
+int run_op(int root, const ChildOp& op) {
+  switch (op.kind) {
+    case OpKind::kMkdir:
+    case OpKind::kMkfile:
+    case OpKind::kMknod:
+    case OpKind::kSymlink: return make_in(root, op);
+    case OpKind::kMount: return do_mount(root, op);
+    case OpKind::kBindRemount: return bind_remount(root, op.path.c_str(), op.flags);
+    case OpKind::kMask: return mask(root, op);
+    case OpKind::kReadonly: return make_readonly(root, op);
+    case OpKind::kSysctl: return write_sysctl(root, op);
+  }
+  return EINVAL;
+}
+
+}  // namespace stack::engine::runtime::child

@@ -1,0 +1,33 @@
+#pragma once
+// Undo of what a container made, from its teardown journal (style rule 7): complete and
+// idempotent, also after a crash of the process that made it.
+//
+// Record kinds and their data:
+//   "mount"   {"target": path}            umount2(MNT_DETACH); not mounted / gone = done
+//   "dir"     {"path": path}              removed with its content, never crossing a mount
+//   "file"    {"path": path}              unlink; gone = done
+//   "process" {"pid": n, "start": ticks}  SIGKILL if the same process still runs, then
+//                                         waits (up to 10 s) until it is gone
+#include <map>
+#include <string>
+
+#include "engine/base/result.hpp"
+#include "engine/state/journal.hpp"
+
+namespace stack::engine::runtime {
+
+std::map<std::string, state::Undo> undo_handlers();
+
+// Replays <dir>/journal, then removes the journal and dir. true if anything was there;
+// false (no-op) if dir does not exist. On failure the journal stays for a later retry.
+Result<bool> remove_container_dir(const std::string& dir);
+
+// Removes path and everything below it without following symlinks or crossing into
+// another mount (st_dev check); true if something was removed.
+Result<bool> remove_tree(const std::string& path);
+
+// Field 22 of /proc/<pid>/stat (start time in clock ticks): with the pid it names one
+// process, so a reused pid is never killed. 0 if the process does not exist.
+uint64_t process_start_time(int pid);
+
+}  // namespace stack::engine::runtime

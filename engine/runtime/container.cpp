@@ -1,0 +1,272 @@
+#include "engine/runtime/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "engine/base/file.hpp"
+#include "engine/runtime/child.hpp"
+#include "engine/runtime/cleanup.hpp"
+#include "engine/runtime/errors.hpp"
+#include "engine/runtime/sync.hpp"
+#include "engine/runtime/users.hpp"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+namespace stack::engine::runtime {
+namespace {
+
+// struct clone_args of clone3(2), kept here so <linux/sched.h> need not meet <sched.h>.
+struct CloneArgs {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 128 || id[0] == '.') return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
+
+bool has_env(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.rfind(key + "=", 0) == 0) return true;
+  return false;
+}
+
+// The image's passwd decides names and HOME (Docker sets HOME from it when unset).
+Result<void> resolve_process_user(Process& p, const std::string& rootfs) {
+  auto passwd = read_in_root(rootfs, "/etc/passwd");
+  if (!passwd) return unexpected(passwd.error());
+  auto group = read_in_root(rootfs, "/etc/group");
+  if (!group) return unexpected(group.error());
+  auto pw = parse_passwd(*passwd);
+  std::string home = "/";
+  if (!p.user_name.empty() || !p.group_add.empty()) {
+    std::string who = p.user_name.empty() ? std::to_string(p.user.uid) : p.user_name;
+    auto r = resolve_user(who, p.group_add, pw, parse_group(*group));
+    if (!r) return unexpected(r.error().wrap("user " + who));
+    p.user = r->user;
+    home = r->home;
+  } else {
+    for (const auto& e : pw)
+      if (e.uid == p.user.uid) {
+        home = e.home.empty() ? "/" : e.home;
+        break;
+      }
+  }
+  if (!has_env(p.env, "HOME")) p.env.push_back("HOME=" + home);
+  return {};
+}
+
+int ns_clone_flag(NamespaceType t) {
+  switch (t) {
+    case NamespaceType::kNet: return CLONE_NEWNET;
+    case NamespaceType::kIpc: return CLONE_NEWIPC;
+    case NamespaceType::kUts: return CLONE_NEWUTS;
+    case NamespaceType::kCgroup: return CLONE_NEWCGROUP;
+    default: return 0;
+  }
+}
+
+ExitStatus to_status(const siginfo_t& info) {
+  ExitStatus s;
+  if (info.si_code == CLD_EXITED) {
+    s.code = info.si_status;
+  } else {
+    s.signal = info.si_status;
+    s.code = 128 + info.si_status;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string ExitStatus::describe() const {
+  std::string s = signal ? "killed by signal " + std::to_string(signal) : "exited with code " + std::to_string(code);
+  return oom ? s + " (out of memory)" : s;
+}
+
+Result<Container> Container::create(Spec spec, const LaunchOptions& options) {
+  if (!valid_id(options.id)) return fail("invalid container id '" + options.id + "'");
+  if (has_namespace(spec, NamespaceType::kUser) || !spec.uid_mappings.empty())
+    return fail("user namespaces (userns_mode, id mappings) are not supported yet");
+  ContainerPaths paths = container_paths(options.state_root, options.id);
+  STACK_TRY(make_dirs(options.state_root + "/containers", 0700));
+  if (::mkdir(paths.dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return fail("container " + options.id + " already exists in " + options.state_root);
+    return fail_errno("making " + paths.dir);
+  }
+  auto journal = state::Journal::open(paths.journal);
+  if (!journal) {
+    ::rmdir(paths.dir.c_str());
+    return unexpected(journal.error());
+  }
+  Container c(std::move(spec), paths, std::move(*journal));
+  if (auto r = c.prepare(); !r) {
+    c.kill_and_reap();
+    auto removed = remove_container_dir(paths.dir);
+    if (!removed) return unexpected(r.error().wrap("cleanup also failed (" + removed.error().message + ")"));
+    return unexpected(r.error());
+  }
+  return c;
+}
+
+Result<void> Container::prepare() {
+  STACK_TRY_CTX(make_rootfs(journal_, spec_.root, paths_), "preparing the rootfs");
+  STACK_TRY(write_etc_files(journal_, spec_, paths_));
+  STACK_TRY(resolve_process_user(spec_.process, paths_.rootfs));
+  auto plan = build_plan(spec_, paths_.rootfs, paths_.etc);
+  if (!plan) return unexpected(plan.error());
+  plan_ = std::move(*plan);
+  for (const auto& n : spec_.namespaces) {
+    if (n.path.empty()) continue;
+    int flag = ns_clone_flag(n.type);
+    if (!flag) return fail("joining an existing namespace is supported for net, ipc, uts and cgroup only");
+    UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return fail_errno("opening namespace " + n.path);
+    plan_.join_ns.emplace_back(fd.get(), flag);
+    join_fds_.push_back(std::move(fd));
+  }
+  plan_.seal();
+  return clone_child();
+}
+
+Result<void> Container::clone_child() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
+  UniqueFd parent_end(sv[0]), child_end(sv[1]);
+  if (child_end.get() < 3) return fail("stdio is not open: the sync socket would take fd " + std::to_string(sv[1]));
+  int pidfd = -1;
+  CloneArgs args{};
+  args.flags = CLONE_PIDFD | static_cast<uint64_t>(plan_.clone_flags);
+  if (spec_.cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<uint64_t>(spec_.cgroup_fd);
+  }
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == ENOSYS) {  // clone3 filtered (old container runtimes): clone, cgroup later
+    used_clone3_ = false;
+    pid = ::syscall(SYS_clone, CLONE_PIDFD | plan_.clone_flags | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
+  }
+  if (pid == 0) {
+    ::close(sv[0]);
+    run_child(plan_, sv[1]);
+  }
+  if (pid < 0) return fail_errno(used_clone3_ ? "clone3 of the container process" : "clone of the container process");
+  pid_ = static_cast<pid_t>(pid);
+  pidfd_.reset(pidfd);
+  sync_ = std::move(parent_end);
+  // The child waits for go, so it has done nothing yet that the record must cover.
+  auto rec = journal_.add("process", {{"pid", pid_}, {"start", process_start_time(pid_)}});
+  if (!rec) return unexpected(rec.error());
+  process_record_ = *rec;
+  return {};
+}
+
+Result<void> Container::start() {
+  auto fail_start = [this](Error e) -> Result<void> {
+    kill_and_reap();
+    auto removed = remove_container_dir(paths_.dir);
+    if (!removed) e = e.wrap("cleanup also failed (" + removed.error().message + ")");
+    return unexpected(std::move(e));
+  };
+  if (!sync_) return fail("container already started");
+  if (!used_clone3_ && spec_.cgroup_fd >= 0) {
+    UniqueFd procs(::openat(spec_.cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+    std::string pid = std::to_string(pid_);
+    if (!procs || ::write(procs.get(), pid.data(), pid.size()) < 0)
+      return fail_start(fail_errno("moving the container into its cgroup").error);
+  }
+  SyncMessage go{SyncKind::kGo, Step::kWaitGo, 0, 0};
+  if (::send(sync_.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go)
+    return fail_start(fail_errno("starting the container process").error);
+  SyncMessage m{};
+  ssize_t n;
+  do n = ::recv(sync_.get(), &m, sizeof m, 0);
+  while (n < 0 && errno == EINTR);
+  sync_.reset();
+  join_fds_.clear();
+  if (n == 0) return {};  // execve closed the child's end: the command runs
+  if (n != sizeof m || m.kind != SyncKind::kError)
+    return fail_start(Error{n < 0 ? errno : 0, "unexpected reply from the container process"});
+  return fail_start(child_error(m));
+}
+
+Error Container::child_error(const SyncMessage& m) const {
+  return describe_child_error(m, plan_, spec_.image);
+}
+
+Result<ExitStatus> Container::wait() {
+  if (reaped_) return fail("container already waited for");
+  siginfo_t info{};
+  int rc;
+  do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0) return fail_errno("waiting for container process " + std::to_string(pid_));
+  reaped_ = true;
+  (void)journal_.done(process_record_);
+  return to_status(info);
+}
+
+Result<void> Container::kill(int signal) {
+  if (::syscall(SYS_pidfd_send_signal, pidfd_.get(), signal, nullptr, 0) != 0 && errno != ESRCH)
+    return fail_errno("signalling container process " + std::to_string(pid_));
+  return {};
+}
+
+Result<ExitStatus> Container::stop(int signal, std::chrono::milliseconds grace) {
+  STACK_TRY(kill(signal));
+  pollfd p{pidfd_.get(), POLLIN, 0};
+  int rc;
+  do rc = ::poll(&p, 1, static_cast<int>(grace.count()));
+  while (rc < 0 && errno == EINTR);
+  if (rc == 0) STACK_TRY(kill(SIGKILL));  // the grace period is over
+  return wait();
+}
+
+Result<bool> Container::remove() {
+  if (pidfd_ && !reaped_) kill_and_reap();
+  return remove_container_dir(paths_.dir);
+}
+
+void Container::kill_and_reap() noexcept {
+  if (!pidfd_ || reaped_) return;
+  ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED) < 0 &&
+         errno == EINTR) {
+  }
+  reaped_ = true;
+  (void)journal_.done(process_record_);
+}
+
+Container::~Container() { kill_and_reap(); }
+
+Result<ExitStatus> run_to_exit(Spec spec, const LaunchOptions& options) {
+  auto c = Container::create(std::move(spec), options);
+  if (!c) return unexpected(c.error());
+  STACK_TRY(c->start());
+  auto status = c->wait();
+  auto removed = c->remove();
+  if (!status) return status;
+  if (!removed) return unexpected(removed.error());
+  return status;
+}
+
+}  // namespace stack::engine::runtime

@@ -1,0 +1,82 @@
+#pragma once
+// One container: create() prepares everything and clones the child, which waits;
+// the caller may then put it in a cgroup and a network; start() lets it run up to
+// execve; wait()/stop() end it; remove() undoes what it made. The child is killed and
+// reaped if the Container is dropped before it was waited for (style rule 4).
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+
+#include "engine/base/result.hpp"
+#include "engine/base/unique_fd.hpp"
+#include "engine/runtime/plan.hpp"
+#include "engine/runtime/rootfs.hpp"
+#include "engine/runtime/spec.hpp"
+#include "engine/state/journal.hpp"
+
+namespace stack::engine::runtime {
+
+struct LaunchOptions {
+  std::string state_root;  // --root: the container lives in <state_root>/containers/<id>
+  std::string id;          // [A-Za-z0-9_.-], unique under state_root
+};
+
+struct ExitStatus {
+  int code = 0;     // exit code, or 128 + signal
+  int signal = 0;   // the signal that ended it, 0 if it exited
+  bool oom = false; // set by the cgroup part (memory.events oom_kill)
+  std::string describe() const;
+};
+
+class Container {
+ public:
+  // Fails with nothing left behind.
+  static Result<Container> create(Spec spec, const LaunchOptions& options);
+
+  Container(Container&&) noexcept = default;
+  Container& operator=(Container&&) noexcept = delete;
+  ~Container();
+
+  pid_t pid() const { return pid_; }
+  int pidfd() const { return pidfd_.get(); }
+  const ContainerPaths& paths() const { return paths_; }
+
+  // Lets the child mount, pivot, drop privileges and execve. Returns once the command
+  // runs; on failure the child is reaped, everything removed, and the error names the
+  // step ("mounting proc on /proc in container: Operation not permitted").
+  Result<void> start();
+  // Blocks until the container's PID 1 exits (waitid P_PIDFD).
+  Result<ExitStatus> wait();
+  // stop_signal, then SIGKILL after grace; then waits.
+  Result<ExitStatus> stop(int signal, std::chrono::milliseconds grace);
+  Result<void> kill(int signal);
+  // After the exit: unmounts and removes everything (kills the child first if needed).
+  Result<bool> remove();
+
+ private:
+  Container(Spec spec, ContainerPaths paths, state::Journal journal)
+      : spec_(std::move(spec)), paths_(std::move(paths)), journal_(std::move(journal)) {}
+  Result<void> prepare();
+  Result<void> clone_child();
+  Error child_error(const struct SyncMessage& m) const;
+  void kill_and_reap() noexcept;
+
+  Spec spec_;
+  ContainerPaths paths_;
+  state::Journal journal_;
+  ChildPlan plan_;
+  std::vector<UniqueFd> join_fds_;
+  UniqueFd sync_;
+  UniqueFd pidfd_;
+  pid_t pid_ = -1;
+  bool used_clone3_ = true;
+  bool reaped_ = false;
+  uint64_t process_record_ = 0;
+};
+
+// Runs spec to completion, attached to the caller's stdio (stack run --rm): create,
+// start, wait, remove.
+Result<ExitStatus> run_to_exit(Spec spec, const LaunchOptions& options);
+
+}  // namespace stack::engine::runtime

@@ -1,0 +1,181 @@
+#include "engine/runtime/plan.hpp"
+
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "engine/runtime/defaults.hpp"
+#include "engine/runtime/seccomp.hpp"
+
+namespace stack::engine::runtime {
+namespace {
+
+int clone_flag(NamespaceType t) {
+  switch (t) {
+    case NamespaceType::kPid: return CLONE_NEWPID;
+    case NamespaceType::kMount: return CLONE_NEWNS;
+    case NamespaceType::kUts: return CLONE_NEWUTS;
+    case NamespaceType::kIpc: return CLONE_NEWIPC;
+    case NamespaceType::kNet: return CLONE_NEWNET;
+    case NamespaceType::kCgroup: return CLONE_NEWCGROUP;
+    case NamespaceType::kUser: return CLONE_NEWUSER;
+  }
+  return 0;
+}
+
+int read_last_cap() {
+  std::ifstream f("/proc/sys/kernel/cap_last_cap");
+  int v = 40;
+  f >> v;
+  return v;
+}
+
+std::string env_value(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.rfind(key + "=", 0) == 0) return e.substr(key.size() + 1);
+  return {};
+}
+
+std::vector<std::string> exec_candidates(const Process& p) {
+  const std::string& cmd = p.args[0];
+  if (cmd.find('/') != std::string::npos) return {cmd};
+  std::string path = env_value(p.env, "PATH");
+  if (path.empty()) path = kDefaultPath;
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = path.find(':', start);
+    std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (dir.empty()) dir = ".";
+    out.push_back(dir + "/" + cmd);
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
+
+void add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
+  bool dev_tmpfs = false, pts = false;
+  for (const auto& m : spec.mounts) {
+    dev_tmpfs = dev_tmpfs || m.destination == "/dev";
+    pts = pts || m.destination == "/dev/pts";
+  }
+  for (const auto& d : spec.devices) {
+    auto slash = d.path.rfind('/');
+    ChildOp op{OpKind::kMknod, d.path, slash == 0 ? "/" : d.path.substr(0, slash), d.path.substr(slash + 1)};
+    op.mode = (d.type == 'b' ? S_IFBLK : S_IFCHR) | (d.mode & 07777);
+    op.dev = makedev(d.major, d.minor);
+    ops.push_back(std::move(op));
+  }
+  if (!dev_tmpfs) return;
+  // The links every container's /dev has (runc's defaults).
+  std::vector<std::pair<std::string, std::string>> links = {
+      {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+      {"stderr", "/proc/self/fd/2"}};
+  if (pts) links.push_back({"ptmx", "pts/ptmx"});
+  for (auto& [name, target] : links) {
+    ChildOp op{OpKind::kSymlink, "/dev/" + name, "/dev", name};
+    op.source = target;
+    ops.push_back(std::move(op));
+  }
+}
+
+Result<void> add_sysctls(std::vector<ChildOp>& ops, const Spec& spec) {
+  for (const auto& [key, value] : spec.sysctls) {
+    STACK_TRY(check_sysctl(spec, key));
+    std::string path = "/proc/sys/" + key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    ChildOp op{OpKind::kSysctl, path};
+    op.source = value;
+    ops.push_back(std::move(op));
+  }
+  return {};
+}
+
+void add_etc_binds(std::vector<ChildOp>& ops, const EtcPaths& etc) {
+  for (auto [dest, src] : {std::pair{"/etc/hosts", &etc.hosts}, std::pair{"/etc/hostname", &etc.hostname},
+                           std::pair{"/etc/resolv.conf", &etc.resolv_conf}}) {
+    if (src->empty()) continue;
+    add_mount_ops(ops, Mount{dest, "bind", *src, {"bind"}}, true);
+  }
+}
+
+Result<void> add_mounts(std::vector<ChildOp>& ops, const Spec& spec) {
+  for (const auto& m : spec.mounts) {
+    if (m.destination.empty() || m.destination[0] != '/')
+      return fail("mount destination '" + m.destination + "' is not an absolute path");
+    bool bind = m.type == "bind" || parse_mount_options(m.options).bind;
+    bool is_file = false;
+    if (bind) {
+      struct stat st {};
+      if (::stat(m.source.c_str(), &st) != 0) return fail_errno("bind mount source " + m.source);
+      is_file = !S_ISDIR(st.st_mode);
+    }
+    add_mount_ops(ops, m, is_file);
+  }
+  return {};
+}
+
+void add_masks(std::vector<ChildOp>& ops, const Spec& spec) {
+  for (const auto& p : spec.masked_paths) ops.push_back(ChildOp{OpKind::kMask, p});
+  for (const auto& p : spec.readonly_paths) ops.push_back(ChildOp{OpKind::kReadonly, p});
+}
+
+}  // namespace
+
+Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const EtcPaths& etc) {
+  const Process& p = spec.process;
+  if (p.args.empty()) return fail("the container has no command (neither entrypoint nor cmd)");
+  if (p.cwd.empty() || p.cwd[0] != '/') return fail("working directory '" + p.cwd + "' is not absolute");
+  ChildPlan plan;
+  plan.rootfs = rootfs;
+  STACK_TRY(add_mounts(plan.ops, spec));
+  add_devices(plan.ops, spec);
+  // sysctls before the masks: /proc/sys turns read-only below.
+  STACK_TRY(add_sysctls(plan.ops, spec));
+  add_masks(plan.ops, spec);
+  add_etc_binds(plan.ops, etc);
+  add_path_ops(plan.ops, p.cwd, false, /*optional=*/true);  // Docker makes a missing WORKDIR
+
+  plan.readonly_root = spec.root.readonly;
+  plan.hostname = spec.hostname;
+  plan.set_hostname = !spec.hostname.empty() && has_namespace(spec, NamespaceType::kUts);
+  plan.rlimits = p.rlimits;
+  plan.user = p.user;
+  plan.caps = p.capabilities;
+  plan.last_cap = read_last_cap();
+  plan.no_new_privs = p.no_new_privileges;
+  if (spec.seccomp) {
+    auto prog = compile_seccomp(*spec.seccomp, p.capabilities.bounding);
+    if (!prog) return unexpected(std::move(prog).error());
+    plan.has_seccomp = true;
+    plan.seccomp = std::move(prog->filter);
+  }
+  plan.cwd = p.cwd;
+  plan.args = p.args;
+  plan.env = p.env;
+  plan.exec_candidates = exec_candidates(p);
+  plan.init = spec.init;
+  plan.terminal = p.terminal;
+  plan.stdio[0] = spec.stdio.in;
+  plan.stdio[1] = spec.stdio.out;
+  plan.stdio[2] = spec.stdio.err;
+  for (const auto& n : spec.namespaces)
+    if (n.path.empty()) plan.clone_flags |= clone_flag(n.type);
+  if (!has_namespace(spec, NamespaceType::kMount) || !has_namespace(spec, NamespaceType::kPid))
+    return fail("a container needs its own mount and pid namespaces");
+  return plan;
+}
+
+void ChildPlan::seal() {
+  argv.clear();
+  envp.clear();
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+}
+
+}  // namespace stack::engine::runtime

@@ -1,0 +1,106 @@
+#pragma once
+// The launch as a plan of data (style rule 5). build_plan() turns a Spec into a
+// ChildPlan: every path, flag, string, argv/envp array and the seccomp program the
+// child needs, prepared before the clone. child.cpp executes it with system calls only.
+// Unit tests check the plan without a kernel.
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/base/result.hpp"
+#include "engine/runtime/spec.hpp"
+
+namespace stack::engine::runtime {
+
+enum class OpKind : uint8_t {
+  kMkdir,        // make dir `name` in `parent` (resolved in the rootfs); existing is fine
+  kMkfile,       // make an empty regular file `name` in `parent`; existing is fine
+  kMount,        // mount(source, path, fstype, flags, data) on path resolved in the rootfs
+  kBindRemount,  // path again (now the new mount): mount(NULL, path, NULL, MS_REMOUNT|MS_BIND|flags)
+  kMknod,        // mknodat(parent, name, mode, dev); existing is fine
+  kSymlink,      // symlinkat(source, parent, name); existing is fine
+  kMask,         // a file: /dev/null bound over it; a dir: an empty read-only tmpfs; absent: skip
+  kReadonly,     // bind path onto itself, then remount it read-only; absent: skip
+  kSysctl,       // write source into path (a /proc/sys file of the container's own /proc)
+};
+
+struct ChildOp {
+  OpKind kind = OpKind::kMkdir;
+  std::string path;    // absolute, inside the container
+  std::string parent;  // for kMkdir/kMkfile/kMknod/kSymlink: dirname(path)
+  std::string name;    // and basename(path)
+  std::string source;
+  std::string fstype;
+  std::string data;
+  unsigned long flags = 0;
+  mode_t mode = 0;
+  dev_t dev = 0;
+  bool optional = false;  // a failure is ignored (the working dir is checked later anyway)
+
+  // For error messages, in the parent: "mounting proc on /proc".
+  std::string describe() const;
+};
+
+struct ChildPlan {
+  std::string rootfs;  // host path of the container's mounted rootfs
+  std::vector<ChildOp> ops;
+  bool readonly_root = false;
+  std::string hostname;
+  bool set_hostname = false;
+  std::vector<Rlimit> rlimits;
+  User user;
+  CapSets caps;
+  int last_cap = 40;
+  bool no_new_privs = false;
+  bool has_seccomp = false;
+  std::vector<sock_filter> seccomp;
+  std::string cwd = "/";
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::vector<std::string> exec_candidates;  // args[0], or each PATH dir + "/" + args[0]
+  bool init = false;
+  bool terminal = false;
+  int stdio[3] = {0, 1, 2};
+  std::vector<std::pair<int, int>> join_ns;  // (fd, CLONE_NEW*) to setns into, fds owned by the launcher
+  int clone_flags = 0;                        // CLONE_NEW* for the namespaces to create
+
+  // Pointer arrays for execve, built by seal() right before the clone so that the
+  // child allocates nothing.
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  void seal();
+};
+
+// Paths of the files the parent wrote for /etc (bind-mounted read-write, as Docker does).
+struct EtcPaths {
+  std::string hosts;
+  std::string hostname;
+  std::string resolv_conf;
+};
+
+// spec.process.user must already be resolved (users.hpp). rootfs is the host path of the
+// mounted overlay; the ops that create mount targets resolve them inside it.
+Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const EtcPaths& etc);
+
+// Mount options ("ro", "nosuid", "rbind", "mode=755", ...) to mount(2) flags and data.
+struct MountFlags {
+  unsigned long flags = 0;  // MS_* for mount(2), without MS_BIND/MS_REC
+  std::string data;         // the filesystem-specific rest, comma-joined
+  bool bind = false;
+  bool recursive = false;
+};
+MountFlags parse_mount_options(const std::vector<std::string>& options);
+
+// Mount ops for one spec mount, after the dirs/files that make its target exist.
+// target_is_file: a bind mount of a regular file needs a file to mount on.
+void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, bool target_is_file);
+// The ops that make every ancestor of path and path itself (as dir or file).
+void add_path_ops(std::vector<ChildOp>& ops, const std::string& path, bool as_file, bool optional = false);
+
+// "net.ipv4.ip_forward" -> ok if namespaced for this spec, else an error saying why not.
+Result<void> check_sysctl(const Spec& spec, const std::string& key);
+
+}  // namespace stack::engine::runtime

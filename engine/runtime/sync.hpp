@@ -1,0 +1,48 @@
+#pragma once
+// The typed sync channel between the launcher and the child (style rule 6): a
+// socketpair(AF_UNIX, SOCK_SEQPACKET), one message per record. The parent sends kGo once
+// cgroup and network setup are done; the child answers only on failure (kError with the
+// step, the op index and errno). A successful execve closes the child's end (O_CLOEXEC),
+// so end-of-file means "the command runs".
+#include <cstdint>
+
+namespace stack::engine::runtime {
+
+enum class SyncKind : uint32_t { kGo = 1, kError = 2 };
+
+enum class Step : uint32_t {
+  kWaitGo,
+  kJoinNamespace,
+  kSession,
+  kMountPrivate,
+  kOpenRoot,
+  kOp,  // index = the ChildPlan op
+  kPivotRoot,
+  kReadonlyRoot,
+  kHostname,
+  kRlimit,  // index = the rlimit
+  kStdio,
+  kCloseFds,
+  kWorkdir,
+  kWorkdirEscape,
+  kBounding,
+  kSeccomp,
+  kKeepCaps,
+  kSetgroups,
+  kSetgid,
+  kSetuid,
+  kCapset,
+  kAmbient,
+  kNoNewPrivs,
+  kInitFork,
+  kExec,
+};
+
+struct SyncMessage {
+  SyncKind kind = SyncKind::kGo;
+  Step step = Step::kWaitGo;
+  uint32_t index = 0;
+  int32_t err = 0;
+};
+
+}  // namespace stack::engine::runtime

@@ -1,0 +1,116 @@
+// From inside a running container: what it can see and do (issue 3, "Checks").
+#include <catch2/catch.hpp>
+
+#include "tests/integration/runtime/fixture.hpp"
+
+using stack::testing::RuntimeFixture;
+
+TEST_CASE("PID 1 is the command, host processes are invisible, hostname is private", "[runtime]") {
+  RuntimeFixture fx;
+  auto r = fx.run_capture(fx.spec({"/bin/sh", "-c",
+                                   "echo pid=$$; echo host=$(hostname); echo nprocs=$(ls /proc | grep -c '^[0-9]*$');"
+                                   " cat /proc/1/cmdline | tr '\\0' ' '; echo"}));
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->status.code == 0);
+  CHECK(r->out.find("pid=1\n") != std::string::npos);
+  CHECK(r->out.find("host=box\n") != std::string::npos);
+  CHECK(r->out.find("/bin/sh -c") != std::string::npos);
+  // sh, ls and grep at most: nothing of the host.
+  auto pos = r->out.find("nprocs=");
+  REQUIRE(pos != std::string::npos);
+  CHECK(std::stoi(r->out.substr(pos + 7)) <= 4);
+  CHECK(fx.leftover_mounts().empty());
+}
+
+TEST_CASE("capabilities, seccomp and no_new_privs are Docker's", "[runtime]") {
+  RuntimeFixture fx;
+  auto s = fx.spec({"/bin/sh", "-c", "grep -E '^(CapEff|CapPrm|CapBnd|CapInh|CapAmb|Seccomp|NoNewPrivs):' /proc/self/status"});
+  auto r = fx.run_capture(s);
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out.find("CapEff:\t00000000a80425fb") != std::string::npos);
+  CHECK(r->out.find("CapPrm:\t00000000a80425fb") != std::string::npos);
+  CHECK(r->out.find("CapBnd:\t00000000a80425fb") != std::string::npos);
+  CHECK(r->out.find("CapInh:\t0000000000000000") != std::string::npos);
+  CHECK(r->out.find("CapAmb:\t0000000000000000") != std::string::npos);
+  CHECK(r->out.find("Seccomp:\t2") != std::string::npos);
+  CHECK(r->out.find("NoNewPrivs:\t0") != std::string::npos);
+
+  s.process.no_new_privileges = true;
+  auto n = fx.run_capture(s);
+  REQUIRE(n);
+  INFO(n->out);
+  CHECK(n->out.find("NoNewPrivs:\t1") != std::string::npos);
+  CHECK(n->out.find("Seccomp:\t2") != std::string::npos);
+  CHECK(n->out.find("CapEff:\t00000000a80425fb") != std::string::npos);
+}
+
+TEST_CASE("mount, unshare, sysrq-trigger and /sys writes fail; masked paths read empty", "[runtime]") {
+  RuntimeFixture fx;
+  auto r = fx.run_capture(fx.spec(
+      {"/bin/sh", "-c",
+       "mount -t tmpfs t /mnt 2>/dev/null && echo MOUNT-OK;"
+       "unshare -n true 2>/dev/null && echo UNSHARE-OK;"
+       "(echo h > /proc/sysrq-trigger) 2>/dev/null && echo SYSRQ-OK;"
+       "(echo 1 > /sys/kernel/uevent_helper) 2>/dev/null && echo SYS-OK;"
+       "touch /sys/x 2>/dev/null && echo SYSTOUCH-OK;"
+       "(echo 1 > /proc/sys/kernel/panic) 2>/dev/null && echo PROCSYS-OK;"
+       "for f in /proc/kcore /proc/keys /proc/timer_list /proc/interrupts /proc/sched_debug; do"
+       "  [ -e $f ] && echo $f=$(wc -c < $f); done;"
+       "echo acpi=$(ls -A /proc/acpi 2>/dev/null | wc -l) firmware=$(ls -A /sys/firmware | wc -l);"
+       "echo dev=$(ls /dev)"}));
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out.find("-OK") == std::string::npos);
+  // Every masked file this kernel has reads empty inside (the kernel may lack kcore etc.).
+  int masked = 0;
+  for (const char* f : {"/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/interrupts", "/proc/sched_debug"}) {
+    if (::access(f, F_OK) != 0) continue;
+    ++masked;
+    CHECK(r->out.find(std::string(f) + "=0\n") != std::string::npos);
+  }
+  CHECK(masked >= 2);
+  CHECK(r->out.find("firmware=0") != std::string::npos);
+  CHECK(r->out.find("dev=fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("writes stay in the container: not in the layers, not in a second container", "[runtime]") {
+  RuntimeFixture fx;
+  std::string upper_layer = fx.tmp.path() + "/layer2";
+  REQUIRE(stack::testing::run("mkdir -p " + upper_layer + "/etc && echo two > " + upper_layer + "/etc/layer2").status == 0);
+  auto s = fx.spec({"/bin/sh", "-c", "cat /etc/layer2; echo written > /etc/new; echo x >> /etc/passwd; cat /etc/new"});
+  s.root.layers = {fx.layer, upper_layer};
+  auto r = fx.run_capture(s);
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out == "two\nwritten\n");
+  CHECK(::access((fx.layer + "/etc/new").c_str(), F_OK) != 0);
+  CHECK(::access((upper_layer + "/etc/new").c_str(), F_OK) != 0);
+  CHECK(stack::testing::run("grep -c '^x$' " + fx.layer + "/etc/passwd").out == "0\n");
+
+  auto s2 = fx.spec({"/bin/sh", "-c", "ls /etc/new 2>&1; grep -c '^x$' /etc/passwd"});
+  s2.root.layers = {fx.layer, upper_layer};
+  auto r2 = fx.run_capture(s2);
+  REQUIRE(r2);
+  INFO(r2->out);
+  CHECK(r2->out.find("No such file") != std::string::npos);
+  CHECK(r2->out.find("\n0\n") != std::string::npos);
+}
+
+TEST_CASE("user by name from the image's passwd and group", "[runtime]") {
+  RuntimeFixture fx;
+  auto s = fx.spec({"/bin/sh", "-c", "id -u; id -g; id -G; echo $HOME; grep CapEff /proc/self/status"});
+  s.process.user_name = "app";
+  auto r = fx.run_capture(s);
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out.find("1000\n1000\n1000 29\n/home/app\n") == 0);
+  CHECK(r->out.find("CapEff:\t0000000000000000") != std::string::npos);
+
+  s.process.user_name = "nosuchuser";
+  auto bad = fx.run_capture(s);
+  REQUIRE(!bad);
+  CHECK(bad.error().message.find("no user 'nosuchuser'") != std::string::npos);
+}

@@ -1,0 +1,148 @@
+// Launch failures, stop, and removal: nothing of a container is left behind.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <thread>
+
+#include "engine/runtime/cleanup.hpp"
+#include "tests/integration/runtime/fixture.hpp"
+
+using stack::testing::RuntimeFixture;
+using namespace stack::engine::runtime;
+using namespace std::chrono_literals;
+using stack::UniqueFd;
+
+namespace {
+bool dir_empty_or_absent(const std::string& path) {
+  auto r = stack::testing::run("ls -A " + path + " 2>/dev/null | wc -l");
+  return r.out == "0\n";
+}
+}  // namespace
+
+TEST_CASE("exec of a missing binary: a clear message and nothing left", "[runtime]") {
+  RuntimeFixture fx;
+  auto s = fx.spec({"/usr/bin/nginx", "-g", "daemon off;"});
+  s.image = "web:1";
+  auto r = fx.run_capture(s);
+  REQUIRE(!r);
+  CHECK(r.error().message == "exec: no such file: /usr/bin/nginx in image web:1");
+  CHECK(r.error().code == ENOENT);
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(dir_empty_or_absent(fx.root + "/containers"));
+
+  auto p = fx.spec({"nosuchcmd"});
+  auto rp = fx.run_capture(p);
+  REQUIRE(!rp);
+  CHECK(rp.error().message == "exec: no such file: nosuchcmd in image busybox:test");
+}
+
+TEST_CASE("a failing mount names the step and leaves nothing", "[runtime]") {
+  RuntimeFixture fx;
+  auto s = fx.spec({"/bin/true"});
+  s.mounts.push_back({"/data", "nosuchfs", "x", {}});
+  auto r = fx.run_capture(s);
+  REQUIRE(!r);
+  CHECK(r.error().message == "mounting nosuchfs on /data in container: No such device");
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(dir_empty_or_absent(fx.root + "/containers"));
+}
+
+TEST_CASE("the working directory cannot lead out of the rootfs (CVE-2024-21626)", "[runtime]") {
+  RuntimeFixture fx;
+  auto s = fx.spec({"/bin/pwd"});
+  s.process.cwd = "/proc/self/fd/3";
+  auto r = fx.run_capture(s);
+  REQUIRE(!r);
+  CHECK(r.error().message.find("working directory /proc/self/fd/3 leads outside the container's root") == 0);
+  CHECK(fx.leftover_mounts().empty());
+
+  // A symlink in the image that points "up" stays inside the rootfs.
+  REQUIRE(::symlink("../../../../../..", (fx.layer + "/escape").c_str()) == 0);
+  s.process.cwd = "/escape/tmp";
+  auto ok = fx.run_capture(s);
+  REQUIRE(ok);
+  CHECK(ok->out == "/tmp\n");
+
+  s.process.cwd = "/made/by/docker";  // a missing WORKDIR is made, as Docker does
+  auto made = fx.run_capture(s);
+  REQUIRE(made);
+  CHECK(made->out == "/made/by/docker\n");
+}
+
+TEST_CASE("stop: stop_signal, SIGKILL after the grace period; init forwards signals", "[runtime]") {
+  RuntimeFixture fx;
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  // PID 1 without a handler ignores SIGTERM (pid_namespaces(7)): the grace period ends in SIGKILL.
+  auto s = fx.spec({"/bin/sleep", "100"});
+  s.stdio = {devnull.get(), devnull.get(), devnull.get()};
+  auto c = Container::create(s, {fx.root, fx.next_id()});
+  REQUIRE(c);
+  REQUIRE(c->start());
+  auto t0 = std::chrono::steady_clock::now();
+  auto st = c->stop(SIGTERM, 300ms);
+  REQUIRE(st);
+  CHECK(st->signal == SIGKILL);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 300ms);
+  pid_t pid = c->pid();
+  REQUIRE(c->remove());
+  CHECK(::kill(pid, 0) != 0);
+
+  // With init: true our reaper is PID 1 and passes SIGTERM on to sleep.
+  s.init = true;
+  auto ci = Container::create(s, {fx.root, fx.next_id()});
+  REQUIRE(ci);
+  REQUIRE(ci->start());
+  std::this_thread::sleep_for(100ms);
+  auto sti = ci->stop(SIGTERM, 5000ms);
+  REQUIRE(sti);
+  CHECK(sti->code == 128 + SIGTERM);
+  CHECK(sti->signal == 0);
+  REQUIRE(ci->remove());
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(dir_empty_or_absent(fx.root + "/containers"));
+}
+
+TEST_CASE("init: PID 1 is our non-dumpable reaper; its exe cannot be opened from inside", "[runtime]") {
+  RuntimeFixture fx;
+  auto s = fx.spec({"/bin/sh", "-c", "echo ppid=$PPID; cat /proc/1/exe > /dev/null 2>&1 && echo EXE-OPEN; ls -l /proc/1/exe 2>&1 | grep -c busybox; exit 7"});
+  s.init = true;
+  auto r = fx.run_capture(s);
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->status.code == 7);
+  CHECK(r->out.find("ppid=1\n") != std::string::npos);
+  CHECK(r->out.find("EXE-OPEN") == std::string::npos);
+}
+
+TEST_CASE("removal after a crash of the launcher: the journal undoes everything", "[runtime]") {
+  RuntimeFixture fx;
+  std::string id = fx.next_id();
+  std::string dir = fx.root + "/containers/" + id;
+  pid_t launcher = ::fork();
+  REQUIRE(launcher >= 0);
+  if (launcher == 0) {
+    UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    auto s = fx.spec({"/bin/sleep", "1000"});
+    s.stdio = {devnull.get(), devnull.get(), devnull.get()};
+    auto c = Container::create(s, {fx.root, id});
+    if (!c || !c->start()) ::_exit(1);
+    ::_exit(0);  // "crash": no destructor, no cleanup
+  }
+  int status = 0;
+  REQUIRE(::waitpid(launcher, &status, 0) == launcher);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  CHECK(!fx.leftover_mounts().empty());  // the overlay is still mounted
+  auto removed = remove_container_dir(dir);
+  REQUIRE(removed);
+  CHECK(*removed);
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(::access(dir.c_str(), F_OK) != 0);
+  CHECK(stack::testing::run("ps -eo args | grep -c '^/bin/sleep 1000$'").out == "0\n");
+  auto again = remove_container_dir(dir);  // idempotent; an unknown id is a no-op
+  REQUIRE(again);
+  CHECK(!*again);
+}
