@@ -80,7 +80,8 @@ TEST_CASE("links: a second network becomes eth1; internal networks get no defaul
   ok(ensure_bridge(host.nl, {front, C("10.89.0.0/24"), A("10.89.0.1")}));
   ok(ensure_bridge(host.nl, {back, C("10.89.1.0/24"), A("10.89.1.1")}));
   Container c(host, "app-1", front, C("10.89.0.2/24"), A("10.89.0.1"), 0);
-  ok(attach_veth(host.nl, c.ns, VethConfig{veth_name("app-1", back), back, "eth1", C("10.89.1.2/24"), std::nullopt}));
+  // A second non-internal network offers a gateway too: the first default route stays.
+  ok(attach_veth(host.nl, c.ns, VethConfig{veth_name("app-1", back), back, "eth1", C("10.89.1.2/24"), A("10.89.1.1")}));
   Container internal_only(host, "job-1", back, C("10.89.1.3/24"), std::nullopt);
 
   Netlink in = ok(Netlink::open_in(c.ns));
@@ -88,6 +89,7 @@ TEST_CASE("links: a second network becomes eth1; internal networks get no defaul
   auto routes = ok(list_routes(in));
   CHECK(has_route(routes, "0.0.0.0/0", A("10.89.0.1"), "eth0"));
   CHECK(has_route(routes, "10.89.1.0/24", std::nullopt, "eth1"));
+  CHECK_FALSE(has_route(routes, "0.0.0.0/0", A("10.89.1.1"), "eth1"));
   Netlink in2 = ok(Netlink::open_in(internal_only.ns));
   for (const auto& r : ok(list_routes(in2))) CHECK(r.destination.prefix != 0);
   CHECK(ping(internal_only.ns, A("10.89.1.2"), 3));
