@@ -25,7 +25,7 @@ std::size_t max_reply_size(const Message& query, Transport transport) {
 }
 
 Decision decide(const NameTable& table, std::span<const std::uint8_t> packet, Transport transport,
-                std::uint32_t ttl) {
+                std::uint32_t ttl, std::size_t rotation) {
   auto header = parse_header(packet);
   if (!header || header->qr()) return Decision{};
   auto msg = parse_message(packet);
@@ -42,6 +42,8 @@ Decision decide(const NameTable& table, std::span<const std::uint8_t> packet, Tr
   }
   std::vector<in_addr> addrs;
   if (q.type == kTypeA || q.type == kTypeANY) addrs = table.lookup(q.name);
+  if (!addrs.empty())
+    std::rotate(addrs.begin(), addrs.begin() + static_cast<std::ptrdiff_t>(rotation % addrs.size()), addrs.end());
   return reply(build_response(*msg, Rcode::NoError, addrs, ttl, max_reply_size(*msg, transport)));
 }
 

@@ -23,9 +23,11 @@ enum class Transport { Udp, Tcp };
 // Drops what is not a query (too short, or QR set: never answer a response, which could
 // start a loop between two responders); FORMERR/NOTIMP for malformed or unsupported
 // queries; names in the table get A records, NODATA for other types (AAAA: the networks
-// are IPv4 only); anything else is forwarded.
+// are IPv4 only); anything else is forwarded. The addresses of a name are rotated left
+// by `rotation` (mod their count), so clients that take the first address spread over
+// a scaled service's replicas, as Docker's round-robin DNS does.
 Decision decide(const NameTable& table, std::span<const std::uint8_t> packet, Transport transport,
-                std::uint32_t ttl);
+                std::uint32_t ttl, std::size_t rotation = 0);
 
 // The largest reply the client accepts on this transport (RFC 6891 6.2.5).
 std::size_t max_reply_size(const Message& query, Transport transport);

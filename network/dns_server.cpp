@@ -8,6 +8,7 @@ namespace stack::net::dns {
 
 struct Server::TcpConn {
   UvOwned<UvTcp> stream;
+  UvOwned<UvTimer> idle;
   std::vector<std::uint8_t> buffer;  // bytes of length-prefixed messages (RFC 1035 4.2.2)
   std::size_t forwarding = 0;
   bool eof = false;
@@ -58,7 +59,7 @@ Result<void> Server::start_tcp() {
 }
 
 void Server::on_udp(std::span<const std::uint8_t> data, const sockaddr* from) {
-  Decision d = decide(table_, data, Transport::Udp, options_.ttl);
+  Decision d = decide(table_, data, Transport::Udp, options_.ttl, rotation_++);
   if (d.kind == Decision::Kind::Reply) {
     (void)udp_->send(d.reply, from);  // a lost reply is retried by the client
     return;
@@ -78,8 +79,12 @@ void Server::on_tcp_connection() {
   std::uint64_t id = next_conn_++;
   auto conn = std::make_unique<TcpConn>();
   conn->stream = std::move(*stream);
+  auto idle = UvTimer::create(loop_);
+  if (!idle) return;
+  conn->idle = std::move(*idle);
   auto started = conn->stream->read_start(
       [this, id](ssize_t nread, Chunk chunk) { on_tcp_read(id, nread, chunk); });
+  if (started) started = conn->idle->start(options_.tcp_idle_ms, 0, [this, id] { drop_tcp(id); });
   if (started) conns_.emplace(id, std::move(conn));
 }
 
@@ -93,6 +98,7 @@ void Server::on_tcp_read(std::uint64_t id, ssize_t nread, const Chunk& chunk) {
     if (c.forwarding == 0) finish_tcp(id);
     return;
   }
+  (void)c.idle->start(options_.tcp_idle_ms, 0, [this, id] { drop_tcp(id); });
   c.buffer.insert(c.buffer.end(), chunk.data.get(), chunk.data.get() + chunk.size);
   while (c.buffer.size() >= 2) {
     std::size_t len = (std::size_t{c.buffer[0]} << 8) | c.buffer[1];
@@ -105,7 +111,7 @@ void Server::on_tcp_read(std::uint64_t id, ssize_t nread, const Chunk& chunk) {
 }
 
 void Server::handle_tcp_message(std::uint64_t id, std::span<const std::uint8_t> msg) {
-  Decision d = decide(table_, msg, Transport::Tcp, options_.ttl);
+  Decision d = decide(table_, msg, Transport::Tcp, options_.ttl, rotation_++);
   if (d.kind == Decision::Kind::Reply) return send_tcp(id, d.reply);
   if (d.kind == Decision::Kind::Drop) return drop_tcp(id);
   conns_.at(id)->forwarding++;

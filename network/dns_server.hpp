@@ -15,6 +15,7 @@
 #include "network/dns_forwarder.hpp"
 #include "network/dns_table.hpp"
 #include "network/uv_tcp.hpp"
+#include "network/uv_timer.hpp"
 #include "network/uv_udp.hpp"
 
 namespace stack::net::dns {
@@ -26,6 +27,8 @@ struct ServerOptions {
   // Short: addresses change when containers restart, and clients may cache.
   std::uint32_t ttl = 10;
   bool tcp = true;  // RFC 7766: TCP is required, e.g. after a truncated UDP answer
+  // RFC 7766 6.2.3: servers close idle connections; a few seconds is the norm.
+  std::uint64_t tcp_idle_ms = 10000;
 };
 
 class Server {
@@ -64,6 +67,7 @@ class Server {
   sockaddr_storage udp_address_{};
   sockaddr_storage tcp_address_{};
   std::uint64_t next_conn_ = 1;
+  std::size_t rotation_ = 0;
   std::map<std::uint64_t, std::unique_ptr<TcpConn>> conns_;
 };
 

@@ -77,14 +77,24 @@ Result<void> UvTcp::read_resume() {
   if (closing()) return fail("TCP stream is closing");
   int rc = uv_read_start(
       stream(),
-      [](uv_handle_t*, size_t, uv_buf_t* buf) {
-        // Ownership passes to the read callback below as a Chunk.
-        *buf = uv_buf_init(new (std::nothrow) char[kReadSize], kReadSize);
-        if (buf->base == nullptr) buf->len = 0;
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* self = static_cast<UvTcp*>(static_cast<UvHandleBase*>(h->data));
+        char* mem = self->spare_ ? self->spare_.release() : new (std::nothrow) char[kReadSize];
+        *buf = uv_buf_init(mem, mem != nullptr ? kReadSize : 0);  // ownership: see read_cb
       },
       [](uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
-        Chunk chunk{std::unique_ptr<char[]>(buf->base), nread > 0 ? static_cast<std::size_t>(nread) : 0};
         auto* self = owner<UvTcp>(reinterpret_cast<uv_tcp_t*>(s));
+        std::unique_ptr<char[]> mem(buf->base);
+        Chunk chunk;
+        if (nread > 0 && static_cast<std::size_t>(nread) < kCopyBelow) {
+          chunk.data = std::make_unique<char[]>(static_cast<std::size_t>(nread));
+          std::memcpy(chunk.data.get(), mem.get(), static_cast<std::size_t>(nread));
+          chunk.size = static_cast<std::size_t>(nread);
+        } else if (nread > 0) {
+          chunk.data = std::move(mem);
+          chunk.size = static_cast<std::size_t>(nread);
+        }
+        if (mem && !self->spare_) self->spare_ = std::move(mem);
         if (nread == 0 || self->closing() || !self->read_cb_) return;  // 0 is EAGAIN
         self->read_cb_(nread, std::move(chunk));
       });

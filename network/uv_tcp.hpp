@@ -49,7 +49,11 @@ class UvTcp final : public UvHandle<uv_tcp_t> {
   // Closes with RST instead of FIN (SO_LINGER 0), so a peer learns of a failure at once.
   void reset_and_close() noexcept;
 
-  static constexpr std::size_t kReadSize = 64 * 1024;
+  // Large reads move whole into the write on the other side (no copy); small ones are
+  // copied into an exact-size chunk and the read buffer is kept for the next read, so
+  // a chatty connection does not pin 256 KiB per message.
+  static constexpr std::size_t kReadSize = 256 * 1024;
+  static constexpr std::size_t kCopyBelow = 16 * 1024;
 
  private:
   UvTcp() = default;
@@ -58,6 +62,7 @@ class UvTcp final : public UvHandle<uv_tcp_t> {
   uv_stream_t* stream() noexcept { return reinterpret_cast<uv_stream_t*>(raw()); }
 
   ReadCb read_cb_;
+  std::unique_ptr<char[]> spare_;  // a read buffer to reuse
   StatusCb connection_cb_;
   StatusCb connect_cb_;
   StatusCb shutdown_cb_;

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "network/dns_message.hpp"
 #include "network/dns_server.hpp"
@@ -74,8 +75,9 @@ struct FakeUpstream {
 };
 
 std::unique_ptr<dns::Server> start_server(TestLoop& loop, std::vector<sockaddr_storage> upstreams = {},
-                                          std::uint64_t timeout_ms = 2000) {
+                                          std::uint64_t timeout_ms = 2000, std::uint64_t tcp_idle_ms = 10000) {
   dns::ServerOptions o;
+  o.tcp_idle_ms = tcp_idle_ms;
   auto listen = make_sockaddr("127.0.0.1", 0);
   o.listen = *listen;
   o.upstreams = std::move(upstreams);
@@ -252,6 +254,24 @@ TEST_CASE("TCP carries answers too large for UDP", "[dns]") {
   CHECK_FALSE(m->header.tc());
   CHECK(m->answers.size() == 100);
   CHECK(reply.size() == 2 * (len + 2));  // both answered, then the server closed
+  CHECK(server->tcp_connections() == 0);
+}
+
+TEST_CASE("an idle TCP client is disconnected", "[dns]") {
+  TestLoop loop;
+  auto server = start_server(loop, {}, 2000, 200);
+  std::uint16_t port = port_of(server->tcp_address());
+  auto waited = loop.run_with([port] {
+    UniqueFd fd = client_socket(SOCK_STREAM, 5000);
+    sockaddr_in to = loopback(port);
+    auto start = std::chrono::steady_clock::now();
+    char c;
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) < 0 || ::recv(fd.get(), &c, 1, 0) != 0)
+      return std::chrono::steady_clock::duration(std::chrono::hours(1));
+    return std::chrono::steady_clock::now() - start;
+  });
+  CHECK(waited >= std::chrono::milliseconds(150));
+  CHECK(waited < std::chrono::seconds(3));
   CHECK(server->tcp_connections() == 0);
 }
 

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <set>
 
 #include "network/dns_answer.hpp"
 #include "network/dns_upstream.hpp"
@@ -85,4 +86,19 @@ TEST_CASE("resolv.conf nameservers and upstream specs", "[dns]") {
   CHECK(parse_upstream("::1"));
   CHECK_FALSE(parse_upstream("1.2.3.4:0"));
   CHECK_FALSE(parse_upstream("name.example"));
+}
+
+TEST_CASE("decide rotates a name's addresses", "[dns]") {
+  NameTable t;
+  t.set("c1", {"web"}, {ip("10.0.0.1")});
+  t.set("c2", {"web"}, {ip("10.0.0.2")});
+  t.set("c3", {"web"}, {ip("10.0.0.3")});
+  Bytes q = build_query(1, "web", kTypeA);
+  std::set<Bytes> firsts;
+  for (std::size_t r = 0; r < 3; ++r) {
+    Message m = reply_of(decide(t, q, Transport::Udp, 5, r));
+    REQUIRE(m.answers.size() == 3);
+    firsts.insert(m.answers[0].rdata);
+  }
+  CHECK(firsts.size() == 3);
 }
