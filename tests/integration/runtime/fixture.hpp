@@ -24,7 +24,10 @@ struct RuntimeFixture {
   RuntimeFixture() {
     require_root();
     auto r = run(source_dir() + "/tests/support/mkbusybox " + layer);
-    if (r.status != 0) skip("mkbusybox failed: " + r.out);
+    if (r.status != 0) {
+      run("rm -rf " + tmp.path());  // skip() exits without running destructors
+      skip("mkbusybox failed: " + r.out);
+    }
   }
 
   engine::runtime::Spec spec(std::vector<std::string> args) const {
