@@ -129,6 +129,9 @@ Result<SubnetLease> reserve_subnet(IpamState& st, const PoolConfig& pool, std::s
                                    const SubnetRequest& req, const std::vector<HostRoute>& routes,
                                    std::string_view own_device) {
   if (!valid_key(network)) return fail("invalid network key '" + std::string(network) + "'");
+  if (pool.prefix < pool.pool.prefix || pool.prefix > 30)
+    return fail("address pool " + format(pool.pool) + " cannot be cut into /" + std::to_string(pool.prefix) +
+                " subnets (the size must be between /" + std::to_string(pool.pool.prefix) + " and /30)");
   if (req.gateway && !req.subnet)
     return fail("network '" + std::string(network) + "': a gateway needs a subnet in ipam.config");
   std::optional<Cidr> wanted;

@@ -97,6 +97,14 @@ Result<NftRun> run_nft(const std::string& nft, std::string_view script, const Ne
   UniqueFd in_r(in[0]), in_w(in[1]);
   if (::pipe2(out, O_CLOEXEC) != 0) return fail_errno("failed to create a pipe for nft");
   UniqueFd out_r(out[0]), out_w(out[1]);
+  // A daemon may have closed 0-2; then a new fd could already sit where the child's
+  // dup2 would put another one (and dup2 onto itself keeps FD_CLOEXEC). Keep ours above.
+  for (UniqueFd* fd : {&in_r, &in_w, &out_r, &out_w}) {
+    if (fd->get() > 2) continue;
+    int moved = ::fcntl(fd->get(), F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) return fail_errno("failed to move a pipe fd for nft");
+    fd->reset(moved);
+  }
   // Everything the child touches is prepared here: after fork in a threaded process
   // it may only make system calls (fork(2), signal-safety(7)).
   std::vector<char*> argv{const_cast<char*>(nft.c_str()), const_cast<char*>("-f"), const_cast<char*>("-"), nullptr};

@@ -72,6 +72,15 @@ TEST_CASE("ipam: pool exhaustion is a clear error", "[ipam]") {
   CHECK(reserve_subnet(st, pool, "c", {}, {})->subnet == C("192.168.50.0/24"));
 }
 
+TEST_CASE("ipam: a pool that cannot be cut as asked is refused", "[ipam]") {
+  IpamState st;
+  auto wide = reserve_subnet(st, PoolConfig{C("10.89.0.0/16"), 8}, "a", {}, {});
+  REQUIRE_FALSE(wide);
+  CHECK_THAT(wide.error().message, Catch::Contains("cannot be cut into /8"));
+  CHECK_FALSE(reserve_subnet(st, PoolConfig{C("10.89.0.0/16"), 31}, "a", {}, {}));
+  CHECK(reserve_subnet(st, PoolConfig{C("10.89.0.0/16"), 16}, "a", {}, {})->subnet == C("10.89.0.0/16"));
+}
+
 TEST_CASE("ipam: addresses are kept, wanted ones honoured, holders named", "[ipam]") {
   IpamState st;
   REQUIRE(reserve_subnet(st, {}, "net", {C("10.10.0.0/29"), {}}, {}));  // hosts .1-.6, gateway .1
