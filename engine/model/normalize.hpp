@@ -1,0 +1,58 @@
+#pragma once
+// Internal to the model: from the merged, interpolated YAML tree to typed values.
+#include <string>
+#include <vector>
+
+#include "engine/model/interpolate.hpp"
+#include "engine/model/project.hpp"
+#include "engine/model/yaml_tree.hpp"
+
+namespace stack::model {
+
+struct NormalizeContext {
+  std::string project_name;
+  std::string project_dir;  // absolute; relative paths resolve against it
+  Lookup lookup;            // the project environment (.env, then the process environment)
+  std::vector<std::string>* warnings = nullptr;
+};
+
+Mark to_mark(const Pos& pos);
+
+Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ctx);
+
+// Per-field readers, one file each group (service_*.cpp).
+Result<std::vector<Port>> read_ports(const Node& n, const std::string& path);
+Result<std::vector<std::string>> read_expose(const Node& n, const std::string& path);
+Result<std::vector<VolumeMount>> read_volumes(const Node& n, const std::string& path,
+                                              const NormalizeContext& ctx);
+Result<std::vector<std::string>> read_tmpfs(const Node& n, const std::string& path);
+Result<std::map<std::string, Dependency>> read_depends_on(const Node& n, const std::string& path);
+Result<Healthcheck> read_healthcheck(const Node& n, const std::string& path);
+Result<Deploy> read_deploy(const Node& n, const std::string& path);
+Result<std::map<std::string, Ulimit>> read_ulimits(const Node& n, const std::string& path);
+Result<Logging> read_logging(const Node& n, const std::string& path);
+Result<std::map<std::string, std::optional<ServiceNetwork>>> read_service_networks(
+    const Node& n, const std::string& path);
+Result<std::vector<ExtraHost>> read_extra_hosts(const Node& n, const std::string& path);
+Result<std::vector<std::string>> read_command(const Node& n, const std::string& path);
+// environment and env_file together: env_file entries first, `environment` over them,
+// names without a value taken from the project environment.
+Result<std::map<std::string, std::optional<std::string>>> read_environment(
+    const Node* environment, const Node* env_file, const std::string& path, const NormalizeContext& ctx);
+// "./x" and "x" against the project directory, "~/" against $HOME; the result is clean.
+std::string resolve_path(const std::string& p, const NormalizeContext& ctx);
+
+// Top level.
+Result<std::map<std::string, Network>> read_networks(const Node* n, const NormalizeContext& ctx);
+Result<std::map<std::string, Volume>> read_volumes_top(const Node* n, const NormalizeContext& ctx);
+// Names of services, networks and volumes: compose's ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$.
+bool valid_resource_name(std::string_view name);
+// x-* keys of a mapping, as JSON.
+nlohmann::json extensions_of(const Node& n);
+nlohmann::json to_json_value(const Node& n);
+
+// References (depends_on, networks, volumes, network_mode) and depends_on cycles.
+// A dependency with `required: false` on a service that is not there is dropped.
+Result<void> resolve_references(Project& p);
+
+}  // namespace stack::model
