@@ -1,0 +1,64 @@
+#pragma once
+// One container's json-file log: lines are encoded into a buffer and written in
+// batches (design.md invariant 2), and the file is rotated by size like Docker's
+// json-file driver: <name>-json.log, then .1 (newest) ... .<max-file - 1> (oldest).
+//
+// A failed write (ENOSPC on a full disk, EIO) is returned as an error value; the file
+// is cut back to the end of its last whole line so a torn line never remains, and
+// the lines of that batch are counted as dropped. The next batch tries again.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/base/result.hpp"
+#include "engine/base/unique_fd.hpp"
+#include "engine/supervisor/log_format.hpp"
+
+namespace stack::supervisor {
+
+struct LogFileOptions {
+  uint64_t max_size = 0;  // bytes; 0: never rotate
+  int max_file = 1;       // files kept, the live one included (1: truncate in place)
+};
+
+// logging: {driver, options} of a service. json-file (or no driver) gives its options;
+// driver "none" gives nullopt (no log file). Other drivers and unknown options are
+// refused by name rather than ignored.
+Result<std::optional<LogFileOptions>> parse_log_options(const std::string& driver,
+                                                        const std::map<std::string, std::string>& options);
+// go-units RAMInBytes: "10m" = 10 MiB, "1.5k", "100b", "2GiB"; "-1" = no limit (0).
+Result<uint64_t> parse_log_size(const std::string& s);
+
+class LogFile {
+ public:
+  // Opens (creating) the log; a torn last line left by a crash is cut off.
+  static Result<std::unique_ptr<LogFile>> open(std::string path, LogFileOptions options);
+
+  // Buffers one record; writes the buffer out, and rotates, once the file would reach
+  // max-size, so a file exceeds max-size by at most one line (as Docker's does).
+  Result<void> append(const LogEntry& e, std::string_view stream, int64_t time_ns);
+  // Writes everything buffered.
+  Result<void> flush();
+
+  std::size_t buffered() const { return buffer_.size(); }
+  uint64_t dropped_lines() const { return dropped_lines_; }
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  LogFile(std::string path, LogFileOptions o, UniqueFd fd, uint64_t size)
+      : path_(std::move(path)), options_(o), fd_(std::move(fd)), size_(size) {}
+  Result<void> rotate();
+
+  std::string path_;
+  LogFileOptions options_;
+  UniqueFd fd_;
+  uint64_t size_ = 0;
+  std::string buffer_;
+  uint64_t buffered_lines_ = 0;
+  uint64_t dropped_lines_ = 0;
+};
+
+}  // namespace stack::supervisor

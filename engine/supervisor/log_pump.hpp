@@ -1,0 +1,65 @@
+#pragma once
+// Moves a container's stdout or stderr into its log file on the loop.
+//
+// LogPump owns the read end of one stdio pipe (a uv_pipe_t): every read is cut into
+// lines (LineSplitter) and appended to the container's LogFile with the time it was
+// read. LogFlusher (a uv_check_t, run once per loop iteration after I/O, uv_run(3))
+// writes what the iteration buffered, so a burst costs one write() per iteration
+// rather than one per line, and a quiet stream is on disk at once.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/base/unique_fd.hpp"
+#include "engine/base/uv_handle.hpp"
+#include "engine/supervisor/log_file.hpp"
+
+namespace stack::supervisor {
+
+class LogFlusher final : public UvHandle<uv_check_t> {
+ public:
+  using OnError = std::function<void(const Error&)>;
+  // The check handle is unref'd: it never keeps the loop alive by itself.
+  static Result<UvOwned<LogFlusher>> create(uv_loop_t* loop, OnError on_error);
+  void watch(std::shared_ptr<LogFile> file);
+  void unwatch(const LogFile* file);
+  // Flushes every watched file now; returns the first error.
+  Result<void> flush_all();
+
+ private:
+  explicit LogFlusher(OnError e) : on_error_(std::move(e)) {}
+  static void on_check(uv_check_t* h);
+  OnError on_error_;
+  std::vector<std::shared_ptr<LogFile>> files_;
+};
+
+class LogPump final : public UvHandle<uv_pipe_t> {
+ public:
+  struct Callbacks {
+    std::function<void(const Error&)> on_error;  // a failed write or read; the pump goes on
+    std::function<void()> on_eof;                // the writer closed its end; all is flushed
+  };
+  // Takes the pipe's read end and starts reading at once.
+  static Result<UvOwned<LogPump>> create(uv_loop_t* loop, UniqueFd read_end, std::shared_ptr<LogFile> file,
+                                         std::string stream, Callbacks cb);
+  uint64_t lines() const { return lines_; }
+
+ private:
+  LogPump(std::shared_ptr<LogFile> f, std::string s, Callbacks cb)
+      : file_(std::move(f)), stream_(std::move(s)), cb_(std::move(cb)) {}
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  void write_entries(std::vector<LogEntry>& entries);
+  void finish();
+
+  std::shared_ptr<LogFile> file_;
+  std::string stream_;
+  Callbacks cb_;
+  LineSplitter splitter_;
+  std::vector<LogEntry> entries_;
+  uint64_t lines_ = 0;
+  char buf_[64 * 1024];
+};
+
+}  // namespace stack::supervisor

@@ -1,0 +1,149 @@
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <thread>
+
+#include "engine/base/file.hpp"
+#include "engine/supervisor/log_pump.hpp"
+#include "tests/support/testing.hpp"
+
+using namespace stack::supervisor;
+using stack::UniqueFd;
+
+namespace {
+
+struct Pipe {
+  UniqueFd r, w;
+  Pipe() {
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    r.reset(p[0]);
+    w.reset(p[1]);
+  }
+};
+
+void write_all(int fd, const std::string& s) {
+  std::size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
+    if (n <= 0) return;
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+std::vector<LogRecord> records(const std::string& path) {
+  std::vector<LogRecord> out;
+  auto text = stack::read_file(path);
+  REQUIRE(text);
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto r = parse_log_line(line);
+    REQUIRE(r);
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a burst of 200,000 lines through a pipe arrives complete and in order") {
+  stack::testing::TempDir dir;
+  std::string path = dir.path() + "/c-json.log";
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  auto file = LogFile::open(path, {});
+  REQUIRE(file);
+  std::shared_ptr<LogFile> shared(std::move(*file));
+  std::vector<stack::Error> errors;
+  auto flusher = LogFlusher::create(&loop, [&](const stack::Error& e) { errors.push_back(e); });
+  REQUIRE(flusher);
+  (*flusher)->watch(shared);
+  Pipe out;
+  bool eof = false;
+  auto pump = LogPump::create(&loop, std::move(out.r), shared, "stdout",
+                              {[&](const stack::Error& e) { errors.push_back(e); }, [&] { eof = true; }});
+  REQUIRE(pump);
+
+  constexpr int kLines = 200'000;
+  std::thread writer([w = std::move(out.w)]() mutable {
+    std::string chunk;
+    for (int i = 0; i < kLines; ++i) {
+      chunk += "line " + std::to_string(i) + " of the burst\n";
+      if (chunk.size() > 100'000 || i == kLines - 1) {
+        write_all(w.get(), chunk);
+        chunk.clear();
+      }
+    }
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  writer.join();
+  CHECK(eof);
+  CHECK(errors.empty());
+  CHECK((*pump)->lines() == kLines);
+  pump->reset();
+  flusher->reset();
+  REQUIRE(stack::uv_close_loop(&loop));
+
+  auto rs = records(path);
+  REQUIRE(rs.size() == kLines);
+  int64_t last = 0;
+  for (int i = 0; i < kLines; ++i) {
+    if (rs[static_cast<std::size_t>(i)].log != "line " + std::to_string(i) + " of the burst\n") FAIL("line " << i << " is " << rs[static_cast<std::size_t>(i)].log);
+    CHECK(rs[static_cast<std::size_t>(i)].time_ns >= last);
+    last = rs[static_cast<std::size_t>(i)].time_ns;
+  }
+  WARN("200,000 lines pumped in " << ms << " ms");
+}
+
+TEST_CASE("stdout and stderr share a file, each in order; a last line without newline is kept") {
+  stack::testing::TempDir dir;
+  std::string path = dir.path() + "/c-json.log";
+  uv_loop_t loop;
+  REQUIRE(uv_loop_init(&loop) == 0);
+  std::shared_ptr<LogFile> file(std::move(*LogFile::open(path, {})));
+  auto flusher = LogFlusher::create(&loop, nullptr);
+  REQUIRE(flusher);
+  (*flusher)->watch(file);
+  Pipe o, e;
+  int eofs = 0;
+  auto po = LogPump::create(&loop, std::move(o.r), file, "stdout", {nullptr, [&] { ++eofs; }});
+  auto pe = LogPump::create(&loop, std::move(e.r), file, "stderr", {nullptr, [&] { ++eofs; }});
+  REQUIRE((po && pe));
+
+  // One quiet line is on disk after a single loop iteration: the flusher ran.
+  write_all(o.w.get(), "first\n");
+  uv_run(&loop, UV_RUN_ONCE);
+  auto now = records(path);
+  REQUIRE(now.size() == 1);
+  CHECK(now[0].log == "first\n");
+
+  for (int i = 0; i < 100; ++i) {
+    write_all(o.w.get(), "o" + std::to_string(i) + "\n");
+    write_all(e.w.get(), "e" + std::to_string(i) + "\n");
+  }
+  write_all(e.w.get(), "no newline");
+  o.w.reset();
+  e.w.reset();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(eofs == 2);
+  po->reset();
+  pe->reset();
+  flusher->reset();
+  REQUIRE(stack::uv_close_loop(&loop));
+
+  int next_o = 0, next_e = 0;
+  auto rs = records(path);
+  REQUIRE(rs.size() == 202);
+  for (std::size_t i = 1; i < rs.size(); ++i) {
+    if (rs[i].stream == "stdout") CHECK(rs[i].log == "o" + std::to_string(next_o++) + "\n");
+    else if (next_e < 100) CHECK(rs[i].log == "e" + std::to_string(next_e++) + "\n");
+    else CHECK(rs[i].log == "no newline");
+  }
+  CHECK(next_o == 100);
+  CHECK(next_e == 100);
+}
