@@ -7,7 +7,8 @@ namespace stack::net::dns {
 Forwarder::Forwarder(uv_loop_t* loop, Options options)
     : loop_(loop), options_(std::move(options)), rng_(std::random_device{}()) {}
 
-void Forwarder::forward(std::span<const std::uint8_t> packet, const Message& query, ReplyCb cb) {
+void Forwarder::forward(std::span<const std::uint8_t> packet, const Message& query, ReplyCb cb,
+                        const std::vector<sockaddr_storage>& upstreams) {
   if (pending_.size() >= options_.max_pending || query.questions.size() != 1) {
     cb(build_response(query, Rcode::ServFail, {}, 0, kMaxUdpPlain));
     return;
@@ -15,6 +16,7 @@ void Forwarder::forward(std::span<const std::uint8_t> packet, const Message& que
   auto p = std::make_unique<Pending>();
   p->packet.assign(packet.begin(), packet.end());
   p->query = query;
+  p->upstreams = upstreams.empty() ? options_.upstreams : upstreams;
   p->our_id = static_cast<std::uint16_t>(rng_());
   set_id(p->packet, p->our_id);
   p->cb = std::move(cb);
@@ -29,8 +31,8 @@ void Forwarder::try_next(std::uint64_t key) {
   Pending& p = *it->second;
   p.socket.reset();
   p.timer.reset();
-  if (p.next_upstream >= options_.upstreams.size()) return fail_servfail(key);
-  const auto* upstream = reinterpret_cast<const sockaddr*>(&options_.upstreams[p.next_upstream++]);
+  if (p.next_upstream >= p.upstreams.size()) return fail_servfail(key);
+  const auto* upstream = reinterpret_cast<const sockaddr*>(&p.upstreams[p.next_upstream++]);
   auto sock = UvUdp::create(loop_);
   auto timer = UvTimer::create(loop_);
   if (!sock || !timer) return fail_servfail(key);

@@ -38,8 +38,10 @@ class Forwarder {
   // Pending queries are dropped without calling back; their handles close.
   ~Forwarder() = default;
 
-  // `packet` is the client's query, `query` its parsed form.
-  void forward(std::span<const std::uint8_t> packet, const Message& query, ReplyCb cb);
+  // `packet` is the client's query, `query` its parsed form; `upstreams` overrides
+  // the default list when not empty (a service's own `dns:` servers).
+  void forward(std::span<const std::uint8_t> packet, const Message& query, ReplyCb cb,
+               const std::vector<sockaddr_storage>& upstreams = {});
   std::size_t pending() const { return pending_.size(); }
 
  private:
@@ -47,6 +49,7 @@ class Forwarder {
     std::vector<std::uint8_t> packet;  // with our id
     Message query;
     std::uint16_t our_id = 0;
+    std::vector<sockaddr_storage> upstreams;
     std::size_t next_upstream = 0;
     UvOwned<UvUdp> socket;
     UvOwned<UvTimer> timer;

@@ -10,6 +10,7 @@ struct Server::TcpConn {
   UvOwned<UvTcp> stream;
   UvOwned<UvTimer> idle;
   std::vector<std::uint8_t> buffer;  // bytes of length-prefixed messages (RFC 1035 4.2.2)
+  sockaddr_storage peer{};
   std::size_t forwarding = 0;
   bool eof = false;
 };
@@ -58,6 +59,20 @@ Result<void> Server::start_tcp() {
   return {};
 }
 
+void Server::set_client_upstreams(in_addr client, std::vector<sockaddr_storage> upstreams) {
+  if (upstreams.empty())
+    client_upstreams_.erase(client.s_addr);
+  else
+    client_upstreams_[client.s_addr] = std::move(upstreams);
+}
+
+const std::vector<sockaddr_storage>& Server::upstreams_for(const sockaddr* client) const {
+  static const std::vector<sockaddr_storage> kNone;
+  if (client == nullptr || client->sa_family != AF_INET) return kNone;
+  auto it = client_upstreams_.find(reinterpret_cast<const sockaddr_in*>(client)->sin_addr.s_addr);
+  return it == client_upstreams_.end() ? kNone : it->second;
+}
+
 void Server::on_udp(std::span<const std::uint8_t> data, const sockaddr* from) {
   Decision d = decide(table_, data, Transport::Udp, options_.ttl, rotation_++);
   if (d.kind == Decision::Kind::Reply) {
@@ -67,9 +82,12 @@ void Server::on_udp(std::span<const std::uint8_t> data, const sockaddr* from) {
   if (d.kind != Decision::Kind::Forward) return;
   sockaddr_storage client{};
   std::memcpy(&client, from, sockaddr_len(from));
-  forwarder_.forward(data, d.query, [this, client](std::vector<std::uint8_t> reply) {
-    (void)udp_->send(reply, reinterpret_cast<const sockaddr*>(&client));
-  });
+  forwarder_.forward(
+      data, d.query,
+      [this, client](std::vector<std::uint8_t> reply) {
+        (void)udp_->send(reply, reinterpret_cast<const sockaddr*>(&client));
+      },
+      upstreams_for(from));
 }
 
 void Server::on_tcp_connection() {
@@ -79,6 +97,8 @@ void Server::on_tcp_connection() {
   std::uint64_t id = next_conn_++;
   auto conn = std::make_unique<TcpConn>();
   conn->stream = std::move(*stream);
+  int len = sizeof conn->peer;
+  uv_tcp_getpeername(conn->stream->raw(), reinterpret_cast<sockaddr*>(&conn->peer), &len);
   auto idle = UvTimer::create(loop_);
   if (!idle) return;
   conn->idle = std::move(*idle);
@@ -114,15 +134,17 @@ void Server::handle_tcp_message(std::uint64_t id, std::span<const std::uint8_t> 
   Decision d = decide(table_, msg, Transport::Tcp, options_.ttl, rotation_++);
   if (d.kind == Decision::Kind::Reply) return send_tcp(id, d.reply);
   if (d.kind == Decision::Kind::Drop) return drop_tcp(id);
-  conns_.at(id)->forwarding++;
-  forwarder_.forward(msg, d.query, [this, id](std::vector<std::uint8_t> reply) {
+  TcpConn& c = *conns_.at(id);
+  c.forwarding++;
+  auto done = [this, id](std::vector<std::uint8_t> reply) {
     auto it = conns_.find(id);
     if (it == conns_.end()) return;
     it->second->forwarding--;
     send_tcp(id, reply);
     it = conns_.find(id);
     if (it != conns_.end() && it->second->eof && it->second->forwarding == 0) finish_tcp(id);
-  });
+  };
+  forwarder_.forward(msg, d.query, std::move(done), upstreams_for(reinterpret_cast<const sockaddr*>(&c.peer)));
 }
 
 void Server::send_tcp(std::uint64_t id, const std::vector<std::uint8_t>& reply) {

@@ -39,6 +39,9 @@ class Server {
   ~Server();  // closes every handle (memory is freed in their close callbacks)
 
   NameTable& table() { return table_; }
+  // Queries from this client address (a container with its own `dns:` servers) are
+  // forwarded to these upstreams instead of the default ones; an empty list removes it.
+  void set_client_upstreams(in_addr client, std::vector<sockaddr_storage> upstreams);
   const sockaddr_storage& udp_address() const { return udp_address_; }
   const sockaddr_storage& tcp_address() const { return tcp_address_; }
   std::size_t tcp_connections() const { return conns_.size(); }
@@ -68,6 +71,8 @@ class Server {
   sockaddr_storage tcp_address_{};
   std::uint64_t next_conn_ = 1;
   std::size_t rotation_ = 0;
+  std::map<std::uint32_t, std::vector<sockaddr_storage>> client_upstreams_;  // by s_addr
+  const std::vector<sockaddr_storage>& upstreams_for(const sockaddr* client) const;
   std::map<std::uint64_t, std::unique_ptr<TcpConn>> conns_;
 };
 

@@ -176,6 +176,21 @@ TEST_CASE("failed upstreams give SERVFAIL; the next upstream is tried first", "[
         dns::Rcode::ServFail);
 }
 
+TEST_CASE("a client with its own dns: servers is forwarded to them", "[dns]") {
+  TestLoop loop;
+  FakeUpstream host_resolver(loop.get());
+  FakeUpstream own(loop.get());
+  auto server = start_server(loop, {host_resolver.address()});
+  std::uint16_t port = port_of(server->udp_address());
+  server->set_client_upstreams(ip("127.0.0.1"), {own.address()});
+  CHECK(ask(loop, port, "example.test", dns::kTypeA).answers.size() == 1);
+  CHECK(own.queries == 1);
+  CHECK(host_resolver.queries == 0);
+  server->set_client_upstreams(ip("127.0.0.1"), {});
+  CHECK(ask(loop, port, "example.test", dns::kTypeA).answers.size() == 1);
+  CHECK(host_resolver.queries == 1);
+}
+
 TEST_CASE("each network's server only sees its own names", "[dns]") {
   TestLoop loop;
   FakeUpstream upstream(loop.get());
