@@ -40,10 +40,7 @@ Result<IpamState> load(const std::string& path) {
 }  // namespace
 
 Ipam::Ipam(std::string state_dir, PoolConfig pool)
-    : dir_(std::move(state_dir)),
-      state_path_(dir_ + "/ipam.state"),
-      lock_path_(dir_ + "/ipam.lock"),
-      pool_(pool) {}
+    : dir_(std::move(state_dir)), state_path_(dir_ + "/ipam.state"), lock_path_(dir_ + "/ipam.lock"), pool_(pool) {}
 
 Result<void> Ipam::update(const std::function<Result<void>(IpamState&)>& fn) const {
   STACK_TRY_CTX(make_dirs(dir_, 0700), "IPAM state");
@@ -70,8 +67,7 @@ Result<SubnetLease> Ipam::reserve_subnet(std::string_view network, const SubnetR
   return *out;
 }
 
-Result<Ipv4> Ipam::reserve_address(std::string_view network, std::string_view container,
-                                   std::optional<Ipv4> wanted) {
+Result<Ipv4> Ipam::reserve_address(std::string_view network, std::string_view container, std::optional<Ipv4> wanted) {
   std::optional<Ipv4> out;
   STACK_TRY(update([&](IpamState& st) -> Result<void> {
     auto a = net::reserve_address(st, network, container, wanted);

@@ -17,8 +17,7 @@ Result<Ipv4> parse_ipv4(std::string_view text) {
     const char* start = p;
     unsigned octet = 0;
     auto [next, ec] = std::from_chars(p, end, octet);
-    if (ec != std::errc{} || next == start || next - start > 3 || octet > 255 ||
-        (next - start > 1 && *start == '0'))
+    if (ec != std::errc{} || next == start || next - start > 3 || octet > 255 || (next - start > 1 && *start == '0'))
       return fail("invalid IPv4 address '" + std::string(text) + "'");
     p = next;
     v = (v << 8) | octet;
@@ -36,8 +35,8 @@ Result<Cidr> parse_cidr(std::string_view text, bool strict) {
   std::string_view ptext = text.substr(slash + 1);
   int prefix = -1;
   auto [next, ec] = std::from_chars(ptext.data(), ptext.data() + ptext.size(), prefix);
-  if (ec != std::errc{} || next != ptext.data() + ptext.size() || ptext.empty() || ptext.size() > 2 ||
-      prefix < 0 || prefix > 32)
+  if (ec != std::errc{} || next != ptext.data() + ptext.size() || ptext.empty() || ptext.size() > 2 || prefix < 0 ||
+      prefix > 32)
     return fail("invalid subnet '" + std::string(text) + "': prefix length must be 0..32");
   Cidr c{*addr, prefix};
   if (strict && c.network() != c.address)

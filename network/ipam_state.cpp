@@ -67,7 +67,8 @@ Result<IpamState> parse_ipam_state(std::string_view text) {
   while (std::getline(in, line)) {
     ++lineno;
     if (lineno == 1) {
-      if (line != kHeader) return fail("IPAM state: unknown format '" + line + "', expected '" + std::string(kHeader) + "'");
+      if (line != kHeader)
+        return fail("IPAM state: unknown format '" + line + "', expected '" + std::string(kHeader) + "'");
       continue;
     }
     STACK_TRY(parse_line(st, line, lineno));
@@ -80,8 +81,7 @@ std::string format_ipam_state(const IpamState& st) {
   out += '\n';
   for (const auto& s : st.subnets)
     out += "subnet " + s.network + " " + format(s.subnet) + " " + format(s.gateway) + "\n";
-  for (const auto& a : st.addresses)
-    out += "address " + a.network + " " + a.container + " " + format(a.address) + "\n";
+  for (const auto& a : st.addresses) out += "address " + a.network + " " + a.container + " " + format(a.address) + "\n";
   return out;
 }
 
@@ -114,7 +114,9 @@ Result<void> check_free(const IpamState& st, std::string_view network, const Cid
 
 Result<Ipv4> pick_gateway(const Cidr& subnet, const SubnetRequest& req, std::string_view network) {
   if (!req.gateway) {
-    if (subnet.prefix > 30) return fail("subnet " + format(subnet) + " of network '" + std::string(network) + "' is too small: it needs a gateway and at least one container");
+    if (subnet.prefix > 30)
+      return fail("subnet " + format(subnet) + " of network '" + std::string(network) +
+                  "' is too small: it needs a gateway and at least one container");
     return subnet.host(1);
   }
   if (!subnet.usable_host(*req.gateway))
@@ -212,9 +214,8 @@ Result<Ipv4> reserve_address(IpamState& st, std::string_view network, std::strin
 }
 
 bool release_address(IpamState& st, std::string_view network, std::string_view container) {
-  return std::erase_if(st.addresses, [&](const AddressLease& l) {
-           return l.network == network && l.container == container;
-         }) > 0;
+  return std::erase_if(st.addresses,
+                       [&](const AddressLease& l) { return l.network == network && l.container == container; }) > 0;
 }
 
 bool release_subnet(IpamState& st, std::string_view network) {

@@ -48,8 +48,8 @@ Result<bool> delete_link(Netlink& nl, std::string_view name, std::string_view ki
   std::string actual = link_kind((*found)->get());
   if (actual != kind)
     return fail_errno(EINVAL, "refusing to delete link '" + std::string(name) + "': it is a " +
-                                  (actual.empty() ? std::string("link of no kind") : "'" + actual + "'") +
-                                  ", not a " + std::string(kind));
+                                  (actual.empty() ? std::string("link of no kind") : "'" + actual + "'") + ", not a " +
+                                  std::string(kind));
   int err = rtnl_link_delete(nl.get(), (*found)->get());
   // Gone between the lookup and the delete (e.g. a veth whose peer's netns died).
   if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return false;

@@ -25,8 +25,8 @@ Result<bool> create_bridge(Netlink& nl, std::string_view name, unsigned mtu) {
   if (!existing) return unexpected(existing.error().wrap("bridge '" + n + "' exists"));
   std::string kind = link_kind(existing->get());
   if (kind != "bridge")
-    return fail_errno(EEXIST, "failed to create bridge '" + n + "': a link of kind '" + kind +
-                                  "' already has that name");
+    return fail_errno(EEXIST,
+                      "failed to create bridge '" + n + "': a link of kind '" + kind + "' already has that name");
   return false;
 }
 

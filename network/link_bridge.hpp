@@ -12,10 +12,10 @@
 namespace stack::net {
 
 struct BridgeConfig {
-  std::string name;    // bridge_name(project, network)
-  Cidr subnet;         // the network's subnet
-  Ipv4 gateway;        // the bridge's own address inside subnet
-  unsigned mtu = 0;    // 0: the kernel's default
+  std::string name;  // bridge_name(project, network)
+  Cidr subnet;       // the network's subnet
+  Ipv4 gateway;      // the bridge's own address inside subnet
+  unsigned mtu = 0;  // 0: the kernel's default
 };
 
 // Creates the bridge; true if created, false if a bridge of that name existed

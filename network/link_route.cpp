@@ -68,8 +68,7 @@ Result<std::vector<Cidr>> list_addresses(Netlink& nl, std::string_view ifname) {
   auto idx = ifindex_of(nl, ifname);
   if (!idx) return unexpected(std::move(idx).error());
   nl_cache* raw = nullptr;
-  if (int err = rtnl_addr_alloc_cache(nl.get(), &raw); err < 0)
-    return nl_fail(err, "failed to list addresses");
+  if (int err = rtnl_addr_alloc_cache(nl.get(), &raw); err < 0) return nl_fail(err, "failed to list addresses");
   CachePtr cache(raw);
   std::vector<Cidr> out;
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
@@ -122,7 +121,8 @@ Result<std::vector<Route>> list_routes(Netlink& nl) {
     if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST) continue;
     nl_addr* dst = rtnl_route_get_dst(r);
     Route route;
-    route.destination = Cidr{from_nl_addr(dst).value_or(Ipv4{0}), dst ? static_cast<int>(nl_addr_get_prefixlen(dst)) : 0};
+    route.destination =
+        Cidr{from_nl_addr(dst).value_or(Ipv4{0}), dst ? static_cast<int>(nl_addr_get_prefixlen(dst)) : 0};
     if (rtnl_route_get_nnexthops(r) > 0) {
       rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
       route.gateway = from_nl_addr(rtnl_route_nh_get_gateway(nh));

@@ -32,12 +32,12 @@ Result<void> create_pair(Netlink& host, const Netns& target, const VethConfig& c
     if (existing && *existing)
       return fail_errno(EEXIST, "failed to create veth '" + c.host_name + "': a link of that name is left over" +
                                     " (delete it first)");
-    return fail_errno(EEXIST, "failed to create veth '" + c.host_name + "': '" + c.ifname +
-                                  "' already exists in " + target.label());
+    return fail_errno(
+        EEXIST, "failed to create veth '" + c.host_name + "': '" + c.ifname + "' already exists in " + target.label());
   }
   if (err < 0)
-    return nl_fail(err, "failed to create veth '" + c.host_name + "' with peer '" + c.ifname + "' in " +
-                            target.label());
+    return nl_fail(err,
+                   "failed to create veth '" + c.host_name + "' with peer '" + c.ifname + "' in " + target.label());
   return {};
 }
 
@@ -60,8 +60,8 @@ Result<void> attach_veth(Netlink& host, const Netns& target, const VethConfig& c
     return fail_errno(EINVAL, "gateway " + format(*c.gateway) + " is outside " + format(c.address));
   auto bridge = get_link(host, c.bridge);
   if (!bridge) return unexpected(std::move(bridge).error());
-  const std::string what = "attaching " + c.ifname + " (" + format(c.address) + ") in " + target.label() +
-                           " to bridge '" + c.bridge + "'";
+  const std::string what =
+      "attaching " + c.ifname + " (" + format(c.address) + ") in " + target.label() + " to bridge '" + c.bridge + "'";
   STACK_TRY_CTX(create_pair(host, target, c, rtnl_link_get_ifindex(bridge->get())), what);
   auto done = [&]() -> Result<void> {
     STACK_TRY(set_link_up(host, c.host_name));

@@ -75,8 +75,10 @@ Result<NatOutcome> apply_nat(const NatConfig& c, const Netns* ns) {
   if (!valid_table(c.table)) return fail_errno(EINVAL, "invalid nftables table name '" + c.table + "'");
   auto nft = find_nft();
   if (!nft)
-    return NatOutcome{false, "nft not found (Debian package nftables): no outbound NAT and no isolation rules "
-                             "for table '" + c.table + "'; containers cannot reach outside networks"};
+    return NatOutcome{false,
+                      "nft not found (Debian package nftables): no outbound NAT and no isolation rules "
+                      "for table '" +
+                          c.table + "'; containers cannot reach outside networks"};
   auto run = run_nft(*nft, nat_script(c), ns);
   if (!run) return unexpected(run.error().wrap("setting up nftables table '" + c.table + "'"));
   if (run->status != 0)

@@ -1,12 +1,11 @@
 #include "network/netlink.hpp"
 
+#include <fcntl.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
-
-#include <fcntl.h>
 
 #include <cerrno>
 #include <optional>

@@ -14,9 +14,7 @@ Result<Netns> Netns::open_path(const std::string& path) {
   return Netns(std::move(fd), path);
 }
 
-Result<Netns> Netns::of_pid(pid_t pid) {
-  return open_path("/proc/" + std::to_string(pid) + "/ns/net");
-}
+Result<Netns> Netns::of_pid(pid_t pid) { return open_path("/proc/" + std::to_string(pid) + "/ns/net"); }
 
 Result<Netns> Netns::current() { return open_path("/proc/thread-self/ns/net"); }
 

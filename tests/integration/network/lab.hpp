@@ -5,6 +5,7 @@
 // every link inside; traffic never leaves these namespaces.
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -46,6 +47,13 @@ inline bool ping(const Netns& from, Ipv4 to, int wait_s = 1) {
   return in(from, "busybox ping -c 1 -W " + std::to_string(wait_s) + " " + format(to)).status == 0;
 }
 
+// Open fds of this process: a test that made and dropped namespaces, netlink sockets and
+// pipes must end with as many as it started with.
+inline int fd_count() {
+  auto r = stack::testing::run("ls /proc/" + std::to_string(::getpid()) + "/fd", false);
+  return static_cast<int>(std::count(r.out.begin(), r.out.end(), '\n'));
+}
+
 struct Host {
   Netns ns = ok(Netns::create());
   Netlink nl = ok(Netlink::open_in(ns));
@@ -56,8 +64,8 @@ struct Container {
   Netns ns = ok(Netns::create());
   std::string veth;
 
-  Container(Host& host, const std::string& key, const std::string& bridge, Cidr address,
-            std::optional<Ipv4> gateway, unsigned index = 0) {
+  Container(Host& host, const std::string& key, const std::string& bridge, Cidr address, std::optional<Ipv4> gateway,
+            unsigned index = 0) {
     veth = veth_name(key, bridge);
     ok(attach_veth(host.nl, ns, VethConfig{veth, bridge, container_ifname(index), address, gateway}));
   }

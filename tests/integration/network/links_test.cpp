@@ -19,9 +19,8 @@ using namespace lab;
 namespace {
 
 bool has_route(const std::vector<Route>& routes, const char* dst, std::optional<Ipv4> gw, const char* dev) {
-  return std::any_of(routes.begin(), routes.end(), [&](const Route& r) {
-    return r.destination == C(dst) && r.gateway == gw && r.device == dev;
-  });
+  return std::any_of(routes.begin(), routes.end(),
+                     [&](const Route& r) { return r.destination == C(dst) && r.gateway == gw && r.device == dev; });
 }
 
 bool is_up(Netlink& nl, const char* name) {
@@ -195,7 +194,8 @@ TEST_CASE("links: in the real host netns, names are found again and nothing is l
   CHECK(ok(delete_bridge(nl, bridge)) == true);
   CHECK(ok(delete_bridge(nl, bridge)) == false);
   CHECK(stack::testing::run("ip -o link show | grep -c 'stk" + std::to_string(::getpid()) + "\\|" + bridge + "\\|" +
-                            veth + "'").out == "0\n");
+                            veth + "'")
+            .out == "0\n");
 }
 
 TEST_CASE("teardown: journal replays by name; already gone is false, not an error", "[teardown][host]") {

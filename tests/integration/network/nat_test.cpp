@@ -1,8 +1,9 @@
 // Outbound masquerade and isolation between stacks through nftables, inside a lab
 // "host" netns: the real host's ruleset and ip_forward are never touched.
+#include "network/nat.hpp"
+
 #include "network/link.hpp"
 #include "network/link_route.hpp"
-#include "network/nat.hpp"
 #include "network/nat_nft.hpp"
 #include "tests/integration/network/lab.hpp"
 
@@ -42,48 +43,53 @@ TEST_CASE("nat: ip_forward is per netns, set once and reported", "[nat]") {
 TEST_CASE("nat: masquerade out, isolation between stacks, table removed with the stack", "[nat]") {
   stack::testing::require_root();
   if (!find_nft()) FAIL("nft is not installed (scripts/install-deps installs nftables)");
-  Host host;
-  REQUIRE(ok(enable_ip_forward(&host.ns)));
-  Outside outside(host);
-  const std::string pa = project("a"), pb = project("b");
-  NatNetwork na{bridge_name(pa, "default"), C("10.89.0.0/24"), A("10.89.0.1"), false};
-  NatNetwork nb{bridge_name(pb, "default"), C("10.89.1.0/24"), A("10.89.1.1"), false};
-  ok(ensure_bridge(host.nl, {na.bridge, na.subnet, na.gateway}));
-  ok(ensure_bridge(host.nl, {nb.bridge, nb.subnet, nb.gateway}));
-  Container a1(host, pa + "/web-1", na.bridge, C("10.89.0.2/24"), na.gateway);
-  Container a2(host, pa + "/db-1", na.bridge, C("10.89.0.3/24"), na.gateway);
-  Container b1(host, pb + "/web-1", nb.bridge, C("10.89.1.2/24"), nb.gateway);
+  const int fds_before = fd_count();
+  {
+    Host host;
+    REQUIRE(ok(enable_ip_forward(&host.ns)));
+    Outside outside(host);
+    const std::string pa = project("a"), pb = project("b");
+    NatNetwork na{bridge_name(pa, "default"), C("10.89.0.0/24"), A("10.89.0.1"), false};
+    NatNetwork nb{bridge_name(pb, "default"), C("10.89.1.0/24"), A("10.89.1.1"), false};
+    ok(ensure_bridge(host.nl, {na.bridge, na.subnet, na.gateway}));
+    ok(ensure_bridge(host.nl, {nb.bridge, nb.subnet, nb.gateway}));
+    Container a1(host, pa + "/web-1", na.bridge, C("10.89.0.2/24"), na.gateway);
+    Container a2(host, pa + "/db-1", na.bridge, C("10.89.0.3/24"), na.gateway);
+    Container b1(host, pb + "/web-1", nb.bridge, C("10.89.1.2/24"), nb.gateway);
 
-  // Without rules: no way back from outside, and the stacks see each other.
-  CHECK_FALSE(ping(a1.ns, A("198.18.0.2")));
-  CHECK(ping(a1.ns, A("10.89.1.2"), 3));
-  CHECK(ping(a1.ns, nb.gateway, 3));
+    // Without rules: no way back from outside, and the stacks see each other.
+    CHECK_FALSE(ping(a1.ns, A("198.18.0.2")));
+    CHECK(ping(a1.ns, A("10.89.1.2"), 3));
+    CHECK(ping(a1.ns, nb.gateway, 3));
 
-  NatConfig ta{nat_table_name(pa), {na}}, tb{nat_table_name(pb), {nb}};
-  auto ra = ok(apply_nat(ta, &host.ns));
-  INFO(ra.warning);
-  REQUIRE(ra.applied);
-  REQUIRE(ok(apply_nat(tb, &host.ns)).applied);
-  REQUIRE(ok(apply_nat(tb, &host.ns)).applied);  // replacing the table is repeatable
-  CHECK(ok(nat_table_exists(ta.table, &host.ns)));
-  CHECK_FALSE(ok(nat_table_exists(ta.table)));  // the real host's ruleset is untouched
+    NatConfig ta{nat_table_name(pa), {na}}, tb{nat_table_name(pb), {nb}};
+    auto ra = ok(apply_nat(ta, &host.ns));
+    INFO(ra.warning);
+    REQUIRE(ra.applied);
+    REQUIRE(ok(apply_nat(tb, &host.ns)).applied);
+    REQUIRE(ok(apply_nat(tb, &host.ns)).applied);  // replacing the table is repeatable
+    CHECK(ok(nat_table_exists(ta.table, &host.ns)));
+    CHECK_FALSE(ok(nat_table_exists(ta.table)));  // the real host's ruleset is untouched
 
-  CHECK(ping(a1.ns, A("198.18.0.2"), 3));       // masqueraded as 198.18.0.1
-  CHECK(ping(b1.ns, A("198.18.0.2"), 3));
-  CHECK_FALSE(ping(a1.ns, A("10.89.1.2")));     // the other stack's container
-  CHECK_FALSE(ping(a1.ns, nb.gateway));         // the other stack's bridge
-  CHECK_FALSE(ping(b1.ns, A("10.89.0.2")));
-  CHECK_FALSE(ping(b1.ns, na.gateway));
-  CHECK(ping(a1.ns, A("10.89.0.3"), 3));        // its own stack still works
-  CHECK(ping(a1.ns, na.gateway, 3));
-  CHECK(ping(a2.ns, A("10.89.0.2"), 3));
+    CHECK(ping(a1.ns, A("198.18.0.2"), 3));  // masqueraded as 198.18.0.1
+    CHECK(ping(b1.ns, A("198.18.0.2"), 3));
+    CHECK_FALSE(ping(a1.ns, A("10.89.1.2")));  // the other stack's container
+    CHECK_FALSE(ping(a1.ns, nb.gateway));      // the other stack's bridge
+    CHECK_FALSE(ping(b1.ns, A("10.89.0.2")));
+    CHECK_FALSE(ping(b1.ns, na.gateway));
+    CHECK(ping(a1.ns, A("10.89.0.3"), 3));  // its own stack still works
+    CHECK(ping(a1.ns, na.gateway, 3));
+    CHECK(ping(a2.ns, A("10.89.0.2"), 3));
 
-  CHECK(ok(delete_nat_table(ta.table, &host.ns)) == true);
-  CHECK(ok(delete_nat_table(ta.table, &host.ns)) == false);
-  CHECK_FALSE(ok(nat_table_exists(ta.table, &host.ns)));
-  CHECK_FALSE(ping(a1.ns, A("198.18.0.2")));    // no more masquerade for stack a
-  CHECK(ok(delete_nat_table(tb.table, &host.ns)) == true);
-  CHECK(ping(a1.ns, A("10.89.1.2"), 3));        // isolation went with the tables
+    CHECK(ok(delete_nat_table(ta.table, &host.ns)) == true);
+    CHECK(ok(delete_nat_table(ta.table, &host.ns)) == false);
+    CHECK_FALSE(ok(nat_table_exists(ta.table, &host.ns)));
+    CHECK_FALSE(ping(a1.ns, A("198.18.0.2")));  // no more masquerade for stack a
+    CHECK(ok(delete_nat_table(tb.table, &host.ns)) == true);
+    CHECK(ping(a1.ns, A("10.89.1.2"), 3));  // isolation went with the tables
+  }
+  // Every netns of the lab was an fd of ours: none is left open, so none is left.
+  CHECK(fd_count() == fds_before);
 }
 
 TEST_CASE("nat: an internal network cannot get out even with a route", "[nat]") {

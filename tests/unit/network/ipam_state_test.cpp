@@ -1,5 +1,8 @@
 #include "network/ipam_state.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "network/ipam.hpp"
@@ -45,11 +48,14 @@ TEST_CASE("ipam: explicit subnet and gateway", "[ipam]") {
 
 TEST_CASE("ipam: host routes are refused, naming both", "[ipam]") {
   IpamState st;
-  std::vector<HostRoute> routes{{C("0.0.0.0/0"), "eth0"}, {C("10.89.0.0/24"), "eth1"}, {C("10.89.2.0/23"), "wg0"},
+  std::vector<HostRoute> routes{{C("0.0.0.0/0"), "eth0"},
+                                {C("10.89.0.0/24"), "eth1"},
+                                {C("10.89.2.0/23"), "wg0"},
                                 {C("10.89.1.0/24"), "sb-mine"}};
   auto r = reserve_subnet(st, {}, "x", {C("10.89.3.0/24"), {}}, routes);
   REQUIRE_FALSE(r);
-  CHECK_THAT(r.error().message, Catch::Contains("subnet 10.89.3.0/24") && Catch::Contains("host route 10.89.2.0/23 dev wg0"));
+  CHECK_THAT(r.error().message,
+             Catch::Contains("subnet 10.89.3.0/24") && Catch::Contains("host route 10.89.2.0/23 dev wg0"));
   // The pool skips them; the default route and the network's own bridge do not count.
   auto p = reserve_subnet(st, {}, "sb-mine", {}, routes, "sb-mine");
   REQUIRE(p);
@@ -150,4 +156,35 @@ TEST_CASE("ipam: the ledger persists across reopen and is shared", "[ipam]") {
   REQUIRE(st);
   CHECK(st->subnets.size() == 1);
   CHECK(st->addresses.empty());
+}
+
+TEST_CASE("ipam: concurrent stacks never get the same subnet (flock'd ledger)", "[ipam]") {
+  stack::testing::TempDir dir("stack-ipam-race");
+  const int kStacks = 8;
+  std::vector<pid_t> kids;
+  for (int i = 0; i < kStacks; ++i) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      // Each child is one stack's supervisor reserving its network and two addresses.
+      Ipam ipam(dir.path());
+      std::string net = "sb-stack" + std::to_string(i);
+      bool good =
+          ipam.reserve_subnet(net, {}, {}) && ipam.reserve_address(net, "web-1") && ipam.reserve_address(net, "web-2");
+      ::_exit(good ? 0 : 1);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t pid : kids) {
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, 0) == pid);
+    CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0));
+  }
+  auto st = Ipam(dir.path()).read();
+  REQUIRE(st);
+  REQUIRE(st->subnets.size() == std::size_t(kStacks));
+  REQUIRE(st->addresses.size() == std::size_t(2 * kStacks));
+  for (std::size_t i = 0; i < st->subnets.size(); ++i)
+    for (std::size_t j = i + 1; j < st->subnets.size(); ++j)
+      CHECK_FALSE(st->subnets[i].subnet.overlaps(st->subnets[j].subnet));
 }

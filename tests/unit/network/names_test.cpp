@@ -45,8 +45,7 @@ TEST_CASE("names: no collisions among many stacks and containers", "[names]") {
     for (int n = 0; n < networks; ++n) {
       std::string network = n == 0 ? "default" : "net" + std::to_string(n);
       bridges.insert(bridge_name(project, network));
-      for (int c = 0; c < containers; ++c)
-        veths.insert(veth_name(project + "/svc-" + std::to_string(c), network));
+      for (int c = 0; c < containers; ++c) veths.insert(veth_name(project + "/svc-" + std::to_string(c), network));
     }
   }
   CHECK(tables.size() == std::size_t(stacks));

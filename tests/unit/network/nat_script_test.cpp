@@ -13,7 +13,8 @@ TEST_CASE("nat: script replaces the stack's table atomically", "[nat]") {
   NatConfig c{"stack_0123456789ab", {{"sb-aaaaaaaaaaaa", C("10.89.0.0/24"), A("10.89.0.1"), false}}};
   std::string s = nat_script(c);
   // Declared, deleted and redefined in one script: nft applies it as one transaction.
-  CHECK(s.rfind("table ip stack_0123456789ab\ndelete table ip stack_0123456789ab\ntable ip stack_0123456789ab {\n", 0) == 0);
+  CHECK(s.rfind("table ip stack_0123456789ab\ndelete table ip stack_0123456789ab\ntable ip stack_0123456789ab {\n",
+                0) == 0);
   CHECK_THAT(s, Catch::Contains("type nat hook postrouting priority srcnat; policy accept;"));
   CHECK_THAT(s, Catch::Contains("ip saddr 10.89.0.0/24 oifname != \"sb-*\" masquerade"));
   CHECK_THAT(s, Catch::Contains("iifname \"sb-aaaaaaaaaaaa\" oifname \"sb-*\" oifname != \"sb-aaaaaaaaaaaa\" drop"));
@@ -24,8 +25,9 @@ TEST_CASE("nat: script replaces the stack's table atomically", "[nat]") {
 }
 
 TEST_CASE("nat: internal networks get no masquerade and no way out", "[nat]") {
-  NatConfig c{"stack_x",
-              {{"sb-pub", C("10.89.0.0/24"), A("10.89.0.1"), false}, {"sb-int", C("10.89.1.0/24"), A("10.89.1.1"), true}}};
+  NatConfig c{
+      "stack_x",
+      {{"sb-pub", C("10.89.0.0/24"), A("10.89.0.1"), false}, {"sb-int", C("10.89.1.0/24"), A("10.89.1.1"), true}}};
   std::string s = nat_script(c);
   CHECK_THAT(s, Catch::Contains("ip saddr 10.89.0.0/24"));
   CHECK_THAT(s, !Catch::Contains("ip saddr 10.89.1.0/24"));
