@@ -81,7 +81,10 @@ struct Stats {
 // An fd that becomes readable when the group's OOM state may have changed (v2: inotify
 // on memory.events; v1: an eventfd registered for memory.oom_control). Put fd() on the
 // loop (uv_poll, readable); on wake call drain(), then Driver::oom_kill_count() and
-// compare with the last count: the wake-up alone is not proof of a kill.
+// compare with the last count: the wake-up alone is not proof of a kill, and it can come
+// just BEFORE the kill is counted (v1 signals the OOM condition, then the killer runs;
+// v2 also wakes for memory.max events). So also re-read the count when the container
+// exits by SIGKILL: a moved count then means OOMKilled.
 class OomWatch {
  public:
   enum class Kind { kInotify, kEventfd };

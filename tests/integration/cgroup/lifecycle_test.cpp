@@ -1,0 +1,90 @@
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "engine/cgroup/fs.hpp"
+#include "engine/cgroup/path.hpp"
+#include "tests/integration/cgroup/support.hpp"
+
+using namespace stack::cgroup;
+using namespace stack::cgroup::itest;
+
+namespace {
+[[noreturn]] void sleeper_with_children() {
+  for (int i = 0; i < 3; ++i)
+    if (::fork() == 0) break;  // a small tree: kill_all must get the grandchildren too
+  for (;;) ::pause();
+}
+}  // namespace
+
+TEST_CASE("a placed process is in every hierarchy's group before it runs") {
+  Driver& d = host_driver();
+  TestGroup g("place");
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  Child c(d, g.rel(), [&] {
+    (void)!::write(ready[1], "r", 1);
+    for (;;) ::pause();
+  });
+  char b;
+  REQUIRE(::read(ready[0], &b, 1) == 1);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  for (const char* controller : {"memory", "cpu", "pids"}) {
+    std::string path = cgroup_of(c.pid(), d.mode() == Mode::kUnified ? "" : controller);
+    INFO(controller << ": " << path);
+    CHECK(path.size() >= g.rel().size());
+    CHECK(path.compare(path.size() - g.rel().size(), g.rel().size(), g.rel()) == 0);
+  }
+  auto pids = d.pids(g.rel());
+  REQUIRE(pids);
+  CHECK(*pids == std::vector<pid_t>{c.pid()});
+}
+
+TEST_CASE("create is idempotent; kill_all and remove leave no directory of ours") {
+  Driver& d = host_driver();
+  TestGroup guard("guard");  // cleans up if a check below fails half way
+  std::string rel = prefix() + "/" + cgroup_path("life", "web", 1);
+  {
+    auto again = d.create(rel);
+    REQUIRE(again);
+    CHECK(*again);
+    auto twice = d.create(rel);
+    REQUIRE(twice);
+    CHECK_FALSE(*twice);
+    Child a(d, rel, sleeper_with_children);
+    Child b(d, rel, sleeper_with_children);
+    std::vector<pid_t> pids;
+    for (int i = 0; i < 200 && pids.size() < 8; ++i) {
+      ::usleep(10000);
+      pids = d.pids(rel).value_or(std::vector<pid_t>{});
+    }
+    CHECK(pids.size() == 8);
+    auto stats = d.stats(rel);
+    REQUIRE(stats);
+    CHECK(stats->pids_current == 8);
+    CHECK(stats->memory_usage > 0);
+
+    // The group is busy: removing it now must fail (EBUSY), not pretend.
+    auto busy = d.remove(rel);
+    REQUIRE_FALSE(busy);
+    CHECK(busy.error().code == EBUSY);
+
+    REQUIRE(d.kill_all(rel));
+    CHECK(d.pids(rel)->empty());
+    CHECK(WTERMSIG(a.wait()) == SIGKILL);
+    CHECK(WTERMSIG(b.wait()) == SIGKILL);
+  }
+  auto removed = d.remove(prefix());
+  REQUIRE(removed);
+  CHECK(*removed);
+  CHECK(leftover_dirs().empty());
+  auto gone = d.remove(prefix());
+  REQUIRE(gone);
+  CHECK_FALSE(*gone);              // already gone = success, false
+  CHECK(d.kill_all(rel));          // nothing to kill = success
+}
