@@ -70,7 +70,8 @@ void build_rootfs(const ChildPlan& plan, int sync_fd) {
   CHILD_CHECK(::umount2(".", MNT_DETACH) == 0, Step::kPivotRoot);
   CHILD_CHECK(::chdir("/") == 0, Step::kPivotRoot);
   if (plan.readonly_root)
-    CHILD_CHECK(::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0, Step::kReadonlyRoot);
+    CHILD_CHECK(::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NODEV, nullptr) == 0,
+                Step::kReadonlyRoot);
 }
 
 void setup_stdio(const ChildPlan& plan, int sync_fd) {

@@ -27,16 +27,10 @@ int make_in(int root, const ChildOp& op) {
   switch (op.kind) {
     case OpKind::kMkdir: rc = ::mkdirat(parent.fd, op.name.c_str(), op.mode); break;
     case OpKind::kMkfile: rc = ::mknodat(parent.fd, op.name.c_str(), S_IFREG | op.mode, 0); break;
-    case OpKind::kMknod: rc = ::mknodat(parent.fd, op.name.c_str(), op.mode, op.dev); break;
     case OpKind::kSymlink: rc = ::symlinkat(op.source.c_str(), parent.fd, op.name.c_str()); break;
     default: return EINVAL;
   }
-  if (rc == 0) {
-    // mknod(2) applies the umask; the child set it to 0, but keep the mode exact anyway.
-    if (op.kind == OpKind::kMknod) ::fchmodat(parent.fd, op.name.c_str(), op.mode & 07777, 0);
-    return 0;
-  }
-  return errno == EEXIST ? 0 : errno;
+  return rc == 0 || errno == EEXIST ? 0 : errno;
 }
 
 int do_mount(int root, const ChildOp& op) {
@@ -117,7 +111,6 @@ int run_op(int root, const ChildOp& op) {
   switch (op.kind) {
     case OpKind::kMkdir:
     case OpKind::kMkfile:
-    case OpKind::kMknod:
     case OpKind::kSymlink: return make_in(root, op);
     case OpKind::kMount: return do_mount(root, op);
     case OpKind::kBindRemount: return bind_remount(root, op.path.c_str(), op.flags);

@@ -20,15 +20,15 @@ std::vector<std::string> default_readonly_paths() {
 }
 
 std::vector<Device> default_devices() {
-  return {{"/dev/null", 'c', 1, 3, 0666},    {"/dev/zero", 'c', 1, 5, 0666}, {"/dev/full", 'c', 1, 7, 0666},
-          {"/dev/random", 'c', 1, 8, 0666},  {"/dev/urandom", 'c', 1, 9, 0666}, {"/dev/tty", 'c', 5, 0, 0666}};
+  return {{"/dev/null", "", 'c', 1, 3},   {"/dev/zero", "", 'c', 1, 5},    {"/dev/full", "", 'c', 1, 7},
+          {"/dev/random", "", 'c', 1, 8}, {"/dev/urandom", "", 'c', 1, 9}, {"/dev/tty", "", 'c', 5, 0}};
 }
 
 std::vector<Mount> default_mounts(uint64_t shm_size, bool unified_cgroup) {
   std::string shm = "size=" + std::to_string(shm_size);
   std::vector<Mount> m = {
       {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
-      {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
+      {"/dev", "tmpfs", "tmpfs", {"nosuid", "nodev", "strictatime", "mode=755", "size=65536k"}},
       {"/dev/pts", "devpts", "devpts", {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
       {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}},
       {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},

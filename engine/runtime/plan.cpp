@@ -56,20 +56,23 @@ std::vector<std::string> exec_candidates(const Process& p) {
   }
 }
 
-void add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
+Result<void> add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
   bool dev_tmpfs = false, pts = false;
   for (const auto& m : spec.mounts) {
     dev_tmpfs = dev_tmpfs || m.destination == "/dev";
     pts = pts || m.destination == "/dev/pts";
   }
   for (const auto& d : spec.devices) {
-    auto slash = d.path.rfind('/');
-    ChildOp op{OpKind::kMknod, d.path, slash == 0 ? "/" : d.path.substr(0, slash), d.path.substr(slash + 1)};
-    op.mode = (d.type == 'b' ? S_IFBLK : S_IFCHR) | (d.mode & 07777);
-    op.dev = makedev(d.major, d.minor);
-    ops.push_back(std::move(op));
+    std::string source = d.source.empty() ? d.path : d.source;
+    struct stat st {};
+    if (::stat(source.c_str(), &st) != 0) return fail_errno("device " + source + " on the host");
+    bool type_ok = d.type == 'b' ? S_ISBLK(st.st_mode) : S_ISCHR(st.st_mode);
+    if (!type_ok || major(st.st_rdev) != d.major || minor(st.st_rdev) != d.minor)
+      return fail("device " + source + " on the host is not " + std::string(1, d.type) + " " +
+                  std::to_string(d.major) + ":" + std::to_string(d.minor));
+    add_mount_ops(ops, Mount{d.path, "bind", source, {"bind", "dev", "nosuid", "noexec"}}, true);
   }
-  if (!dev_tmpfs) return;
+  if (!dev_tmpfs) return {};
   // The links every container's /dev has (runc's defaults).
   std::vector<std::pair<std::string, std::string>> links = {
       {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
@@ -80,6 +83,7 @@ void add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
     op.source = target;
     ops.push_back(std::move(op));
   }
+  return {};
 }
 
 Result<void> add_sysctls(std::vector<ChildOp>& ops, const Spec& spec) {
@@ -132,7 +136,7 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   ChildPlan plan;
   plan.rootfs = rootfs;
   STACK_TRY(add_mounts(plan.ops, spec));
-  add_devices(plan.ops, spec);
+  STACK_TRY(add_devices(plan.ops, spec));
   // sysctls before the masks: /proc/sys turns read-only below.
   STACK_TRY(add_sysctls(plan.ops, spec));
   add_masks(plan.ops, spec);

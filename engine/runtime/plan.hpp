@@ -20,7 +20,6 @@ enum class OpKind : uint8_t {
   kMkfile,       // make an empty regular file `name` in `parent`; existing is fine
   kMount,        // mount(source, path, fstype, flags, data) on path resolved in the rootfs
   kBindRemount,  // path again (now the new mount): mount(NULL, path, NULL, MS_REMOUNT|MS_BIND|flags)
-  kMknod,        // mknodat(parent, name, mode, dev); existing is fine
   kSymlink,      // symlinkat(source, parent, name); existing is fine
   kMask,         // a file: /dev/null bound over it; a dir: an empty read-only tmpfs; absent: skip
   kReadonly,     // bind path onto itself, then remount it read-only; absent: skip
@@ -30,14 +29,13 @@ enum class OpKind : uint8_t {
 struct ChildOp {
   OpKind kind = OpKind::kMkdir;
   std::string path;    // absolute, inside the container
-  std::string parent;  // for kMkdir/kMkfile/kMknod/kSymlink: dirname(path)
+  std::string parent;  // for kMkdir/kMkfile/kSymlink: dirname(path)
   std::string name;    // and basename(path)
   std::string source;
   std::string fstype;
   std::string data;
   unsigned long flags = 0;
   mode_t mode = 0;
-  dev_t dev = 0;
   bool optional = false;  // a failure is ignored (the working dir is checked later anyway)
 
   // For error messages, in the parent: "mounting proc on /proc".

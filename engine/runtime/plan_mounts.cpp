@@ -2,6 +2,7 @@
 // mount it, and the namespaced-sysctl rule.
 #include <sys/mount.h>
 
+#include <algorithm>
 #include <map>
 
 #include "engine/runtime/plan.hpp"
@@ -82,6 +83,10 @@ void add_path_ops(std::vector<ChildOp>& ops, const std::string& path, bool as_fi
 void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, bool target_is_file) {
   MountFlags f = parse_mount_options(m.options);
   bool bind = f.bind || m.type == "bind";
+  // Without a device cgroup rule (the cgroup part) a node made with CAP_MKNOD on a
+  // writable mount could reach a host device: volumes are nodev unless "dev" is asked.
+  bool wants_dev = std::find(m.options.begin(), m.options.end(), "dev") != m.options.end();
+  if ((bind || m.type == "tmpfs") && !wants_dev) f.flags |= MS_NODEV;
   add_path_ops(ops, m.destination, bind && target_is_file);
   ChildOp op{OpKind::kMount, m.destination};
   op.source = m.source;
@@ -134,7 +139,6 @@ std::string ChildOp::describe() const {
       if (flags & MS_BIND) return "bind-mounting " + source + " on " + path;
       return "mounting " + fstype + " on " + path;
     case OpKind::kBindRemount: return "remounting " + path + " with its options";
-    case OpKind::kMknod: return "making device " + path;
     case OpKind::kSymlink: return "making symlink " + path + " -> " + source;
     case OpKind::kMask: return "masking " + path;
     case OpKind::kReadonly: return "making " + path + " read-only";

@@ -76,13 +76,15 @@ struct IdMap {
   uint32_t size = 0;
 };
 
-// A device node made in the container's /dev (OCI linux.devices).
+// A device node in the container's /dev (OCI linux.devices). The host's node is
+// bind-mounted (its mode applies) because everything else a container can write to is
+// mounted nodev: a node the container makes itself with CAP_MKNOD cannot be opened.
 struct Device {
-  std::string path;  // "/dev/null"
-  char type = 'c';   // 'c' or 'b'
+  std::string path;    // in the container: "/dev/null"
+  std::string source;  // the host's node; empty: the same path
+  char type = 'c';     // 'c' or 'b': checked against the host node
   uint32_t major = 0;
   uint32_t minor = 0;
-  uint32_t mode = 0666;
 };
 
 // The fds that become the container's 0, 1 and 2 (the caller keeps ownership).

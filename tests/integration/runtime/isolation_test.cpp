@@ -114,3 +114,15 @@ TEST_CASE("user by name from the image's passwd and group", "[runtime]") {
   REQUIRE(!bad);
   CHECK(bad.error().message.find("no user 'nosuchuser'") != std::string::npos);
 }
+
+TEST_CASE("a device node the container makes (CAP_MKNOD) cannot be opened", "[runtime]") {
+  RuntimeFixture fx;
+  auto r = fx.run_capture(fx.spec({"/bin/sh", "-c",
+                                   "mknod /dev/mynull c 1 3 && (echo x > /dev/mynull) 2>/dev/null && echo DEV-OPEN;"
+                                   "mknod /tmp/mynull c 1 3 && (echo x > /tmp/mynull) 2>/dev/null && echo TMP-OPEN;"
+                                   "mknod /dev/shm/n c 1 3 && (echo x > /dev/shm/n) 2>/dev/null && echo SHM-OPEN;"
+                                   "echo x > /dev/null && echo NULL-OK"}));
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out == "NULL-OK\n");
+}

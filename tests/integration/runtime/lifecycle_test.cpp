@@ -146,3 +146,45 @@ TEST_CASE("removal after a crash of the launcher: the journal undoes everything"
   REQUIRE(again);
   CHECK(!*again);
 }
+
+TEST_CASE("CLONE_INTO_CGROUP puts the container in the given cgroup; its mounts stay private", "[runtime]") {
+  RuntimeFixture fx;
+  // The cgroup2 hierarchy: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a
+  // hybrid one. Our group goes beneath the one this process is in.
+  std::string mnt = stack::testing::run("findmnt -n -t cgroup2 -o TARGET | head -1").out;
+  if (!mnt.empty() && mnt.back() == '\n') mnt.pop_back();
+  if (mnt.empty()) {
+    WARN("SKIPPED: no cgroup2 hierarchy on this host (a v1-only host): CLONE_INTO_CGROUP not tested");
+    return;
+  }
+  std::string self = stack::testing::run("grep '^0::' /proc/self/cgroup | cut -d: -f3").out;
+  if (!self.empty() && self.back() == '\n') self.pop_back();
+  std::string cg = mnt + (self == "/" ? "" : self) + "/stack-rt-" + std::to_string(::getpid());
+  REQUIRE(::mkdir(cg.c_str(), 0755) == 0);
+  UniqueFd cgfd(::open(cg.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(cgfd);
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  auto s = fx.spec({"/bin/sleep", "100"});
+  s.stdio = {devnull.get(), devnull.get(), devnull.get()};
+  s.cgroup_fd = cgfd.get();
+  {
+    auto c = Container::create(s, {fx.root, fx.next_id()});
+    REQUIRE(c);
+    REQUIRE(c->start());
+    std::ifstream procs(cg + "/cgroup.procs");
+    int member = 0;
+    procs >> member;
+    CHECK(member == c->pid());
+    // The host sees the overlay it mounted, none of the container's own mounts.
+    std::string mounts = fx.leftover_mounts();
+    CHECK(mounts.find(c->paths().rootfs + " ") != std::string::npos);
+    CHECK(mounts.find(c->paths().rootfs + "/proc") == std::string::npos);
+    CHECK(mounts.find(c->paths().rootfs + "/dev") == std::string::npos);
+    auto st = c->stop(SIGKILL, 1000ms);
+    REQUIRE(st);
+    CHECK(st->signal == SIGKILL);
+    REQUIRE(c->remove());
+  }
+  CHECK(::rmdir(cg.c_str()) == 0);
+  CHECK(fx.leftover_mounts().empty());
+}

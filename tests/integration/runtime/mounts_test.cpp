@@ -25,7 +25,7 @@ TEST_CASE("bind volumes (rw and ro) and tmpfs mounts", "[runtime]") {
   CHECK(r->status.code == 0);
   CHECK(r->out.find("seed\n") == 0);
   CHECK(r->out.find("RO-WRITE-OK") == std::string::npos);
-  CHECK(r->out.find("tmpfs /scratch tmpfs rw,nosuid") != std::string::npos);
+  CHECK(r->out.find("tmpfs /scratch tmpfs rw,nosuid,nodev") != std::string::npos);
   CHECK(run("cat " + vol + "/out").out == "hello\n");
   CHECK(run("cat " + ro + "/seed").out == "seed\n");
   CHECK(fx.leftover_mounts().empty());
@@ -87,4 +87,21 @@ TEST_CASE("sysctls (namespaced), rlimits, hostname and the /etc files", "[runtim
   CHECK(refused.error().message.find("not namespaced") != std::string::npos);
   CHECK(fx.leftover_mounts().empty());
   CHECK(run("ls -A " + fx.root + "/containers | wc -l").out == "0\n");
+}
+
+TEST_CASE("a cgroup2 /sys/fs/cgroup shows the container's cgroup namespace, read-only", "[runtime]") {
+  RuntimeFixture fx;
+  if (run("findmnt -n -t cgroup2 | wc -l").out == "0\n") {
+    WARN("SKIPPED: no cgroup2 hierarchy on this host (a v1-only host)");
+    return;
+  }
+  auto s = fx.spec({"/bin/sh", "-c",
+                    "cat /proc/self/cgroup | grep '^0::'; ls /sys/fs/cgroup/cgroup.procs;"
+                    "mkdir /sys/fs/cgroup/x 2>/dev/null && echo CG-MKDIR-OK"});
+  for (auto& m : s.mounts)
+    if (m.destination == "/sys/fs/cgroup") m = {"/sys/fs/cgroup", "cgroup2", "cgroup", {"nosuid", "noexec", "nodev", "ro"}};
+  auto r = fx.run_capture(s);
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out == "0::/\n/sys/fs/cgroup/cgroup.procs\n");
 }

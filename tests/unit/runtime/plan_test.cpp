@@ -63,8 +63,8 @@ TEST_CASE("the default plan: mounts, /dev, masks, read-only paths, /etc files", 
   CHECK(mounts == std::vector<std::string>{"mounting proc on /proc", "mounting tmpfs on /dev", "mounting devpts on /dev/pts",
                                            "mounting sysfs on /sys", "mounting mqueue on /dev/mqueue",
                                            "mounting tmpfs on /dev/shm", "mounting cgroup2 on /sys/fs/cgroup"});
-  CHECK(has(ops, "making device /dev/null"));
-  CHECK(has(ops, "making device /dev/tty"));
+  CHECK(has(ops, "bind-mounting /dev/null on /dev/null"));
+  CHECK(has(ops, "bind-mounting /dev/tty on /dev/tty"));
   CHECK(has(ops, "making symlink /dev/ptmx -> pts/ptmx"));
   CHECK(has(ops, "masking /proc/kcore"));
   CHECK(has(ops, "masking /sys/firmware"));
@@ -73,7 +73,7 @@ TEST_CASE("the default plan: mounts, /dev, masks, read-only paths, /etc files", 
   CHECK(has(ops, "bind-mounting /c/resolv.conf on /etc/resolv.conf"));
   // The order the child relies on: devices after the /dev tmpfs, masks after /proc.
   auto index = [&](const std::string& s2) { return std::find(ops.begin(), ops.end(), s2) - ops.begin(); };
-  CHECK(index("mounting tmpfs on /dev") < index("making device /dev/null"));
+  CHECK(index("mounting tmpfs on /dev") < index("bind-mounting /dev/null on /dev/null"));
   CHECK(index("mounting proc on /proc") < index("masking /proc/kcore"));
   for (const auto& op : plan->ops) {
     if (op.path == "/dev/shm" && op.kind == OpKind::kMount) {
@@ -135,7 +135,7 @@ TEST_CASE("mount options and user volumes", "[runtime]") {
   CHECK(ops[1].parent == "/data");
   CHECK(ops[2].flags == MS_BIND);
   CHECK(ops[3].kind == OpKind::kBindRemount);
-  CHECK(ops[3].flags == MS_RDONLY);
+  CHECK(ops[3].flags == (MS_RDONLY | MS_NODEV));  // volumes are nodev unless "dev" is asked
 }
 
 TEST_CASE("the seccomp program has the profile's rules", "[runtime]") {
