@@ -1,5 +1,8 @@
 // IPAM against routes read from a real kernel routing table (a lab netns).
 #include <algorithm>
+#include <chrono>
+#include <memory>
+#include <set>
 
 #include "network/ipam.hpp"
 #include "network/link.hpp"
@@ -61,4 +64,38 @@ TEST_CASE("ipam: a network's own bridge route does not block it after a restart"
   Ipam elsewhere(dir.path() + "/other-root");
   CHECK(ok(elsewhere.reserve_subnet("x", {}, routes, "sb-x")).subnet == C("10.89.1.0/24"));
   CHECK(ok(delete_bridge(host.nl, bridge)));
+}
+
+TEST_CASE("ipam + links: twenty containers get distinct ledger addresses and reach each other", "[ipam][links]") {
+  stack::testing::require_root();
+  Host host;
+  stack::testing::TempDir dir("stack-ipam-it");
+  Ipam ipam(dir.path());
+  const std::string bridge = bridge_name(project("s"), "default");
+  auto lease = ok(ipam.reserve_subnet(bridge, {}, ok(read_host_routes(host.nl)), bridge));
+  ok(ensure_bridge(host.nl, {bridge, lease.subnet, lease.gateway}));
+  std::vector<std::unique_ptr<Container>> containers;
+  std::vector<Ipv4> addresses;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) {
+    std::string key = project("s") + "/web-" + std::to_string(i + 1);
+    Ipv4 a = ok(ipam.reserve_address(bridge, key));
+    addresses.push_back(a);
+    containers.push_back(std::make_unique<Container>(host, key, bridge, Cidr{a, lease.subnet.prefix}, lease.gateway));
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  WARN("20 containers reserved and attached in " << ms << " ms");
+  CHECK(std::set<Ipv4>(addresses.begin(), addresses.end()).size() == 20);
+  CHECK(ping(containers.front()->ns, addresses.back(), 3));
+  CHECK(ping(containers.back()->ns, addresses.front(), 3));
+  // Teardown in reverse through the ledger and the links; everything answers "gone" after.
+  for (int i = 19; i >= 0; --i) {
+    CHECK(ok(delete_veth(host.nl, containers[i]->veth)));
+    CHECK(ok(ipam.release_address(bridge, project("s") + "/web-" + std::to_string(i + 1))));
+  }
+  CHECK(ok(delete_bridge(host.nl, bridge)));
+  CHECK(ok(ipam.release_subnet(bridge)));
+  auto st = ok(ipam.read());
+  CHECK(st.subnets.empty());
+  CHECK(st.addresses.empty());
 }
