@@ -45,6 +45,7 @@ class Server {
   const sockaddr_storage& udp_address() const { return udp_address_; }
   const sockaddr_storage& tcp_address() const { return tcp_address_; }
   std::size_t tcp_connections() const { return conns_.size(); }
+  std::size_t forwarding() const { return forwarder_.pending(); }
 
   static constexpr std::size_t kMaxTcpConnections = 128;
 

@@ -191,6 +191,21 @@ TEST_CASE("a client with its own dns: servers is forwarded to them", "[dns]") {
   CHECK(host_resolver.queries == 1);
 }
 
+TEST_CASE("a server destroyed while a forward is pending closes every handle", "[dns]") {
+  TestLoop loop;
+  auto silent = std::move(*UvUdp::create(loop.get()));
+  sockaddr_in any = loopback(0);
+  REQUIRE(silent->bind(reinterpret_cast<sockaddr*>(&any)));
+  auto server = start_server(loop, {*silent->local_address()}, 5000);
+  std::uint16_t port = port_of(server->udp_address());
+  auto client = std::async(std::launch::async,
+                           [port] { return udp_exchange(port, dns::build_query(9, "x.test", dns::kTypeA), 1000); });
+  CHECK(loop.run_until([&] { return server->forwarding() == 1; }));
+  server.reset();  // with the forward still pending
+  silent.reset();
+  CHECK_FALSE(client.get());  // no answer ever came
+}
+
 TEST_CASE("each network's server only sees its own names", "[dns]") {
   TestLoop loop;
   FakeUpstream upstream(loop.get());

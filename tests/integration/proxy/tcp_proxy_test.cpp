@@ -215,3 +215,46 @@ TEST_CASE("backpressure: a client that does not read stalls the backend", "[prox
   CHECK(result.second == kTotal);
   CHECK(loop.run_until([&] { return proxy->connections() == 0; }));
 }
+
+TEST_CASE("destroying the proxy with open connections closes them and every handle", "[proxy]") {
+  TestLoop loop;
+  BlockingServer echo(echo_handler);
+  std::uint16_t port = 0;
+  auto proxy = start_proxy(loop, echo.port(), port);
+  std::promise<void> proxy_gone;
+  auto gone = proxy_gone.get_future();
+  auto client = std::async(std::launch::async, [port, &gone] {
+    UniqueFd fd = connect_to(port);
+    char buf[16];
+    bool echoed = fd && send_all(fd.get(), "ping", 4) && ::recv(fd.get(), buf, sizeof buf, 0) == 4;
+    gone.wait();
+    ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);  // EOF or reset, not a timeout
+    return echoed && (n == 0 || (n < 0 && errno == ECONNRESET));
+  });
+  CHECK(loop.run_until([&] { return proxy->connections() == 1 && echo.accepted() == 1; }));
+  loop.run_until([] { return false; }, std::chrono::milliseconds(100));  // let the echo pass
+  proxy.reset();
+  uv_drain_closes(loop.get());
+  proxy_gone.set_value();
+  CHECK(client.get());
+}
+
+TEST_CASE("set_backend sends new connections to the new address", "[proxy]") {
+  TestLoop loop;
+  BlockingServer first([](int fd) { send_all(fd, "first", 5); });
+  BlockingServer second([](int fd) { send_all(fd, "second", 6); });
+  std::uint16_t port = 0;
+  auto proxy = start_proxy(loop, first.port(), port);
+  auto read_all = [port] {
+    UniqueFd fd = connect_to(port);
+    std::string out;
+    char buf[64];
+    ssize_t n;
+    while (fd && (n = ::recv(fd.get(), buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    return out;
+  };
+  CHECK(loop.run_with(read_all) == "first");
+  proxy->set_backend(*make_sockaddr("127.0.0.1", second.port()));
+  CHECK(loop.run_with(read_all) == "second");
+  CHECK(loop.run_until([&] { return proxy->connections() == 0; }));
+}
