@@ -6,8 +6,10 @@
 namespace stack::model {
 namespace {
 
+// Points at the entry if its place is known, else at the field, else at the service.
 Unexpected<Error> fail_in(const Service& s, const std::string& field, const std::string& message) {
   const Mark* m = s.mark_of(field);
+  if (!m) m = s.mark_of(field.substr(0, field.find_first_of(".[")));
   std::string where = m ? m->str() : s.mark.str();
   return fail(where + ": services." + s.name + "." + field + ": " + message);
 }
@@ -27,9 +29,9 @@ Result<void> resolve_service(Project& p, Service& s) {
       continue;
     }
     if (disabled(p, it->first)) {
-      return fail_in(s, "depends_on", "service " + quote(it->first) + " is not enabled by the active profiles");
+      return fail_in(s, "depends_on." + it->first, "service " + quote(it->first) + " is not enabled by the active profiles");
     }
-    return fail_in(s, "depends_on", "service " + quote(it->first) + " is not defined");
+    return fail_in(s, "depends_on." + it->first, "service " + quote(it->first) + " is not defined");
   }
   if (s.network_mode.rfind("service:", 0) == 0) {
     std::string target = s.network_mode.substr(8);
@@ -38,11 +40,12 @@ Result<void> resolve_service(Project& p, Service& s) {
     }
   }
   for (const auto& [net, opts] : s.networks) {
-    if (!p.networks.count(net)) return fail_in(s, "networks", "network " + quote(net) + " is not defined");
+    if (!p.networks.count(net)) return fail_in(s, "networks." + net, "network " + quote(net) + " is not defined");
   }
-  for (const auto& v : s.volumes) {
+  for (size_t i = 0; i < s.volumes.size(); ++i) {
+    const auto& v = s.volumes[i];
     if (v.type == "volume" && !v.source.empty() && !p.volumes.count(v.source)) {
-      return fail_in(s, "volumes", "volume " + quote(v.source) + " is not defined in the top-level volumes");
+      return fail_in(s, index_path("volumes", i), "volume " + quote(v.source) + " is not defined in the top-level volumes");
     }
   }
   return {};
@@ -80,7 +83,7 @@ Result<void> check_cycles(const Project& p) {
           if (on) msg += n + " -> ";
         }
         const Service& s = p.services.at(name);
-        return fail_in(s, "depends_on", "dependency cycle: " + msg + dep);
+        return fail_in(s, "depends_on." + dep, "dependency cycle: " + msg + dep);
       }
       if (state[dep] == 0) {
         state[dep] = 1;
