@@ -76,11 +76,19 @@ Result<NatOutcome> apply_nat(const NatConfig& c, const Netns* ns) {
   auto nft = find_nft();
   if (!nft)
     return NatOutcome{false,
-                      "nft not found (Debian package nftables): no outbound NAT and no isolation rules "
-                      "for table '" +
+                      "nft not found (Debian package nftables): no outbound NAT and no isolation rules for "
+                      "table '" +
                           c.table + "'; containers cannot reach outside networks"};
-  auto run = run_nft(*nft, nat_script(c), ns);
+  return apply_nat_using(*nft, c, ns);
+}
+
+Result<NatOutcome> apply_nat_using(const std::string& nft, const NatConfig& c, const Netns* ns) {
+  if (!valid_table(c.table)) return fail_errno(EINVAL, "invalid nftables table name '" + c.table + "'");
+  auto run = run_nft(nft, nat_script(c), ns);
   if (!run) return unexpected(run.error().wrap("setting up nftables table '" + c.table + "'"));
+  if (run->status == 127)
+    return NatOutcome{
+        false, "could not run '" + nft + "': no outbound NAT and no isolation rules for table '" + c.table + "'"};
   if (run->status != 0)
     return NatOutcome{false, "nft could not set up table '" + c.table + "' (exit " + std::to_string(run->status) +
                                  "): " + trimmed(run->output) + "; no outbound NAT and no isolation rules"};

@@ -47,6 +47,8 @@ struct NatOutcome {
 // a warning in the outcome, not an error: containers still run, without outbound NAT
 // or isolation rules. Errors are reserved for our own failures (pipes, fork).
 Result<NatOutcome> apply_nat(const NatConfig& config, const Netns* ns = nullptr);
+// The same with a given nft binary (tests use it to see the warning paths).
+Result<NatOutcome> apply_nat_using(const std::string& nft, const NatConfig& config, const Netns* ns = nullptr);
 // Teardown: false if the table was already gone (or nft is not installed, so it can
 // never have been made).
 Result<bool> delete_nat_table(std::string_view table, const Netns* ns = nullptr);

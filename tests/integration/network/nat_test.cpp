@@ -115,3 +115,17 @@ TEST_CASE("nat: an internal network cannot get out even with a route", "[nat]") 
   CHECK(ping(job.ns, internal.gateway, 3));   // its gateway (the name server) answers
   CHECK(ok(delete_nat_table(t.table, &host.ns)) == true);
 }
+
+TEST_CASE("nat: without a working nft the outcome is a warning, not an error", "[nat]") {
+  stack::testing::require_root();
+  Host host;
+  NatConfig c{nat_table_name(project("w")),
+              {{bridge_name(project("w"), "default"), C("10.89.0.0/24"), A("10.89.0.1")}}};
+  auto missing = ok(apply_nat_using("/nonexistent/nft", c, &host.ns));
+  CHECK_FALSE(missing.applied);
+  CHECK_THAT(missing.warning, Catch::Contains("could not run '/nonexistent/nft'") && Catch::Contains(c.table));
+  auto failing = ok(apply_nat_using("/bin/false", c, &host.ns));
+  CHECK_FALSE(failing.applied);
+  CHECK_THAT(failing.warning, Catch::Contains("exit 1") && Catch::Contains("no outbound NAT"));
+  CHECK_FALSE(ok(nat_table_exists(c.table, &host.ns)));
+}
