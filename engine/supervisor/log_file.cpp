@@ -96,12 +96,19 @@ Result<std::unique_ptr<LogFile>> LogFile::open(std::string path, LogFileOptions 
 }
 
 Result<void> LogFile::append(const LogEntry& e, std::string_view stream, int64_t time_ns) {
+  // Rotate before writing to a full file, as Docker does: the newest line always
+  // stays in the live file, also with max-file 1.
+  if (options_.max_size > 0 && size_ + buffer_.size() >= options_.max_size) {
+    auto r = flush();
+    if (r) r = rotate();
+    if (!r) {
+      ++dropped_lines_;
+      return r;
+    }
+  }
   encode_log_line(e, stream, time_ns, buffer_);
   ++buffered_lines_;
-  bool full = options_.max_size > 0 && size_ + buffer_.size() >= options_.max_size;
-  if (!full && buffer_.size() < kBatch) return {};
-  STACK_TRY(flush());
-  if (full) STACK_TRY(rotate());
+  if (buffer_.size() >= kBatch) return flush();
   return {};
 }
 

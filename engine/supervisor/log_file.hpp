@@ -36,8 +36,9 @@ class LogFile {
   // Opens (creating) the log; a torn last line left by a crash is cut off.
   static Result<std::unique_ptr<LogFile>> open(std::string path, LogFileOptions options);
 
-  // Buffers one record; writes the buffer out, and rotates, once the file would reach
-  // max-size, so a file exceeds max-size by at most one line (as Docker's does).
+  // Buffers one record. When the file (with what is buffered) has reached max-size,
+  // first writes the buffer out and rotates, so a file exceeds max-size by at most
+  // one line (as Docker's does).
   Result<void> append(const LogEntry& e, std::string_view stream, int64_t time_ns);
   // Writes everything buffered.
   Result<void> flush();

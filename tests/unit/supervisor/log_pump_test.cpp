@@ -7,6 +7,7 @@
 
 #include "engine/base/file.hpp"
 #include "engine/supervisor/log_pump.hpp"
+#include "engine/supervisor/logs_command.hpp"
 #include "tests/support/testing.hpp"
 
 using namespace stack::supervisor;
@@ -51,7 +52,8 @@ std::vector<LogRecord> records(const std::string& path) {
 
 TEST_CASE("a burst of 200,000 lines through a pipe arrives complete and in order") {
   stack::testing::TempDir dir;
-  std::string path = dir.path() + "/c-json.log";
+  REQUIRE(stack::make_dirs(dir.path() + "/logs/p-big-1"));
+  std::string path = dir.path() + "/logs/p-big-1/p-big-1-json.log";
   uv_loop_t loop;
   REQUIRE(uv_loop_init(&loop) == 0);
   auto file = LogFile::open(path, {});
@@ -98,6 +100,23 @@ TEST_CASE("a burst of 200,000 lines through a pipe arrives complete and in order
     last = rs[static_cast<std::size_t>(i)].time_ns;
   }
   WARN("200,000 lines pumped in " << ms << " ms");
+
+  // And `logs` prints them all, in order, with the prefix.
+  std::string printed;
+  stack::supervisor::LogsRequest req;
+  req.logs_dir = dir.path() + "/logs";
+  req.project = "p";
+  REQUIRE(stack::supervisor::run_logs(req, [&](std::string_view t, bool) { printed += t; }));
+  std::size_t pos = 0;
+  int n = 0;
+  for (; pos < printed.size(); ++n) {
+    std::size_t nl = printed.find('\n', pos);
+    REQUIRE(nl != std::string::npos);
+    if (printed.compare(pos, nl - pos, "big-1  | line " + std::to_string(n) + " of the burst") != 0)
+      FAIL("output line " << n << " is " << printed.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  CHECK(n == kLines);
 }
 
 TEST_CASE("stdout and stderr share a file, each in order; a last line without newline is kept") {
