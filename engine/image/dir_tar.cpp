@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/base/log.hpp"
+#include "engine/image/archive_error.hpp"
 #include "engine/image/layer.hpp"
 
 namespace stack::image {
@@ -15,11 +16,6 @@ namespace {
 using ReadPtr = std::unique_ptr<archive, decltype(&archive_read_free)>;
 using WritePtr = std::unique_ptr<archive, decltype(&archive_write_free)>;
 using ResolverPtr = std::unique_ptr<archive_entry_linkresolver, decltype(&archive_entry_linkresolver_free)>;
-
-std::string err(archive* a) {
-  const char* s = archive_error_string(a);
-  return s ? s : "unknown libarchive error";
-}
 
 class DirTar {
  public:
@@ -41,14 +37,14 @@ Result<void> DirTar::run() {
   archive_write_set_format_pax_restricted(out_.get());
   archive_entry_linkresolver_set_strategy(links_.get(), archive_format(out_.get()));
   if (archive_write_open_filename(out_.get(), tar_.c_str()) != ARCHIVE_OK)
-    return fail_errno(archive_errno(out_.get()), where() + ": " + err(out_.get()));
+    return archive_fail(out_.get(), where());
   if (archive_read_disk_open(disk_.get(), dir_.c_str()) != ARCHIVE_OK)
-    return fail_errno(archive_errno(disk_.get()), where() + ": " + err(disk_.get()));
+    return archive_fail(disk_.get(), where());
   for (;;) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(disk_.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) return fail_errno(archive_errno(disk_.get()), where() + ": " + err(disk_.get()));
+    if (r < ARCHIVE_WARN) return archive_fail(disk_.get(), where());
     archive_read_disk_descend(disk_.get());
     STACK_TRY(add(e));
   }
@@ -57,12 +53,12 @@ Result<void> DirTar::run() {
   archive_entry* spare = nullptr;
   for (archive_entry_linkify(links_.get(), &rest, &spare); rest; archive_entry_linkify(links_.get(), &rest, &spare)) {
     if (archive_write_header(out_.get(), rest) < ARCHIVE_WARN)
-      return fail_errno(archive_errno(out_.get()), where() + ": " + err(out_.get()));
+      return archive_fail(out_.get(), where());
     archive_entry_free(rest);
     rest = nullptr;
   }
   if (archive_write_close(out_.get()) != ARCHIVE_OK)
-    return fail_errno(archive_errno(out_.get()), where() + ": " + err(out_.get()));
+    return archive_fail(out_.get(), where());
   return {};
 }
 
@@ -88,7 +84,7 @@ Result<void> DirTar::add(archive_entry* e) {
     int r = archive_write_header(out_.get(), cur);
     if (r < ARCHIVE_WARN) {
       archive_entry_free(cur == out ? out : spare);
-      return fail_errno(archive_errno(out_.get()), where() + ": '" + rel + "': " + err(out_.get()));
+      return archive_fail(out_.get(), where() + ": '" + rel + "'");
     }
     // Data goes with the entry that carries a size (linkify zeroes it for hard links).
     if (cur == out && archive_entry_size(cur) > 0) {
@@ -96,8 +92,8 @@ Result<void> DirTar::add(archive_entry* e) {
       la_ssize_t n;
       while ((n = archive_read_data(disk_.get(), buf, sizeof buf)) > 0)
         if (archive_write_data(out_.get(), buf, static_cast<size_t>(n)) < 0)
-          return fail_errno(archive_errno(out_.get()), where() + ": '" + rel + "': " + err(out_.get()));
-      if (n < 0) return fail_errno(archive_errno(disk_.get()), where() + ": reading '" + rel + "': " + err(disk_.get()));
+          return archive_fail(out_.get(), where() + ": '" + rel + "'");
+      if (n < 0) return archive_fail(disk_.get(), where() + ": reading '" + rel + "'");
     }
   }
   archive_entry_free(out);

@@ -1,4 +1,5 @@
 // Content-addressed layer dirs: hashing, unpack-then-rename, sizes, removal.
+#include "engine/image/archive_error.hpp"
 #include "engine/image/layer.hpp"
 
 #include <archive.h>
@@ -52,7 +53,7 @@ Result<std::string> tar_diff_id(const std::string& tar_path) {
   archive_read_support_filter_all(a.get());
   archive_read_support_format_raw(a.get());
   if (archive_read_open_filename(a.get(), tar_path.c_str(), 1 << 16) != ARCHIVE_OK)
-    return fail_errno(archive_errno(a.get()), "failed to open '" + tar_path + "': " + archive_error_string(a.get()));
+    return archive_fail(a.get(), "failed to open '" + tar_path + "'");
   Sha256 h;
   archive_entry* e = nullptr;
   int r = archive_read_next_header(a.get(), &e);
@@ -63,7 +64,7 @@ Result<std::string> tar_diff_id(const std::string& tar_path) {
     if (n < 0) r = static_cast<int>(n);
   }
   if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
-    return fail_errno(archive_errno(a.get()), "failed to read '" + tar_path + "': " + archive_error_string(a.get()));
+    return archive_fail(a.get(), "failed to read '" + tar_path + "'");
   return "sha256:" + h.hex();
 }
 

@@ -1,3 +1,4 @@
+#include "engine/image/archive_error.hpp"
 #include "engine/image/source.hpp"
 
 #include <archive.h>
@@ -67,7 +68,7 @@ Result<SourceKind> detect_source(const std::string& path) {
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
   if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
-    return fail_errno(archive_errno(a.get()), "cannot import '" + path + "': " + archive_error_string(a.get()));
+    return archive_fail(a.get(), "cannot import '" + path + "'");
   bool oci = false, docker = false;
   archive_entry* e = nullptr;
   int r;
@@ -82,7 +83,7 @@ Result<SourceKind> detect_source(const std::string& path) {
     if (*cleaned == "manifest.json") docker = true;
   }
   if (r != ARCHIVE_EOF)
-    return fail_errno(archive_errno(a.get()), "cannot import '" + path + "': " + archive_error_string(a.get()));
+    return archive_fail(a.get(), "cannot import '" + path + "'");
   if (oci) return SourceKind::kOciTar;
   if (docker) return SourceKind::kDockerTar;
   return SourceKind::kRootfsTar;

@@ -15,6 +15,7 @@
 
 #include "engine/base/log.hpp"
 #include "engine/base/unique_fd.hpp"
+#include "engine/image/archive_error.hpp"
 #include "engine/image/entry_path.hpp"
 #include "engine/image/layer.hpp"
 
@@ -93,17 +94,17 @@ Result<void> Unpacker::run() {
   // No archive_write_disk_set_standard_lookup: owners stay the tar's numeric ids, never
   // remapped through the host's /etc/passwd.
   if (archive_read_open_filename(in_.get(), tar_.c_str(), 1 << 16) != ARCHIVE_OK)
-    return fail_errno(archive_errno(in_.get()), "failed to open layer '" + tar_ + "': " + archive_err(in_.get()));
+    return archive_fail(in_.get(), "failed to open layer '" + tar_ + "'");
   for (;;) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(in_.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN)
-      return fail_errno(archive_errno(in_.get()), where() + ": " + archive_err(in_.get()));
+      return archive_fail(in_.get(), where());
     STACK_TRY(entry(e));
   }
   if (archive_write_close(out_.get()) != ARCHIVE_OK)
-    return fail_errno(archive_errno(out_.get()), where() + ": finishing: " + archive_err(out_.get()));
+    return archive_fail(out_.get(), where() + ": finishing");
   for (const auto& dir : opaque_) STACK_TRY(set_opaque(dir));
   return {};
 }
@@ -144,7 +145,7 @@ Result<void> Unpacker::write(archive_entry* e, bool with_data) {
   const std::string name = archive_entry_pathname(e);
   int r = archive_write_header(out_.get(), e);
   if (r < ARCHIVE_WARN)
-    return fail_errno(archive_errno(out_.get()), where() + ": " + archive_err(out_.get()));
+    return archive_fail(out_.get(), where());
   if (r == ARCHIVE_WARN) log::warn("{}: {}", where(), archive_err(out_.get()));
   if (with_data && archive_entry_size(e) > 0) {
     const void* buf;
@@ -152,14 +153,14 @@ Result<void> Unpacker::write(archive_entry* e, bool with_data) {
     la_int64_t off;
     while ((r = archive_read_data_block(in_.get(), &buf, &size, &off)) == ARCHIVE_OK) {
       if (archive_write_data_block(out_.get(), buf, size, off) < ARCHIVE_OK)
-        return fail_errno(archive_errno(out_.get()), where() + ": writing '" + name + "': " + archive_err(out_.get()));
+        return archive_fail(out_.get(), where() + ": writing '" + name + "'");
     }
     if (r != ARCHIVE_EOF)
-      return fail_errno(archive_errno(in_.get()), where() + ": reading '" + name + "': " + archive_err(in_.get()));
+      return archive_fail(in_.get(), where() + ": reading '" + name + "'");
   }
   r = archive_write_finish_entry(out_.get());
   if (r < ARCHIVE_WARN)
-    return fail_errno(archive_errno(out_.get()), where() + ": " + name + ": " + archive_err(out_.get()));
+    return archive_fail(out_.get(), where() + ": " + name);
   return {};
 }
 

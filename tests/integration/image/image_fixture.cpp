@@ -89,6 +89,25 @@ TarBuilder& TarBuilder::dir_with_xattr(const std::string& name, const std::strin
   return *this;
 }
 
+void zstd_file(const std::string& in, const std::string& out) {
+  std::ifstream src(in, std::ios::binary);
+  REQUIRE(src);
+  std::string data((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+  archive* a = archive_write_new();
+  archive_write_set_format_raw(a);
+  REQUIRE(archive_write_add_filter_zstd(a) == ARCHIVE_OK);
+  REQUIRE(archive_write_open_filename(a, out.c_str()) == ARCHIVE_OK);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "data");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_size(e, la_int64_t(data.size()));
+  REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
+  REQUIRE(archive_write_data(a, data.data(), data.size()) == la_ssize_t(data.size()));
+  archive_entry_free(e);
+  REQUIRE(archive_write_close(a) == ARCHIVE_OK);
+  archive_write_free(a);
+}
+
 void make_busybox(const std::string& dir) {
   auto r = stack::testing::run(stack::testing::source_dir() + "/tests/support/mkbusybox " + dir);
   INFO(r.out);

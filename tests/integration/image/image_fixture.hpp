@@ -41,6 +41,8 @@ struct Sandbox {
   std::string images() const { return root() + "/images"; }
 };
 
+// Compresses a file with libarchive's zstd filter (no zstd CLI needed).
+void zstd_file(const std::string& in, const std::string& out);
 // tests/support/mkbusybox into dir (REQUIREs success).
 void make_busybox(const std::string& dir);
 // sha256 hex of a file's bytes.
