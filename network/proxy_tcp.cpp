@@ -1,5 +1,10 @@
 #include "network/proxy_tcp.hpp"
 
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "engine/base/log.hpp"
 #include "network/uv_udp.hpp"
 
@@ -22,6 +27,8 @@ TcpProxy::~TcpProxy() {
   // Connections must not call back into a half-destroyed proxy.
   auto conns = std::move(conns_);
   conns.clear();
+  auto splice_conns = std::move(splice_conns_);
+  splice_conns.clear();
 }
 
 void TcpProxy::on_connection() {
@@ -30,13 +37,40 @@ void TcpProxy::on_connection() {
     log::debug("proxy: {}", client.error().message);
     return;
   }
-  if (conns_.size() >= options_.max_connections) return;  // closing `client` refuses it
+  if (connections() >= options_.max_connections) return;  // closing `client` refuses it
+  if (options_.splice) return start_splice(std::move(*client));
   std::uint64_t id = next_id_++;
   auto conn = std::make_unique<TcpProxyConn>(std::move(*client), options_.limits,
                                              [this, id] { conns_.erase(id); });
   TcpProxyConn* raw = conn.get();
   conns_.emplace(id, std::move(conn));
   raw->start(reinterpret_cast<const sockaddr*>(&backend_));
+}
+
+}  // namespace stack::net
+
+namespace stack::net {
+
+void TcpProxy::start_splice(UvOwned<UvTcp> client) {
+  // splice(2) needs the raw socket: keep a duplicate and let libuv close its own.
+  uv_os_fd_t fd;
+  if (uv_fileno(client->uv_base(), &fd) < 0) return;
+  UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  client.reset();
+  if (!dup) {
+    log::debug("proxy: duplicating an accepted socket: {}", std::strerror(errno));
+    return;
+  }
+  std::uint64_t id = next_id_++;
+  auto conn = std::make_unique<TcpSpliceConn>(listener_->loop(), options_.limits,
+                                              [this, id] { splice_conns_.erase(id); });
+  TcpSpliceConn* raw = conn.get();
+  splice_conns_.emplace(id, std::move(conn));
+  auto started = raw->start(std::move(dup), reinterpret_cast<const sockaddr*>(&backend_));
+  if (!started) {
+    log::warn("proxy: {}", started.error().message);
+    splice_conns_.erase(id);
+  }
 }
 
 }  // namespace stack::net

@@ -3,8 +3,8 @@
 // the container's address (a userland proxy on the caller's loop, like docker-proxy),
 // so published ports work on loopback and without NAT rules.
 //
-// Bytes move from a read buffer into the write on the other socket without a copy in
-// user space; a kernel zero-copy path (splice through a pipe) is not used.
+// By default bytes move socket -> pipe -> socket with splice(2) (TcpSpliceConn); the
+// buffered path (TcpProxyConn) hands a read buffer to the write on the other socket.
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "engine/base/unique_fd.hpp"
+#include "network/proxy_splice_conn.hpp"
 #include "network/proxy_tcp_conn.hpp"
 #include "network/uv_tcp.hpp"
 
@@ -22,6 +23,9 @@ class TcpProxy {
   struct Options {
     TcpProxyLimits limits;
     std::size_t max_connections = 4096;  // more are accepted and closed at once
+    // Move bytes with splice(2) (no copy through user space); false: read/write
+    // through 256 KiB buffers handed from one socket to the other.
+    bool splice = true;
   };
 
   // `listening` is a bound, listening socket from reserve_ports.
@@ -38,18 +42,20 @@ class TcpProxy {
 
   // For a container that came back with another address; open connections stay.
   void set_backend(const sockaddr_storage& backend) { backend_ = backend; }
-  std::size_t connections() const { return conns_.size(); }
+  std::size_t connections() const { return conns_.size() + splice_conns_.size(); }
   Result<sockaddr_storage> local_address() const { return listener_->local_address(); }
 
  private:
   TcpProxy(sockaddr_storage backend, Options options) : backend_(backend), options_(options) {}
   void on_connection();
+  void start_splice(UvOwned<UvTcp> client);
 
   sockaddr_storage backend_;
   Options options_;
   UvOwned<UvTcp> listener_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, std::unique_ptr<TcpProxyConn>> conns_;
+  std::map<std::uint64_t, std::unique_ptr<TcpSpliceConn>> splice_conns_;
 };
 
 }  // namespace stack::net

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <sys/resource.h>
+#include <tuple>
 #include <string>
 #include <thread>
 
@@ -19,7 +21,8 @@ using namespace stack::testing;
 namespace {
 
 // Reserves 127.0.0.1:<free>/tcp the way `up` does and starts a proxy to backend_port.
-std::unique_ptr<TcpProxy> start_proxy(TestLoop& loop, std::uint16_t backend_port, std::uint16_t& port) {
+std::unique_ptr<TcpProxy> start_proxy(TestLoop& loop, std::uint16_t backend_port, std::uint16_t& port,
+                                      bool splice = true) {
   auto bindings = expand_ports({PortRequest{"web", "127.0.0.1", 0, 0, backend_port, backend_port, Protocol::Tcp}});
   REQUIRE(bindings);
   auto reserved = reserve_ports(*bindings);
@@ -28,7 +31,9 @@ std::unique_ptr<TcpProxy> start_proxy(TestLoop& loop, std::uint16_t backend_port
   ReservedPort& r = (*reserved)[0];
   port = port_of(r.binding.host);
   auto backend = make_sockaddr("127.0.0.1", r.binding.container_port);
-  auto proxy = TcpProxy::start(loop.get(), std::move(r.fd), *backend);
+  TcpProxy::Options options;
+  options.splice = splice;
+  auto proxy = TcpProxy::start(loop.get(), std::move(r.fd), *backend, options);
   INFO((proxy ? "" : proxy.error().message));
   REQUIRE(proxy);
   return std::move(*proxy);
@@ -76,10 +81,11 @@ std::size_t echo_roundtrip(std::uint16_t port, std::size_t total) {
 
 TEST_CASE("10 MB through the proxy arrive complete and in order", "[proxy]") {
   TestLoop loop;
+  bool splice = GENERATE(true, false);
   BlockingServer echo(echo_handler);
   REQUIRE(echo.ok());
   std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, echo.port(), port);
+  auto proxy = start_proxy(loop, echo.port(), port, splice);
   constexpr std::size_t kTotal = 10 << 20;
   CHECK(loop.run_with([port] { return echo_roundtrip(port, kTotal); }) == kTotal);
   CHECK(loop.run_until([&] { return proxy->connections() == 0; }));
@@ -87,9 +93,10 @@ TEST_CASE("10 MB through the proxy arrive complete and in order", "[proxy]") {
 
 TEST_CASE("many concurrent connections are proxied independently", "[proxy]") {
   TestLoop loop;
+  bool splice = GENERATE(true, false);
   BlockingServer echo(echo_handler);
   std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, echo.port(), port);
+  auto proxy = start_proxy(loop, echo.port(), port, splice);
   constexpr int kConns = 64;
   constexpr std::size_t kEach = 256 << 10;
   int good = loop.run_with([port] {
@@ -107,6 +114,7 @@ TEST_CASE("many concurrent connections are proxied independently", "[proxy]") {
 
 TEST_CASE("half-close: the client's FIN reaches the backend, which can still answer", "[proxy]") {
   TestLoop loop;
+  bool splice = GENERATE(true, false);
   // Reads until EOF, only then answers: works only if the FIN was passed on and the
   // other direction stayed open.
   BlockingServer counter([](int fd) {
@@ -118,7 +126,7 @@ TEST_CASE("half-close: the client's FIN reaches the backend, which can still ans
     send_all(fd, reply.data(), reply.size());
   });
   std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, counter.port(), port);
+  auto proxy = start_proxy(loop, counter.port(), port, splice);
   std::string reply = loop.run_with([port] {
     UniqueFd fd = connect_to(port);
     std::string out;
@@ -136,13 +144,14 @@ TEST_CASE("half-close: the client's FIN reaches the backend, which can still ans
 
 TEST_CASE("a backend that is down closes the client's connection promptly", "[proxy]") {
   TestLoop loop;
+  bool splice = GENERATE(true, false);
   std::uint16_t dead_port;
   {
     BlockingServer gone(echo_handler);  // a port that was free a moment ago
     dead_port = gone.port();
   }
   std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, dead_port, port);
+  auto proxy = start_proxy(loop, dead_port, port, splice);
   auto elapsed = loop.run_with([port] {
     auto start = std::chrono::steady_clock::now();
     UniqueFd fd = connect_to(port);  // the kernel completes the handshake with the proxy
@@ -163,8 +172,9 @@ TEST_CASE("throughput through the proxy compared with a direct connection", "[pr
     for (std::size_t sent = 0; sent < kTotal; sent += buf.size())
       if (!send_all(fd, buf.data(), buf.size())) return;
   });
-  std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, source.port(), port);
+  std::uint16_t spliced_port = 0, buffered_port = 0;
+  auto spliced = start_proxy(loop, source.port(), spliced_port, true);
+  auto buffered = start_proxy(loop, source.port(), buffered_port, false);
   auto drain = [](std::uint16_t p) {
     UniqueFd fd = connect_to(p);
     std::vector<char> buf(256 << 10);
@@ -175,18 +185,37 @@ TEST_CASE("throughput through the proxy compared with a direct connection", "[pr
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return std::pair<std::size_t, double>(total, static_cast<double>(total) / (1 << 20) / s);
   };
-  auto sp = source.port();
-  auto direct = loop.run_with([&] { return drain(sp); });
-  auto proxied = loop.run_with([&] { return drain(port); });
+  // CPU time of this thread, which runs the loop (and so the proxy): robust on a busy machine.
+  auto loop_cpu = [] {
+    rusage ru{};
+    ::getrusage(RUSAGE_THREAD, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  };
+  auto measure = [&](std::uint16_t p) {
+    double before = loop_cpu();
+    auto r = loop.run_with([&] { return drain(p); });
+    return std::tuple<std::size_t, double, double>(r.first, r.second, loop_cpu() - before);
+  };
+  std::uint16_t sp = source.port();
+  auto [direct_bytes, direct_rate, direct_cpu] = measure(sp);
+  auto [splice_bytes, splice_rate, splice_cpu] = measure(spliced_port);
+  auto [buffer_bytes, buffer_rate, buffer_cpu] = measure(buffered_port);
+  std::pair<std::size_t, double> direct{direct_bytes, direct_rate}, via_splice{splice_bytes, splice_rate},
+      via_buffers{buffer_bytes, buffer_rate};
   CHECK(direct.first == kTotal);
-  CHECK(proxied.first == kTotal);
-  std::printf("throughput over loopback, %zu MiB: direct %.0f MiB/s, through the proxy %.0f MiB/s\n",
-              kTotal >> 20, direct.second, proxied.second);
-  CHECK(loop.run_until([&] { return proxy->connections() == 0; }));
+  CHECK(via_splice.first == kTotal);
+  CHECK(via_buffers.first == kTotal);
+  std::printf("throughput over loopback, %zu MiB one way: direct %.0f MiB/s, proxy with splice %.0f MiB/s, "
+              "proxy with buffers %.0f MiB/s; loop thread CPU: %.2f s, %.2f s, %.2f s\n",
+              kTotal >> 20, direct.second, via_splice.second, via_buffers.second, direct_cpu, splice_cpu,
+              buffer_cpu);
+  CHECK(loop.run_until([&] { return spliced->connections() == 0 && buffered->connections() == 0; }));
 }
 
 TEST_CASE("backpressure: a client that does not read stalls the backend", "[proxy]") {
   TestLoop loop;
+  bool splice = GENERATE(true, false);
   constexpr std::size_t kTotal = 128 << 20;
   std::atomic<std::size_t> sent{0};
   BlockingServer source([&sent](int fd) {
@@ -197,7 +226,7 @@ TEST_CASE("backpressure: a client that does not read stalls the backend", "[prox
     }
   });
   std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, source.port(), port);
+  auto proxy = start_proxy(loop, source.port(), port, splice);
   auto result = loop.run_with([&] {
     UniqueFd fd = connect_to(port);
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
@@ -218,9 +247,10 @@ TEST_CASE("backpressure: a client that does not read stalls the backend", "[prox
 
 TEST_CASE("destroying the proxy with open connections closes them and every handle", "[proxy]") {
   TestLoop loop;
+  bool splice = GENERATE(true, false);
   BlockingServer echo(echo_handler);
   std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, echo.port(), port);
+  auto proxy = start_proxy(loop, echo.port(), port, splice);
   std::promise<void> proxy_gone;
   auto gone = proxy_gone.get_future();
   auto client = std::async(std::launch::async, [port, &gone] {
@@ -241,10 +271,11 @@ TEST_CASE("destroying the proxy with open connections closes them and every hand
 
 TEST_CASE("set_backend sends new connections to the new address", "[proxy]") {
   TestLoop loop;
+  bool splice = GENERATE(true, false);
   BlockingServer first([](int fd) { send_all(fd, "first", 5); });
   BlockingServer second([](int fd) { send_all(fd, "second", 6); });
   std::uint16_t port = 0;
-  auto proxy = start_proxy(loop, first.port(), port);
+  auto proxy = start_proxy(loop, first.port(), port, splice);
   auto read_all = [port] {
     UniqueFd fd = connect_to(port);
     std::string out;
