@@ -80,11 +80,16 @@ TEST_CASE("links: a second network becomes eth1; internal networks get no defaul
   ok(ensure_bridge(host.nl, {back, C("10.89.1.0/24"), A("10.89.1.1")}));
   Container c(host, "app-1", front, C("10.89.0.2/24"), A("10.89.0.1"), 0);
   // A second non-internal network offers a gateway too: the first default route stays.
-  ok(attach_veth(host.nl, c.ns, VethConfig{veth_name("app-1", back), back, "eth1", C("10.89.1.2/24"), A("10.89.1.1")}));
+  // It also asks for a smaller MTU (driver_opts), which both ends get.
+  ok(attach_veth(host.nl, c.ns,
+                 VethConfig{veth_name("app-1", back), back, "eth1", C("10.89.1.2/24"), A("10.89.1.1"), 1400}));
   Container internal_only(host, "job-1", back, C("10.89.1.3/24"), std::nullopt);
 
   Netlink in = ok(Netlink::open_in(c.ns));
   CHECK(ok(list_addresses(in, "eth1")) == std::vector<Cidr>{C("10.89.1.2/24")});
+  CHECK(rtnl_link_get_mtu(ok(get_link(in, "eth1")).get()) == 1400);
+  CHECK(rtnl_link_get_mtu(ok(get_link(host.nl, veth_name("app-1", back))).get()) == 1400);
+  CHECK(rtnl_link_get_mtu(ok(get_link(in, "eth0")).get()) == 1500);
   auto routes = ok(list_routes(in));
   CHECK(has_route(routes, "0.0.0.0/0", A("10.89.0.1"), "eth0"));
   CHECK(has_route(routes, "10.89.1.0/24", std::nullopt, "eth1"));
