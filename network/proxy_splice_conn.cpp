@@ -38,13 +38,18 @@ Result<std::size_t> make_splice_pipe(UniqueFd& r, UniqueFd& w, int size) {
 TcpSpliceConn::TcpSpliceConn(uv_loop_t* loop, TcpProxyLimits limits, std::function<void()> done)
     : loop_(loop), limits_(limits), done_(std::move(done)) {}
 
-Result<void> TcpSpliceConn::start(UniqueFd client, const sockaddr* backend) {
+Result<void> TcpSpliceConn::make_pipes() {
   auto up = make_splice_pipe(up_.r, up_.w, kPipeSize);
-  if (!up) return unexpected(std::move(up).error());
+  if (!up) return unexpected(up.error().wrap("making a pipe for splice"));
   up_.capacity = *up;
   auto down = make_splice_pipe(down_.r, down_.w, kPipeSize);
-  if (!down) return unexpected(std::move(down).error());
+  if (!down) return unexpected(down.error().wrap("making a pipe for splice"));
   down_.capacity = *down;
+  return {};
+}
+
+Result<void> TcpSpliceConn::start(UniqueFd client, const sockaddr* backend) {
+  if (!up_.w || !down_.w) return fail("splice pipes not made");
   UniqueFd sock(::socket(backend->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!sock) return fail_errno("socket");
   int one = 1;

@@ -24,8 +24,11 @@ class TcpSpliceConn {
   TcpSpliceConn& operator=(const TcpSpliceConn&) = delete;
   ~TcpSpliceConn() = default;
 
+  // Two pipes per connection: this fails (EMFILE) before anything else is taken, so
+  // the caller can fall back to the buffered path.
+  Result<void> make_pipes();
   // Takes the accepted client socket (non-blocking) and connects to the container.
-  // Fails only if the pipes or handles cannot be made; then nothing was started.
+  // Fails only if a handle cannot be made.
   Result<void> start(UniqueFd client, const sockaddr* backend);
 
   static constexpr int kPipeSize = 1 << 20;  // F_SETPIPE_SZ, fcntl(2); best effort

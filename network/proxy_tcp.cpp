@@ -39,31 +39,39 @@ void TcpProxy::on_connection() {
   }
   if (connections() >= options_.max_connections) return;  // closing `client` refuses it
   if (options_.splice) return start_splice(std::move(*client));
+  start_buffered(std::move(*client));
+}
+
+void TcpProxy::start_buffered(UvOwned<UvTcp> client) {
   std::uint64_t id = next_id_++;
-  auto conn = std::make_unique<TcpProxyConn>(std::move(*client), options_.limits,
+  auto conn = std::make_unique<TcpProxyConn>(std::move(client), options_.limits,
                                              [this, id] { conns_.erase(id); });
   TcpProxyConn* raw = conn.get();
   conns_.emplace(id, std::move(conn));
   raw->start(reinterpret_cast<const sockaddr*>(&backend_));
 }
 
-}  // namespace stack::net
-
-namespace stack::net {
 
 void TcpProxy::start_splice(UvOwned<UvTcp> client) {
-  // splice(2) needs the raw socket: keep a duplicate and let libuv close its own.
+  std::uint64_t id = next_id_++;
+  auto conn = std::make_unique<TcpSpliceConn>(listener_->loop(), options_.limits,
+                                              [this, id] { splice_conns_.erase(id); });
+  auto pipes = conn->make_pipes();
+  if (!pipes) {
+    // Out of fds for pipes: this connection takes the buffered path.
+    log::debug("proxy: {}", pipes.error().message);
+    return start_buffered(std::move(client));
+  }
+  // splice(2) needs the raw socket: keep a duplicate and let libuv close its own
+  // (uv_close removes it from epoll first, so the duplicate is not watched twice).
   uv_os_fd_t fd;
   if (uv_fileno(client->uv_base(), &fd) < 0) return;
   UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-  client.reset();
   if (!dup) {
     log::debug("proxy: duplicating an accepted socket: {}", std::strerror(errno));
     return;
   }
-  std::uint64_t id = next_id_++;
-  auto conn = std::make_unique<TcpSpliceConn>(listener_->loop(), options_.limits,
-                                              [this, id] { splice_conns_.erase(id); });
+  client.reset();
   TcpSpliceConn* raw = conn.get();
   splice_conns_.emplace(id, std::move(conn));
   auto started = raw->start(std::move(dup), reinterpret_cast<const sockaddr*>(&backend_));

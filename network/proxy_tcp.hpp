@@ -49,6 +49,7 @@ class TcpProxy {
   TcpProxy(sockaddr_storage backend, Options options) : backend_(backend), options_(options) {}
   void on_connection();
   void start_splice(UvOwned<UvTcp> client);
+  void start_buffered(UvOwned<UvTcp> client);
 
   sockaddr_storage backend_;
   Options options_;
