@@ -62,9 +62,16 @@ Result<std::vector<PortBinding>> expand_ports(const std::vector<PortRequest>& re
     STACK_TRY(check_range(r));
     auto host = make_sockaddr(r.host_ip.empty() ? "0.0.0.0" : r.host_ip, 0);
     if (!host) return unexpected(host.error().wrap("ports of service " + r.service));
+    // Like Docker, an unspecified host address means IPv6 too; with a kernel-picked
+    // port the two families would get different ports, so then only IPv4.
+    bool twin = r.host_ip.empty() && r.host_first != 0;
     for (std::uint32_t i = 0; i <= std::uint32_t{r.container_last} - r.container_first; ++i) {
       PortBinding b{r.service, *host, static_cast<std::uint16_t>(r.container_first + i), r.protocol};
       if (r.host_first != 0) set_port(b.host, static_cast<std::uint16_t>(r.host_first + i));
+      out.push_back(b);
+      if (!twin) continue;
+      b.host = *make_sockaddr("::", static_cast<std::uint16_t>(r.host_first + i));
+      b.optional = true;
       out.push_back(std::move(b));
     }
   }
@@ -81,6 +88,7 @@ Result<std::vector<ReservedPort>> reserve_ports(const std::vector<PortBinding>& 
   for (const auto& b : bindings) {
     sockaddr_storage bound{};
     auto fd = bind_one(b, bound);
+    if (!fd && b.optional && (fd.error().code == EAFNOSUPPORT || fd.error().code == EADDRNOTAVAIL)) continue;
     if (!fd) {
       std::string what = "port " + describe_port(b) + " for service " + b.service;
       if (fd.error().code == EADDRINUSE) return unexpected(Error{EADDRINUSE, what + " is already in use"});

@@ -20,7 +20,7 @@ enum class Protocol { Tcp, Udp };
 // One `ports:` entry in plain values (the model normalises the compose syntax).
 struct PortRequest {
   std::string service;
-  std::string host_ip;          // "" means every IPv4 address (0.0.0.0)
+  std::string host_ip;          // "": every address, 0.0.0.0 and (if the host has IPv6) [::]
   std::uint16_t host_first = 0;  // 0: the kernel picks a free port per container port
   std::uint16_t host_last = 0;   // == host_first for a single port
   std::uint16_t container_first = 0;
@@ -34,6 +34,8 @@ struct PortBinding {
   sockaddr_storage host{};  // port 0 until reserved
   std::uint16_t container_port = 0;
   Protocol protocol = Protocol::Tcp;
+  // The [::] twin of a 0.0.0.0 binding: skipped, not an error, on a host without IPv6.
+  bool optional = false;
 };
 
 // A bound (TCP: also listening) socket for a binding; `binding.host` has the real port.

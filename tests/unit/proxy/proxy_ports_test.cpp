@@ -9,13 +9,17 @@ TEST_CASE("port ranges map one to one", "[proxy]") {
   auto b = expand_ports({PortRequest{"web", "127.0.0.1", 8000, 8002, 80, 82, Protocol::Tcp},
                          PortRequest{"dns", "", 5353, 5353, 53, 53, Protocol::Udp}});
   REQUIRE(b);
-  REQUIRE(b->size() == 4);
+  REQUIRE(b->size() == 5);
   CHECK(describe_port((*b)[0]) == "127.0.0.1:8000/tcp");
   CHECK((*b)[0].container_port == 80);
   CHECK(describe_port((*b)[2]) == "127.0.0.1:8002/tcp");
   CHECK((*b)[2].container_port == 82);
   CHECK(describe_port((*b)[3]) == "0.0.0.0:5353/udp");
   CHECK((*b)[3].service == "dns");
+  CHECK_FALSE((*b)[3].optional);
+  CHECK(describe_port((*b)[4]) == "[::]:5353/udp");  // no host address: IPv6 too, if the host has it
+  CHECK((*b)[4].optional);
+  CHECK((*b)[4].container_port == 53);
 }
 
 TEST_CASE("a missing host port means one kernel-picked port per container port", "[proxy]") {
