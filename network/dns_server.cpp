@@ -1,5 +1,6 @@
 #include "network/dns_server.hpp"
 
+#include <cerrno>
 #include <cstring>
 
 #include "engine/base/log.hpp"
@@ -24,10 +25,20 @@ Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::start(uv_loop_t* loop, ServerOptions options) {
   std::unique_ptr<Server> s(new Server(loop, std::move(options)));
-  std::string where = format_sockaddr(reinterpret_cast<const sockaddr*>(&s->options_.listen));
-  STACK_TRY_CTX(s->start_udp(), "starting DNS server on " + where + "/udp");
-  if (s->options_.tcp) STACK_TRY_CTX(s->start_tcp(), "starting DNS server on " + where + "/tcp");
-  return s;
+  const auto* listen = reinterpret_cast<const sockaddr*>(&s->options_.listen);
+  std::string where = format_sockaddr(listen);
+  // With port 0 the kernel picks a free UDP port that TCP may have in use: pick again.
+  int attempts = sockaddr_port(listen) == 0 ? 32 : 1;
+  for (int i = 1;; ++i) {
+    STACK_TRY_CTX(s->start_udp(), "starting DNS server on " + where + "/udp");
+    if (!s->options_.tcp) return s;
+    auto tcp = s->start_tcp();
+    if (tcp) return s;
+    if (tcp.error().code != EADDRINUSE || i == attempts)
+      return unexpected(tcp.error().wrap("starting DNS server on " + where + "/tcp"));
+    s->udp_.reset();
+    s->tcp_.reset();
+  }
 }
 
 Result<void> Server::start_udp() {
