@@ -1,4 +1,5 @@
 // ImageStore::import: PATH -> layer tars + config -> layer dirs -> repositories.json.
+#include <sys/file.h>
 #include <time.h>
 
 #include <nlohmann/json.hpp>
@@ -157,6 +158,15 @@ Result<Image> ImageStore::import(std::string_view ref_text, const std::string& p
   repos->tags[key] = id;
   repos->images[id] = rec;
   STACK_TRY_CTX(write_repositories(dir, *repos), ctx);
+  meta->reset();
+  // A moved tag can leave layers no image uses. Collect them now if no other import or
+  // rm is running (flock(2): converting shared to exclusive, without waiting).
+  if (::flock(gc->get(), LOCK_EX | LOCK_NB) == 0) {
+    // Re-read: an import may have committed between our write and this lock.
+    auto now = read_repositories(dir);
+    auto r = now ? collect_garbage(dir, *now) : Result<void>(unexpected(std::move(now).error()));
+    if (!r) log::warn("{}: collecting unused layers: {}", ctx, r.error().message);
+  }
 
   Image img;
   img.name = ref->name;

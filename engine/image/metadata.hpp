@@ -36,6 +36,10 @@ std::string dump_repositories(const Repositories& repos);
 Result<Repositories> read_repositories(const std::string& images_dir);
 Result<void> write_repositories(const std::string& images_dir, const Repositories& repos);
 
+// Removes layer dirs no image in repos names, and everything in <images_dir>/tmp. The
+// caller must hold gc.lock exclusively (no import between unpacking and committing).
+Result<void> collect_garbage(const std::string& images_dir, const Repositories& repos);
+
 // Opens (creating) path and flock(2)s it, shared or exclusive; unlocked when the fd closes.
 Result<UniqueFd> lock_file(const std::string& path, bool exclusive);
 

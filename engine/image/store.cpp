@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "engine/base/file.hpp"
@@ -67,8 +68,12 @@ std::string Image::overlay_lowerdir() const {
 
 Result<ImageStore> ImageStore::open(std::string root) {
   if (root.empty()) return fail("image store root is empty");
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  return ImageStore(std::move(root));
+  // Layer paths go into overlay mount options: they must not depend on the cwd.
+  std::error_code ec;
+  std::string abs = std::filesystem::absolute(root, ec).lexically_normal().string();
+  if (ec) return fail_errno(ec.value(), "failed to make '" + root + "' absolute");
+  while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+  return ImageStore(std::move(abs));
 }
 
 Result<Image> ImageStore::resolve(std::string_view ref) const {
@@ -104,10 +109,6 @@ Result<std::vector<Image>> ImageStore::list() const {
   return out;  // std::map order: by name, then tag
 }
 
-namespace {
-
-// Removes layer dirs no image names, and leftovers of crashed imports in tmp/. The
-// caller holds gc.lock exclusively, so no import is between unpacking and committing.
 Result<void> collect_garbage(const std::string& images_dir, const Repositories& repos) {
   std::set<std::string> used;
   for (const auto& [id, rec] : repos.images) used.insert(rec.layers.begin(), rec.layers.end());
@@ -140,8 +141,6 @@ Result<void> collect_garbage(const std::string& images_dir, const Repositories& 
   }
   return {};
 }
-
-}  // namespace
 
 Result<void> ImageStore::remove(std::string_view ref) {
   auto r = parse_reference(ref);

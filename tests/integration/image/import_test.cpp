@@ -157,7 +157,7 @@ TEST_CASE("a missing image says how to import it") {
   CHECK(list->empty());
 }
 
-TEST_CASE("re-importing a tag moves it; leftovers of a crashed import are collected") {
+TEST_CASE("re-importing a tag moves it and drops the unused layer; crash leftovers are collected") {
   stack::testing::require_root();
   Sandbox sb;
   std::string one = sb.dir() + "/one", two = sb.dir() + "/two";
@@ -175,6 +175,8 @@ TEST_CASE("re-importing a tag moves it; leftovers of a crashed import are collec
   auto now = store->resolve("app");
   REQUIRE(now);
   CHECK(now->layers == second->layers);
+  // The layer only the old image used went at once (no other import was running).
+  CHECK(entries(sb.images() + "/layers").size() == 1);
   // A crash mid-unpack leaves only tmp/ entries: never a dir under layers/.
   REQUIRE(::mkdir((sb.images() + "/tmp/layer-deadbeef-XXXXXX").c_str(), 0700) == 0);
   write_text(sb.images() + "/tmp/layer-deadbeef-XXXXXX/half", "x");
@@ -182,6 +184,6 @@ TEST_CASE("re-importing a tag moves it; leftovers of a crashed import are collec
   REQUIRE(store->remove("other"));
   CHECK(entries(sb.images() + "/tmp").empty());
   auto layers = entries(sb.images() + "/layers");
-  REQUIRE(layers.size() == 1);  // the old "app" layer went with "other"'s removal
+  REQUIRE(layers.size() == 1);  // "other"'s layer went with it
   CHECK(sb.images() + "/layers/" + layers[0] == second->layers[0]);
 }
