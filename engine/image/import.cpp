@@ -139,44 +139,23 @@ Result<Image> ImageStore::import(std::string_view ref_text, const std::string& p
     rec.size += *sz;
   }
   std::string id = "sha256:" + sha256_hex(loaded->config_json);
-
-  auto meta = lock_file(dir + "/meta.lock", true);
-  if (!meta) return unexpected(std::move(meta).error());
-  auto repos = read_repositories(dir);
-  if (!repos) return unexpected(repos.error().wrap(ctx));
-  std::string key = ref->name + ":" + ref->tag;
-  auto old = repos->tags.find(key);
-  if (old != repos->tags.end() && old->second != id) {
-    // The tag moves; an image no tag names any more is forgotten (its layers go at the
-    // next `image rm`, which holds the lock that makes collecting safe).
-    std::string old_id = old->second;
-    repos->tags.erase(old);
-    bool still = false;
-    for (const auto& [k, v] : repos->tags) still = still || v == old_id;
-    if (!still) repos->images.erase(old_id);
+  {
+    auto meta = lock_file(dir + "/meta.lock", true);
+    if (!meta) return unexpected(std::move(meta).error());
+    auto repos = read_repositories(dir);
+    if (!repos) return unexpected(repos.error().wrap(ctx));
+    set_tag(*repos, ref->name + ":" + ref->tag, id, rec);
+    STACK_TRY_CTX(write_repositories(dir, *repos), ctx);
   }
-  repos->tags[key] = id;
-  repos->images[id] = rec;
-  STACK_TRY_CTX(write_repositories(dir, *repos), ctx);
-  meta->reset();
   // A moved tag can leave layers no image uses. Collect them now if no other import or
   // rm is running (flock(2): converting shared to exclusive, without waiting).
   if (::flock(gc->get(), LOCK_EX | LOCK_NB) == 0) {
-    // Re-read: an import may have committed between our write and this lock.
+    // Re-read: another import may have committed between our write and this lock.
     auto now = read_repositories(dir);
     auto r = now ? collect_garbage(dir, *now) : Result<void>(unexpected(std::move(now).error()));
     if (!r) log::warn("{}: collecting unused layers: {}", ctx, r.error().message);
   }
-
-  Image img;
-  img.name = ref->name;
-  img.tag = ref->tag;
-  img.id = id;
-  for (const auto& hex : rec.layers) img.layers.push_back(dir + "/layers/" + hex);
-  img.config = rec.config;
-  img.size = rec.size;
-  img.created = rec.created;
-  return img;
+  return to_image(dir, ref->name, ref->tag, id, rec);
 }
 
 }  // namespace stack::image

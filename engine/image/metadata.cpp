@@ -31,6 +31,37 @@ ImageConfig config_from_json(const json& j) {
 
 }  // namespace
 
+bool remove_tag(Repositories& repos, const std::string& key) {
+  auto it = repos.tags.find(key);
+  if (it == repos.tags.end()) return false;
+  std::string id = it->second;
+  repos.tags.erase(it);
+  for (const auto& [k, v] : repos.tags)
+    if (v == id) return true;
+  repos.images.erase(id);
+  return true;
+}
+
+void set_tag(Repositories& repos, const std::string& key, const std::string& id, ImageRecord rec) {
+  auto it = repos.tags.find(key);
+  if (it != repos.tags.end() && it->second != id) remove_tag(repos, key);
+  repos.tags[key] = id;
+  repos.images[id] = std::move(rec);
+}
+
+Image to_image(const std::string& images_dir, const std::string& name, const std::string& tag,
+               const std::string& id, const ImageRecord& rec) {
+  Image img;
+  img.name = name;
+  img.tag = tag;
+  img.id = id;
+  for (const auto& l : rec.layers) img.layers.push_back(images_dir + "/layers/" + l);
+  img.config = rec.config;
+  img.size = rec.size;
+  img.created = rec.created;
+  return img;
+}
+
 Result<Repositories> parse_repositories(std::string_view text) {
   try {
     json j = json::parse(text);

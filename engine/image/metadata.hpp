@@ -29,6 +29,15 @@ struct Repositories {
   std::map<std::string, ImageRecord> images;    // image id -> record
 };
 
+// Points key ("name:tag") at id with record rec; an image no tag names any more is
+// dropped (its layers are collected by collect_garbage).
+void set_tag(Repositories& repos, const std::string& key, const std::string& id, ImageRecord rec);
+// Removes the tag, and the image once no tag names it. False if the tag was absent.
+bool remove_tag(Repositories& repos, const std::string& key);
+// The public Image of a record: layer hexes become absolute layer dirs.
+Image to_image(const std::string& images_dir, const std::string& name, const std::string& tag,
+               const std::string& id, const ImageRecord& rec);
+
 Result<Repositories> parse_repositories(std::string_view json);
 std::string dump_repositories(const Repositories& repos);
 

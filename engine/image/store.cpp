@@ -17,19 +17,6 @@
 namespace stack::image {
 namespace {
 
-Image make_image(const std::string& images_dir, const std::string& name, const std::string& tag,
-                 const std::string& id, const ImageRecord& rec) {
-  Image img;
-  img.name = name;
-  img.tag = tag;
-  img.id = id;
-  for (const auto& l : rec.layers) img.layers.push_back(images_dir + "/layers/" + l);
-  img.config = rec.config;
-  img.size = rec.size;
-  img.created = rec.created;
-  return img;
-}
-
 // "name:tag" keys split at the last ':' (a registry port sits before a '/').
 std::pair<std::string, std::string> split_key(const std::string& key) {
   auto c = key.rfind(':');
@@ -88,7 +75,7 @@ Result<Image> ImageStore::resolve(std::string_view ref) const {
   if (rec == repos->images.end())
     return fail("image store '" + images_dir() + "' is inconsistent: tag " + tags.front() + " names missing image " + id);
   auto [name, tag] = split_key(tags.front());
-  Image img = make_image(images_dir(), name, tag, id, rec->second);
+  Image img = to_image(images_dir(), name, tag, id, rec->second);
   for (const auto& dir : img.layers) {
     if (::access(dir.c_str(), F_OK) != 0)
       return fail_errno("image " + img.ref() + ": layer dir '" + dir + "' is missing; import the image again");
@@ -104,7 +91,7 @@ Result<std::vector<Image>> ImageStore::list() const {
     auto rec = repos->images.find(id);
     if (rec == repos->images.end()) continue;
     auto [name, tag] = split_key(key);
-    out.push_back(make_image(images_dir(), name, tag, id, rec->second));
+    out.push_back(to_image(images_dir(), name, tag, id, rec->second));
   }
   return out;  // std::map order: by name, then tag
 }
@@ -155,12 +142,7 @@ Result<void> ImageStore::remove(std::string_view ref) {
   if (!repos) return unexpected(std::move(repos).error());
   auto tags = matching_tags(*repos, *r);
   if (tags.empty()) return fail(not_found(r->str(), root_));
-  for (const auto& t : tags) {
-    std::string id = repos->tags.at(t);
-    repos->tags.erase(t);
-    bool still_tagged = std::any_of(repos->tags.begin(), repos->tags.end(), [&](auto& kv) { return kv.second == id; });
-    if (!still_tagged) repos->images.erase(id);
-  }
+  for (const auto& t : tags) remove_tag(*repos, t);
   STACK_TRY(write_repositories(dir, *repos));
   STACK_TRY_CTX(collect_garbage(dir, *repos), "removing unused layers of " + r->str());
   return {};
