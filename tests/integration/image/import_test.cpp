@@ -67,6 +67,12 @@ TEST_CASE("a rootfs directory becomes one layer with the same tree") {
   REQUIRE(again);
   CHECK(again->id == img->id);
   CHECK(again->layers == img->layers);
+  auto by_digest = store->resolve("busybox@" + img->id);
+  REQUIRE(by_digest);
+  CHECK(by_digest->tag == "latest");
+  CHECK(by_digest->layers == img->layers);
+  CHECK_FALSE(store->resolve("busybox@sha256:" + std::string(64, '0')));
+  CHECK_FALSE(store->resolve("other@" + img->id));
 }
 
 TEST_CASE("plain, gzip and zstd tarballs of one tree share one layer") {
