@@ -51,6 +51,56 @@ Result<void> enable_controllers(const std::string& parent) {
   return {};
 }
 
+Result<void> write_v2_io(const std::string& dir, const BlkioLimits& b, const Verdict& verdict);
+
+// The writes behind apply(), in the order the kernel accepts them; skips what the
+// verdict downgraded and adds the swap-default warning.
+Result<void> write_v2_limits(const std::string& dir, const Limits& limits, Verdict& verdict) {
+  auto skip = [&](const char* limit) { return verdict.skipped.count(limit) > 0; };
+  auto put = [&](const std::string& file, const std::string& value) {
+    return fs::write_value(dir + "/" + file, value);
+  };
+  bool swap_accounted = fs::exists(dir + "/memory.swap.max");
+  auto memswap = resolve_memory_swap(limits.memory, limits.memory_swap, swap_accounted);
+  if (!memswap) return unexpected(memswap.error());
+  if (auto w = default_swap_warning(limits, swap_accounted)) verdict.warnings.push_back(*w);
+  if (limits.memory && !skip("mem_limit")) STACK_TRY(put("memory.max", v2_value(*limits.memory)));
+  if (auto swap = v2_swap_max(limits.memory, *memswap);
+      swap && swap_accounted && !skip("memswap_limit"))
+    STACK_TRY(put("memory.swap.max", v2_value(*swap)));
+  if (limits.memory_reservation && !skip("mem_reservation"))
+    STACK_TRY(put("memory.low", v2_value(*limits.memory_reservation)));
+  if ((limits.cpu_quota_us || limits.cpu_period_us) && !skip("cpus"))
+    STACK_TRY(put("cpu.max", v2_value(limits.cpu_quota_us.value_or(-1)) + " " +
+                                 std::to_string(limits.cpu_period_us.value_or(kCpuPeriodUs))));
+  uint64_t weight = limits.cpu_weight ? *limits.cpu_weight : shares_to_weight(limits.cpu_shares.value_or(0));
+  if (weight > 0 && !skip(limits.cpu_weight ? "cpu_weight" : "cpu_shares"))
+    STACK_TRY(put("cpu.weight", std::to_string(weight)));
+  if (limits.cpuset_cpus && !skip("cpuset")) STACK_TRY(put("cpuset.cpus", *limits.cpuset_cpus));
+  if (limits.cpuset_mems && !skip("cpuset_mems")) STACK_TRY(put("cpuset.mems", *limits.cpuset_mems));
+  if (limits.pids && !skip("pids_limit")) STACK_TRY(put("pids.max", v2_value(*limits.pids)));
+  return write_v2_io(dir, limits.blkio, verdict);
+}
+
+Result<void> write_v2_io(const std::string& dir, const BlkioLimits& b, const Verdict& verdict) {
+  auto skip = [&](const char* limit) { return verdict.skipped.count(limit) > 0; };
+  // io.weight takes 1..10000 ("default W" / "MAJ:MIN W"); io.bfq.weight takes blkio's 10..1000.
+  bool bfq = !fs::exists(dir + "/io.weight");
+  std::string file = dir + (bfq ? "/io.bfq.weight" : "/io.weight");
+  auto conv = [&](uint64_t w) { return bfq ? w : blkio_weight_to_io_weight(w); };
+  if (b.weight && !skip("blkio_config.weight"))
+    STACK_TRY(fs::write_value(file, "default " + std::to_string(conv(*b.weight))));
+  if (!skip("blkio_config.weight_device"))
+    for (const DeviceValue& d : b.weight_device)
+      STACK_TRY(fs::write_value(file, std::to_string(d.major) + ":" + std::to_string(d.minor) + " " +
+                                          std::to_string(conv(d.value))));
+  bool throttles_skipped = skip("blkio_config.device_read_bps") || skip("blkio_config.device_write_bps") ||
+                           skip("blkio_config.device_read_iops") || skip("blkio_config.device_write_iops");
+  if (!throttles_skipped)
+    for (const std::string& line : io_max_lines(b)) STACK_TRY(fs::write_value(dir + "/io.max", line));
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> Cgroup2Driver::check(const Limits& limits, Enforcement e) const {
@@ -86,48 +136,9 @@ Result<std::vector<std::string>> Cgroup2Driver::apply(const std::string& rel, co
   };
   auto verdict = judge(v2_requirements(limits), e, has_controller, has_file);
   if (!verdict) return unexpected(verdict.error());
-  auto skip = [&](const char* limit) { return verdict->skipped.count(limit) > 0; };
 
-  bool swap_accounted = fs::exists(dir + "/memory.swap.max");
-  auto memswap = resolve_memory_swap(limits.memory, limits.memory_swap, swap_accounted);
-  if (!memswap) return unexpected(memswap.error());
-  if (auto w = default_swap_warning(limits, swap_accounted)) verdict->warnings.push_back(*w);
-
-  auto put = [&](const std::string& file, const std::string& value) {
-    auto r = fs::write_value(dir + "/" + file, value);
-    if (!r) return Result<void>(unexpected(r.error().wrap("applying limits to '" + rel + "'")));
-    return Result<void>();
-  };
-  if (limits.memory && !skip("mem_limit")) STACK_TRY(put("memory.max", v2_value(*limits.memory)));
-  if (auto swap = v2_swap_max(limits.memory, *memswap); swap && !skip("memswap_limit") &&
-                                                         (*swap >= 0 || swap_accounted))
-    STACK_TRY(put("memory.swap.max", v2_value(*swap)));
-  if (limits.memory_reservation && !skip("mem_reservation"))
-    STACK_TRY(put("memory.low", v2_value(*limits.memory_reservation)));
-  if ((limits.cpu_quota_us || limits.cpu_period_us) && !skip("cpus"))
-    STACK_TRY(put("cpu.max", v2_value(limits.cpu_quota_us.value_or(-1)) + " " +
-                                 std::to_string(limits.cpu_period_us.value_or(kCpuPeriodUs))));
-  uint64_t weight = limits.cpu_weight ? *limits.cpu_weight : shares_to_weight(limits.cpu_shares.value_or(0));
-  if (weight > 0 && !skip(limits.cpu_weight ? "cpu_weight" : "cpu_shares"))
-    STACK_TRY(put("cpu.weight", std::to_string(weight)));
-  if (limits.cpuset_cpus && !skip("cpuset")) STACK_TRY(put("cpuset.cpus", *limits.cpuset_cpus));
-  if (limits.cpuset_mems && !skip("cpuset_mems")) STACK_TRY(put("cpuset.mems", *limits.cpuset_mems));
-  if (limits.pids && !skip("pids_limit")) STACK_TRY(put("pids.max", v2_value(*limits.pids)));
-
-  const BlkioLimits& b = limits.blkio;
-  if (!b.weight_device.empty() || b.weight) {
-    // io.weight takes 1..10000 ("default W" / "MAJ:MIN W"); io.bfq.weight takes blkio's 1..1000.
-    bool bfq = !fs::exists(dir + "/io.weight");
-    std::string file = bfq ? "io.bfq.weight" : "io.weight";
-    auto conv = [&](uint64_t w) { return bfq ? w : blkio_weight_to_io_weight(w); };
-    if (b.weight && !skip("blkio_config.weight"))
-      STACK_TRY(put(file, "default " + std::to_string(conv(*b.weight))));
-    if (!skip("blkio_config.weight_device"))
-      for (const DeviceValue& d : b.weight_device)
-        STACK_TRY(put(file, std::to_string(d.major) + ":" + std::to_string(d.minor) + " " +
-                                std::to_string(conv(d.value))));
-  }
-  for (const std::string& line : io_max_lines(b)) STACK_TRY(put("io.max", line));
+  auto r = write_v2_limits(dir, limits, *verdict);
+  if (!r) return unexpected(r.error().wrap("applying limits to '" + rel + "'"));
   return verdict->warnings;
 }
 
