@@ -1,3 +1,4 @@
-# As in tests/unit/supervisor: the supervisor sources under test are compiled in
-# through src_*.cpp shims, so this binary links base and state only.
-set(STACK_TEST_LIBS stack_state stack_base)
+# The supervisor sources under test are compiled in through src_*.cpp shims, so this
+# binary links only what they and the tests use: the runtime (real containers),
+# state and base.
+set(STACK_TEST_LIBS stack_runtime stack_state stack_base)

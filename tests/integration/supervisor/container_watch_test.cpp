@@ -1,0 +1,212 @@
+// The supervisor's pieces around real containers: output through the loop into the
+// json-file log, exits seen by a pidfd watch, restarts by policy with their backoff.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "engine/base/file.hpp"
+#include "engine/runtime/container.hpp"
+#include "engine/runtime/defaults.hpp"
+#include "engine/supervisor/log_pump.hpp"
+#include "engine/supervisor/pidfd_watch.hpp"
+#include "engine/supervisor/restart_policy.hpp"
+#include "tests/support/testing.hpp"
+
+using namespace stack::supervisor;
+using stack::UniqueFd;
+using stack::engine::runtime::Container;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  stack::testing::TempDir tmp{"stack-sup-" + std::to_string(::getpid())};
+  std::string layer = tmp.path() + "/layer";
+  std::string root = tmp.path() + "/root";
+  int counter = 0;
+  uv_loop_t loop{};
+
+  Fixture() {
+    stack::testing::require_root();
+    auto r = stack::testing::run(stack::testing::source_dir() + "/tests/support/mkbusybox " + layer);
+    if (r.status != 0) {
+      stack::testing::run("rm -rf " + tmp.path());
+      stack::testing::skip("mkbusybox failed: " + r.out);
+    }
+    REQUIRE(uv_loop_init(&loop) == 0);
+  }
+  std::string next_id() { return "sup" + std::to_string(::getpid()) + "-" + std::to_string(++counter); }
+  stack::engine::runtime::Spec spec(std::vector<std::string> args) const {
+    auto s = stack::engine::runtime::default_spec(std::move(args), {layer}, "box");
+    s.image = "busybox:test";
+    return s;
+  }
+  std::string leftover_mounts() const {
+    std::ifstream f("/proc/self/mountinfo");
+    std::string line, out;
+    while (std::getline(f, line))
+      if (line.find(tmp.path()) != std::string::npos) out += line + "\n";
+    return out;
+  }
+  bool containers_gone() const {
+    auto r = stack::testing::run("ls -A " + root + "/containers 2>/dev/null");
+    return r.out.empty();
+  }
+};
+
+struct Pipe {
+  UniqueFd r, w;
+  Pipe() {
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    r.reset(p[0]);
+    w.reset(p[1]);
+  }
+};
+
+std::vector<LogRecord> records(const std::string& path) {
+  std::vector<LogRecord> out;
+  auto text = stack::read_file(path);
+  REQUIRE(text);
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto r = parse_log_line(line);
+    REQUIRE(r);
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+// One run of a container with its stdout and stderr pumped into `log`; calls
+// on_exit with the exit status once the process ended and both pipes are drained.
+struct Run {
+  std::optional<Container> container;
+  stack::UvOwned<LogPump> out, err;
+  stack::UvOwned<PidfdWatch> watch;
+  std::optional<stack::engine::runtime::ExitStatus> status;
+  int eofs = 0;
+  std::chrono::steady_clock::time_point started;
+  std::function<void(Run&)> on_end;
+
+  void maybe_end() {
+    if (status && eofs == 2 && on_end) on_end(*this);
+  }
+  void launch(Fixture& fx, stack::engine::runtime::Spec s, std::shared_ptr<LogFile> log) {
+    Pipe o, e;
+    UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    s.stdio = {devnull.get(), o.w.get(), e.w.get()};
+    auto c = Container::create(std::move(s), {fx.root, fx.next_id()});
+    REQUIRE(c);
+    container.emplace(std::move(*c));
+    REQUIRE(container->start());
+    started = std::chrono::steady_clock::now();
+    o.w.reset();  // the container holds the write ends now
+    e.w.reset();
+    auto po = LogPump::create(&fx.loop, std::move(o.r), log, "stdout", {nullptr, [this] { ++eofs; maybe_end(); }});
+    auto pe = LogPump::create(&fx.loop, std::move(e.r), log, "stderr", {nullptr, [this] { ++eofs; maybe_end(); }});
+    REQUIRE((po && pe));
+    out = std::move(*po);
+    err = std::move(*pe);
+    auto w = PidfdWatch::create(&fx.loop, container->pidfd(), [this] {
+      auto st = container->wait();  // the process has exited: this does not block
+      REQUIRE(st);
+      status = *st;
+      maybe_end();
+    });
+    REQUIRE(w);
+    watch = std::move(*w);
+  }
+  void finish() {
+    out.reset();
+    err.reset();
+    watch.reset();
+    REQUIRE(container->remove());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a container's output reaches its log through the loop and its exit is seen by pidfd") {
+  Fixture fx;
+  std::string path = fx.tmp.path() + "/c-json.log";
+  std::shared_ptr<LogFile> log(std::move(*LogFile::open(path, {})));
+  Run run;
+  bool ended = false;
+  run.on_end = [&](Run&) { ended = true; };
+  run.launch(fx, fx.spec({"/bin/sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done; echo oops >&2; exit 7"}), log);
+  uv_run(&fx.loop, UV_RUN_DEFAULT);
+  REQUIRE(ended);
+  CHECK(run.status->code == 7);
+  run.finish();
+  REQUIRE(stack::uv_close_loop(&fx.loop));
+
+  auto rs = records(path);
+  REQUIRE(rs.size() == 5001);
+  int n = 0;
+  for (const auto& r : rs) {
+    if (r.stream == "stderr") {
+      CHECK(r.log == "oops\n");
+    } else if (r.log != "line " + std::to_string(n++) + "\n") {
+      FAIL("stdout record " << n - 1 << " is " << r.log);
+    }
+  }
+  CHECK(n == 5000);
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(fx.containers_gone());
+}
+
+TEST_CASE("on-failure:3: a container that always exits 1 is restarted exactly 3 times, with backoff") {
+  Fixture fx;
+  std::string path = fx.tmp.path() + "/c-json.log";
+  std::shared_ptr<LogFile> log(std::move(*LogFile::open(path, {})));
+  RestartTracker policy(*restart_spec("on-failure:3", std::nullopt));
+  auto spec = fx.spec({"/bin/sh", "-c", "echo run; exit 1"});
+  int runs = 0;
+  std::vector<int64_t> delays;
+  std::string gave_up;
+  auto t0 = std::chrono::steady_clock::now();
+
+  uv_timer_t timer;
+  REQUIRE(uv_timer_init(&fx.loop, &timer) == 0);
+  std::unique_ptr<Run> current;
+  std::function<void()> start_one;
+  start_one = [&] {
+    ++runs;
+    current = std::make_unique<Run>();
+    current->on_end = [&](Run& r) {
+      auto ran = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - r.started);
+      auto d = policy.on_exit(r.status->code, false, ran.count(), now_ns());
+      r.finish();
+      if (!d.restart) {
+        gave_up = d.reason;
+        return;
+      }
+      delays.push_back(d.delay_ns);
+      timer.data = &start_one;
+      uv_timer_start(&timer, [](uv_timer_t* t) { (*static_cast<std::function<void()>*>(t->data))(); },
+                     static_cast<uint64_t>(d.delay_ns / 1'000'000), 0);
+    };
+    current->launch(fx, spec, log);
+  };
+  start_one();
+  uv_run(&fx.loop, UV_RUN_DEFAULT);
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+  current.reset();
+  REQUIRE(stack::uv_close_loop(&fx.loop));
+
+  CHECK(runs == 4);
+  CHECK(policy.restart_count() == 3);
+  CHECK(delays == std::vector<int64_t>{100'000'000, 200'000'000, 400'000'000});
+  CHECK(gave_up == "maximum restart count reached (3)");
+  CHECK(elapsed >= 700ms);
+  auto rs = records(path);
+  CHECK(rs.size() == 4);  // one "run" per run: each restart's output appends to the log
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(fx.containers_gone());
+}
