@@ -40,6 +40,12 @@ TEST_CASE("a placed process is in every hierarchy's group before it runs") {
     CHECK(path.size() >= g.rel().size());
     CHECK(path.compare(path.size() - g.rel().size(), g.rel().size(), g.rel()) == 0);
   }
+  if (d.mode() == Mode::kHybrid) {  // also in the cgroup2 tracking group (for cgroup.kill)
+    std::string path = cgroup_of(c.pid(), "");
+    INFO("cgroup2: " << path);
+    CHECK(path.size() >= g.rel().size());
+    CHECK(path.compare(path.size() - g.rel().size(), g.rel().size(), g.rel()) == 0);
+  }
   auto pids = d.pids(g.rel());
   REQUIRE(pids);
   CHECK(*pids == std::vector<pid_t>{c.pid()});

@@ -109,10 +109,3 @@ TEST_CASE("layout: no cgroup filesystem is an error") {
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().message, Catch::Contains("no cgroup"));
 }
-
-TEST_CASE("the real host's layout reads") {
-  auto layout = read_host_layout();
-  REQUIRE(layout);
-  INFO(mode_name(layout->mode));
-  CHECK((layout->unified_dir || !layout->v1_dirs.empty()));
-}
