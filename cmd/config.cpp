@@ -57,7 +57,7 @@ int run(const stack::cli::Globals& g, const ConfigFlags& f) {
   } else if (f.profiles) {
     for (const auto& p : project->all_profiles) std::printf("%s\n", p.c_str());
   } else if (f.format == "json") {
-    std::cout << stack::model::to_json(*project).dump(2) << "\n";
+    std::cout << stack::model::to_json(*project).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << stack::model::to_yaml(*project);
   }

@@ -6,6 +6,7 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 #include <unordered_map>
@@ -201,6 +202,40 @@ Result<void> Expander::expand_map(const Raw* r, int depth, const std::string& pa
   return {};
 }
 
+// The byte offset of the first invalid UTF-8 sequence, or npos. YAML streams are Unicode
+// (YAML 1.2 §5.2) and the JSON form must be valid UTF-8, so bad bytes stop here.
+size_t invalid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    uint32_t cp = 0;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + n >= s.size()) return i;
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    bool overlong = (n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000);
+    if (overlong || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 std::string Pos::str() const {
@@ -259,6 +294,13 @@ Node make_map(Pos pos) {
 Result<Node> parse_yaml(std::string_view text, const std::string* file, const ParseLimits& limits) {
   Builder builder(file, limits.max_depth);
   Pos start{file, 1, 1};
+  if (size_t bad = invalid_utf8(text); bad != std::string_view::npos) {
+    std::string_view before = text.substr(0, bad);
+    int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+    size_t nl = before.rfind('\n');
+    int col = 1 + static_cast<int>(nl == std::string_view::npos ? bad : bad - nl - 1);
+    return fail_at(Pos{file, line, col}, "", "invalid UTF-8 (byte " + std::to_string(bad) + ")");
+  }
   try {
     std::istringstream in{std::string(text)};
     YAML::Parser parser(in);

@@ -160,3 +160,15 @@ TEST_CASE("yaml: a mapping key must be a scalar", "[yaml]") {
   REQUIRE_FALSE(n);
   CHECK(n.error().message.find("mapping key must be a string") != std::string::npos);
 }
+
+TEST_CASE("yaml: invalid UTF-8 is refused with its place", "[yaml]") {
+  auto n = parse_yaml("a: 1\nb: x\xff\n", &kFile);
+  REQUIRE_FALSE(n);
+  CHECK(n.error().message == "t.yaml:2:5: invalid UTF-8 (byte 9)");
+  CHECK_FALSE(parse_yaml("a: \xc0\xaf\n", &kFile));          // overlong
+  CHECK_FALSE(parse_yaml("a: \xed\xa0\x80\n", &kFile));      // surrogate
+  CHECK_FALSE(parse_yaml("a: \xe2\x82\n", &kFile));          // truncated
+  auto ok = parse_yaml("a: \"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"\n", &kFile);
+  REQUIRE(ok);
+  CHECK(ok->find("a")->text == "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+}
