@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
 #include <vector>
 
+#include "engine/cgroup/cgroup1_driver.hpp"
 #include "engine/cgroup/fs.hpp"
+#include "engine/cgroup/host.hpp"
 #include "engine/cgroup/path.hpp"
 #include "tests/integration/cgroup/support.hpp"
 
@@ -93,4 +96,35 @@ TEST_CASE("create is idempotent; kill_all and remove leave no directory of ours"
   REQUIRE(gone);
   CHECK_FALSE(*gone);              // already gone = success, false
   CHECK(d.kill_all(rel));          // nothing to kill = success
+}
+
+TEST_CASE("v1 without cgroup2 (legacy mode): kill_all freezes, kills and thaws") {
+  Driver& host = host_driver();
+  if (host.mode() != Mode::kHybrid) {
+    WARN("not a hybrid host: the legacy-mode variant is covered by the host's own driver");
+    return;
+  }
+  auto layout = read_host_layout();
+  REQUIRE(layout);
+  std::map<std::string, std::string> dirs;
+  for (const char* c : {"memory", "cpu", "cpuacct", "pids", "freezer"}) dirs[c] = layout->v1_dirs.at(c);
+  Cgroup1Driver legacy(dirs, std::nullopt);
+  CHECK(legacy.mode() == Mode::kLegacy);
+  TestGroup guard("legacy-guard");  // removes prefix() through the host driver at the end
+  std::string rel = prefix() + "/legacy";
+  REQUIRE(legacy.create(rel));
+  Child a(legacy, rel, sleeper_with_children);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 200 && pids.size() < 4; ++i) {
+    ::usleep(10000);
+    pids = legacy.pids(rel).value_or(std::vector<pid_t>{});
+  }
+  CHECK(pids.size() == 4);
+  REQUIRE(legacy.kill_all(rel));
+  CHECK(legacy.pids(rel)->empty());
+  CHECK(WTERMSIG(a.wait()) == SIGKILL);
+  CHECK(read_trimmed(layout->v1_dirs.at("freezer") + "/" + rel + "/freezer.state") == "THAWED");
+  auto removed = legacy.remove(rel);
+  REQUIRE(removed);
+  CHECK(*removed);
 }
