@@ -1,0 +1,158 @@
+// `stack run [--rm] SERVICE [CMD...]`: compose's one-off run. The service's command runs
+// as PID 1 of a fresh container, attached to this terminal's stdio; the exit code is the
+// command's. Signals sent to `stack run` (Ctrl-C, kill) are passed on to the container.
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+
+#include "cmd/registry.hpp"
+#include "cmd/run_spec.hpp"
+#include "engine/model/load.hpp"
+#include "engine/model/units.hpp"
+#include "engine/runtime/cleanup.hpp"
+#include "engine/runtime/container.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace rt = stack::engine::runtime;
+
+struct RunFlags {
+  std::string service;
+  std::vector<std::string> command;
+  std::vector<std::string> env;
+  std::string user, workdir, entrypoint;
+  bool entrypoint_set = false;
+  bool rm = false;
+};
+
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+std::string cwd() {
+  char buf[4096];
+  return ::getcwd(buf, sizeof buf) ? buf : ".";
+}
+
+std::string run_id(const std::string& project, const std::string& service) {
+  std::random_device rd;
+  char hex[13];
+  std::snprintf(hex, sizeof hex, "%06x%06x", rd() & 0xffffff, rd() & 0xffffff);
+  return project + "_" + service + "_run_" + hex;
+}
+
+// Waits for the container, passing SIGINT/SIGTERM/SIGHUP/SIGQUIT on to it. A PID 1
+// without handlers ignores them (pid_namespaces(7)), so a second one kills it.
+stack::Result<rt::ExitStatus> supervise(rt::Container& c, int sigfd) {
+  int forwarded = 0;
+  for (;;) {
+    pollfd fds[2] = {{c.pidfd(), POLLIN, 0}, {sigfd, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return stack::fail_errno("poll");
+    }
+    if (fds[0].revents) return c.wait();
+    signalfd_siginfo si{};
+    if (::read(sigfd, &si, sizeof si) == sizeof si)
+      (void)c.kill(++forwarded > 1 ? SIGKILL : static_cast<int>(si.ssi_signo));
+  }
+}
+
+int exit_code_for(const stack::Error& e) {
+  if (e.message.rfind("exec: no such file", 0) == 0) return 127;
+  if (e.message.rfind("exec: permission denied", 0) == 0) return 126;
+  return 1;
+}
+
+int run(const stack::cli::Globals& g, const RunFlags& f) {
+  stack::model::LoadOptions o;
+  o.files = g.files;
+  o.working_dir = cwd();
+  o.project_directory = g.project_directory;
+  o.project_name = g.project_name;
+  o.env_files = g.env_files;
+  o.profiles = g.profiles;
+  o.environment = environment();
+  auto project = stack::model::load(o);
+  if (!project) return stack::cli::report(project.error().message);
+  const auto* service = project->service(f.service);
+  if (!service) return stack::cli::report("no such service: " + f.service);
+  auto store = stack::image::ImageStore::open(g.root);
+  if (!store) return stack::cli::report(store.error().message);
+  auto image = store->resolve(service->image);
+  if (!image) return stack::cli::report("service " + f.service + ": " + image.error().message);
+
+  stack::cli::RunOverrides ov{f.command, std::nullopt, {}, f.user, f.workdir};
+  if (f.entrypoint_set) {
+    auto words = stack::model::shell_split(f.entrypoint);
+    if (!words) return stack::cli::report("--entrypoint: " + words.error().message);
+    ov.entrypoint = *words;
+  }
+  for (const auto& e : f.env) {
+    if (e.find('=') != std::string::npos) ov.env.push_back(e);
+    else if (const char* v = std::getenv(e.c_str())) ov.env.push_back(e + "=" + v);
+  }
+  std::string id = run_id(project->name, f.service);
+  auto spec = stack::cli::service_spec(*project, *service, *image, ov, g.root, id);
+  if (!spec) return stack::cli::report(spec.error().message);
+
+  // Signals arrive through a signalfd and are passed on; the child unblocks them.
+  sigset_t set, old;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, s);
+  ::sigprocmask(SIG_BLOCK, &set, &old);
+  stack::UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC));
+
+  int code = 1;
+  {
+    auto c = rt::Container::create(std::move(spec->spec), {g.root, id});
+    if (!c) {
+      stack::cli::report(c.error().message);
+      code = exit_code_for(c.error());
+    } else if (auto started = c->start(); !started) {
+      stack::cli::report(started.error().message);
+      code = exit_code_for(started.error());
+    } else {
+      auto status = supervise(*c, sigfd.get());
+      if (!status) code = stack::cli::report(status.error().message);
+      else code = status->code;
+      if (auto removed = c->remove(); !removed) code = stack::cli::report(removed.error().message);
+    }
+  }
+  for (const auto& dir : spec->anonymous_volumes) (void)rt::remove_tree(dir);
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  return code;
+}
+
+stack::cli::Registrar reg("run", [](CLI::App& app, stack::cli::Globals& g) -> stack::cli::Runner {
+  auto f = std::make_shared<RunFlags>();
+  auto* sub = app.add_subcommand("run", "Run a one-off command in a new container of a service");
+  sub->add_option("service", f->service, "Service")->required();
+  sub->add_option("-e,--env", f->env, "Set an environment variable (K=V, or K to take it from here)");
+  sub->add_option("-u,--user", f->user, "Run as this user (name or uid[:gid])");
+  sub->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
+  sub->add_option("--entrypoint", f->entrypoint, "Override the entrypoint")
+      ->each([f](const std::string&) { f->entrypoint_set = true; });
+  sub->add_flag("--rm", f->rm, "Remove the container when it exits (always done: a run leaves nothing)");
+  // Everything after SERVICE is the command, its flags included (`run web ls -l`).
+  sub->prefix_command();
+  sub->footer("COMMAND [ARGS...] after SERVICE replaces the service's command.");
+  return [&g, f, sub] {
+    f->command = sub->remaining();
+    return run(g, *f);
+  };
+});
+
+}  // namespace

@@ -1,0 +1,202 @@
+#include "cmd/run_spec.hpp"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "engine/base/file.hpp"
+#include "engine/runtime/caps.hpp"
+#include "engine/runtime/defaults.hpp"
+
+namespace stack::cli {
+namespace {
+
+namespace rt = engine::runtime;
+
+// Later entries replace earlier ones with the same key, order of first appearance kept.
+void set_env(std::vector<std::string>& env, const std::string& kv) {
+  std::string key = kv.substr(0, kv.find('='));
+  for (auto& e : env)
+    if (e.substr(0, e.find('=')) == key) {
+      e = kv;
+      return;
+    }
+  env.push_back(kv);
+}
+
+std::vector<std::string> command_line(const model::Service& s, const image::Image& img, const RunOverrides& o) {
+  // Docker's rule: an entrypoint given by the service or the CLI drops the image's CMD.
+  std::vector<std::string> entry = img.config.entrypoint, cmd = img.config.cmd;
+  if (o.entrypoint) {
+    entry = *o.entrypoint;
+    cmd.clear();
+  } else if (s.entrypoint) {
+    entry = *s.entrypoint;
+    cmd.clear();
+  }
+  if (s.command) cmd = *s.command;
+  if (!o.command.empty()) cmd = o.command;
+  entry.insert(entry.end(), cmd.begin(), cmd.end());
+  return entry;
+}
+
+Result<int> rlimit_resource(const std::string& name) {
+  static const std::map<std::string, int> kNames = {
+      {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},         {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE},
+      {"locks", RLIMIT_LOCKS},     {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+      {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},       {"rtprio", RLIMIT_RTPRIO},
+      {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK}, {"as", RLIMIT_AS}};
+  auto it = kNames.find(name);
+  if (it == kNames.end()) return fail("ulimits: unknown limit '" + name + "'");
+  return it->second;
+}
+
+Result<void> refuse_cgroup_limits(const model::Service& s) {
+  bool limits = s.mem_limit || s.memswap_limit || s.mem_reservation || s.pids_limit || s.cpus || s.cpu_shares ||
+                !s.cpuset.empty() || (s.deploy && (s.deploy->limits || s.deploy->reservations));
+  if (limits)
+    return fail("service " + s.name +
+                ": resource limits need the cgroup part, which `stack run` does not use yet; refusing to run "
+                "without them");
+  return {};
+}
+
+Result<void> apply_security(rt::Spec& spec, const model::Service& s) {
+  uint64_t caps = s.privileged ? rt::all_caps_mask() : rt::kDockerDefaultCaps;
+  auto adjusted = rt::adjust_caps(caps, s.cap_add, s.cap_drop);
+  if (!adjusted) return unexpected(adjusted.error().wrap("service " + s.name));
+  spec.process.capabilities = rt::caps_from_mask(*adjusted);
+  if (s.privileged) {  // Docker: no seccomp, no masked or read-only paths
+    spec.seccomp.reset();
+    spec.masked_paths.clear();
+    spec.readonly_paths.clear();
+  }
+  for (const auto& opt : s.security_opt) {
+    if (opt == "no-new-privileges" || opt == "no-new-privileges:true" || opt == "no-new-privileges=true")
+      spec.process.no_new_privileges = true;
+    else if (opt == "no-new-privileges:false" || opt == "no-new-privileges=false")
+      spec.process.no_new_privileges = false;
+    else if (opt == "seccomp=unconfined" || opt == "seccomp:unconfined")
+      spec.seccomp.reset();
+    else
+      return fail("service " + s.name + ": security_opt '" + opt + "' is not supported");
+  }
+  return {};
+}
+
+// A named volume: <root>/volumes/<name>, seeded on first use from the image's content at
+// the target (Docker's copy-up), taken from the topmost layer that has it.
+Result<std::string> named_volume(const std::string& root, const std::string& name, const image::Image& img,
+                                 const std::string& target) {
+  std::string dir = root + "/volumes/" + name;
+  auto made = make_dirs(dir, 0755);
+  if (!made) return unexpected(made.error());
+  if (!*made) return dir;
+  for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it) {
+    std::filesystem::path src = *it + target;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(src, ec)) continue;
+    std::filesystem::copy(src, dir,
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
+    if (ec) return fail("seeding volume " + name + " from the image's " + target + ": " + ec.message());
+    break;
+  }
+  return dir;
+}
+
+Result<void> add_volumes(ServiceSpec& out, const model::Project& p, const model::Service& s, const image::Image& img,
+                         const std::string& root, const std::string& id) {
+  int anon = 0;
+  for (const auto& v : s.volumes) {
+    std::vector<std::string> ro;
+    if (v.read_only) ro.push_back("ro");
+    if (v.type == "bind") {
+      std::vector<std::string> opts = {"rbind"};
+      opts.insert(opts.end(), ro.begin(), ro.end());
+      out.spec.mounts.push_back({v.target, "bind", v.source, opts});
+    } else if (v.type == "tmpfs") {
+      std::vector<std::string> opts = {"nosuid", "nodev"};
+      if (v.tmpfs_size) opts.push_back("size=" + std::to_string(*v.tmpfs_size));
+      if (v.tmpfs_mode) opts.push_back("mode=" + std::to_string(*v.tmpfs_mode));
+      out.spec.mounts.push_back({v.target, "tmpfs", "tmpfs", opts});
+    } else if (v.type == "volume") {
+      std::string name;
+      if (v.source.empty()) {
+        name = "anon-" + id + "-" + std::to_string(++anon);
+        out.anonymous_volumes.push_back(root + "/volumes/" + name);
+      } else {
+        auto it = p.volumes.find(v.source);
+        name = it != p.volumes.end() ? it->second.name : p.name + "_" + v.source;
+      }
+      auto dir = named_volume(root, name, img, v.target);
+      if (!dir) return unexpected(dir.error());
+      std::vector<std::string> opts = {"rbind"};
+      opts.insert(opts.end(), ro.begin(), ro.end());
+      out.spec.mounts.push_back({v.target, "bind", *dir, opts});
+    } else {
+      return fail("service " + s.name + ": volume type '" + v.type + "' is not supported");
+    }
+  }
+  for (const auto& t : s.tmpfs) {
+    std::string target = t.substr(0, t.find(':'));
+    std::vector<std::string> opts = {"nosuid", "nodev", "noexec"};
+    if (t.find(':') != std::string::npos) {
+      std::string rest = t.substr(t.find(':') + 1);
+      for (size_t a = 0, b; a <= rest.size(); a = b + 1) {
+        b = rest.find(',', a);
+        if (b == std::string::npos) b = rest.size();
+        if (b > a) opts.push_back(rest.substr(a, b - a));
+      }
+    }
+    out.spec.mounts.push_back({target, "tmpfs", "tmpfs", opts});
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ServiceSpec> service_spec(const model::Project& project, const model::Service& s, const image::Image& img,
+                                 const RunOverrides& o, const std::string& state_root, const std::string& id) {
+  STACK_TRY(refuse_cgroup_limits(s));
+  ServiceSpec out;
+  std::string hostname = s.hostname.empty() ? id.substr(0, 12) : s.hostname;
+  out.spec = rt::default_spec(command_line(s, img, o), img.layers, hostname);
+  out.spec.image = img.ref();
+  auto& p = out.spec.process;
+  for (const auto& e : img.config.env) set_env(p.env, e);
+  for (const auto& [k, v] : s.environment)
+    if (v) set_env(p.env, k + "=" + *v);
+  for (const auto& e : o.env) set_env(p.env, e);
+  p.cwd = !o.working_dir.empty() ? o.working_dir : !s.working_dir.empty() ? s.working_dir
+                                             : !img.config.working_dir.empty() ? img.config.working_dir : "/";
+  p.user_name = !o.user.empty() ? o.user : !s.user.empty() ? s.user : img.config.user;
+  STACK_TRY(apply_security(out.spec, s));
+  out.spec.root.readonly = s.read_only;
+  out.spec.init = s.init.value_or(false);
+  out.spec.sysctls = s.sysctls;
+  for (const auto& [name, u] : s.ulimits) {
+    auto r = rlimit_resource(name);
+    if (!r) return unexpected(r.error());
+    p.rlimits.push_back({*r, static_cast<uint64_t>(u.soft), static_cast<uint64_t>(u.hard)});
+  }
+  if (s.shm_size)
+    for (auto& m : out.spec.mounts)
+      if (m.destination == "/dev/shm")
+        for (auto& opt : m.options)
+          if (opt.rfind("size=", 0) == 0) opt = "size=" + std::to_string(*s.shm_size);
+  if (s.network_mode == "host")
+    std::erase_if(out.spec.namespaces, [](const rt::Namespace& n) { return n.type == rt::NamespaceType::kNet; });
+  std::string extra;
+  for (const auto& h : s.extra_hosts) extra += h.ip + "\t" + h.host + "\n";
+  out.spec.etc.hosts += extra;
+  for (const auto& d : s.dns) out.spec.etc.resolv_conf += "nameserver " + d + "\n";
+  if (s.network_mode == "host" && s.dns.empty()) {
+    auto host = read_file("/etc/resolv.conf");
+    if (host) out.spec.etc.resolv_conf = *host;
+  }
+  STACK_TRY(add_volumes(out, project, s, img, state_root, id));
+  return out;
+}
+
+}  // namespace stack::cli

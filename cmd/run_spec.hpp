@@ -1,0 +1,36 @@
+#pragma once
+// A service of the stack file plus its image's config -> the runtime's Spec (the
+// compose front end to engine/runtime). `stack run` uses it; the supervisor can too.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/base/result.hpp"
+#include "engine/image/store.hpp"
+#include "engine/model/project.hpp"
+#include "engine/runtime/spec.hpp"
+
+namespace stack::cli {
+
+// What `stack run` may override on the command line.
+struct RunOverrides {
+  std::vector<std::string> command;                // CMD... (empty: the service's / image's)
+  std::optional<std::vector<std::string>> entrypoint;  // --entrypoint
+  std::vector<std::string> env;                    // -e K=V, in order
+  std::string user;                                // -u
+  std::string working_dir;                         // -w
+};
+
+struct ServiceSpec {
+  engine::runtime::Spec spec;
+  std::vector<std::string> anonymous_volumes;  // host dirs made for this run, to remove after
+};
+
+// state_root: --root (named volumes live in <root>/volumes/<name>). Limits that need the
+// cgroup part are refused (design invariant 7), never dropped.
+Result<ServiceSpec> service_spec(const model::Project& project, const model::Service& service,
+                                 const image::Image& image, const RunOverrides& o, const std::string& state_root,
+                                 const std::string& container_id);
+
+}  // namespace stack::cli

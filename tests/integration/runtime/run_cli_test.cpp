@@ -1,0 +1,77 @@
+// `stack run --rm SERVICE [CMD...]` through the built binary: an imported busybox image,
+// a stack file, exit codes, overrides, volumes, and nothing left behind.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "tests/integration/runtime/fixture.hpp"
+
+using stack::testing::RuntimeFixture;
+using stack::testing::run;
+
+namespace {
+
+struct CliFixture : RuntimeFixture {
+  std::string project = tmp.path() + "/proj";
+  std::string stack_cmd;
+
+  CliFixture() {
+    REQUIRE(run("mkdir -p " + project).status == 0);
+    stack_cmd = stack::testing::stack_binary() + " --root " + root + " -f " + project + "/stack.yaml";
+    auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:rt " + layer);
+    INFO(imp.out);
+    REQUIRE(imp.status == 0);
+    std::ofstream(project + "/stack.yaml") << "name: rtcli\n"
+                                              "services:\n"
+                                              "  app:\n"
+                                              "    image: busybox:rt\n"
+                                              "    command: [\"sh\", \"-c\", \"echo from-service\"]\n"
+                                              "    environment:\n"
+                                              "      GREETING: hello\n"
+                                              "    volumes:\n"
+                                              "      - data:/data\n"
+                                              "volumes:\n"
+                                              "  data: {}\n";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("stack run: the command's exit code, overrides, clear errors", "[runtime][cli]") {
+  CliFixture fx;
+  auto r = run(fx.stack_cmd + " run --rm app");
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out == "from-service\n");
+
+  auto code = run(fx.stack_cmd + " run --rm app sh -c 'exit 7'");
+  CHECK(code.status == 7);
+
+  auto ov = run(fx.stack_cmd + " run --rm -e EXTRA=1 -u app -w /tmp app sh -c 'echo $GREETING $EXTRA $(id -u) $(pwd)'");
+  INFO(ov.out);
+  CHECK(ov.out == "hello 1 1000 /tmp\n");
+
+  // --entrypoint replaces the entrypoint; the command (here given) follows it.
+  auto ep = run(fx.stack_cmd + " run --rm --entrypoint 'echo via' app entrypoint");
+  INFO(ep.out);
+  CHECK(ep.out == "via entrypoint\n");
+
+  auto missing = run(fx.stack_cmd + " run --rm app /usr/bin/nginx");
+  CHECK(missing.status == 127);
+  CHECK(missing.out == "stack: exec: no such file: /usr/bin/nginx in image busybox:rt\n");
+
+  auto nosvc = run(fx.stack_cmd + " run --rm nope");
+  CHECK(nosvc.status == 1);
+  CHECK(nosvc.out.find("no such service: nope") != std::string::npos);
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(run("ls -A " + fx.root + "/containers | wc -l").out == "0\n");
+}
+
+TEST_CASE("stack run: a named volume keeps data across container removal", "[runtime][cli]") {
+  CliFixture fx;
+  REQUIRE(run(fx.stack_cmd + " run --rm app sh -c 'echo kept > /data/f'").status == 0);
+  auto again = run(fx.stack_cmd + " run --rm app cat /data/f");
+  INFO(again.out);
+  CHECK(again.out == "kept\n");
+  CHECK(run("cat " + fx.root + "/volumes/rtcli_data/f").out == "kept\n");
+  CHECK(fx.leftover_mounts().empty());
+}
