@@ -4,6 +4,7 @@
 #include <netlink/errno.h>
 #include <netlink/route/link.h>
 
+#include "network/bandwidth_apply.hpp"
 #include "tests/integration/bandwidth/bw_lab.hpp"
 
 namespace bwlab {
@@ -25,6 +26,16 @@ inline void require_ifb(Host& host) {
     err = try_ifb(host.nl, "sfprobe");
   }
   if (err < 0) stack::testing::skip(std::string("the kernel cannot make an ifb device: ") + nl_geterror(err));
+}
+
+// teardown_bandwidth as the journal replays it, in the lab's "host" netns.
+inline stack::Result<bool> teardown_bandwidth_in(const Netns& host, const std::string& veth) {
+  stack::Result<bool> out = false;
+  ok(run_in_netns(host, [&]() -> stack::Result<void> {
+    out = teardown_bandwidth(veth, ifb_name(veth));
+    return {};
+  }));
+  return out;
 }
 
 }  // namespace bwlab
