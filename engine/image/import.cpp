@@ -89,7 +89,8 @@ Result<Loaded> load_layers(const std::string& images_dir, const std::string& pat
   if (*kind == SourceKind::kOciTar || *kind == SourceKind::kDockerTar) {
     auto d = scratch.make_dir("archive");
     if (!d) return unexpected(std::move(d).error());
-    STACK_TRY(unpack_layer(path, *d));
+    auto unpacked = unpack_layer(path, *d);
+    if (!unpacked) return unexpected(std::move(unpacked).error());
     dir = *d;
   }
   bool oci = *kind == SourceKind::kOciDir || *kind == SourceKind::kOciTar;

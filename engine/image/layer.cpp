@@ -52,6 +52,7 @@ Result<std::string> tar_diff_id(const std::string& tar_path) {
   ReadPtr a(archive_read_new(), archive_read_free);
   archive_read_support_filter_all(a.get());
   archive_read_support_format_raw(a.get());
+  archive_read_support_format_empty(a.get());
   if (archive_read_open_filename(a.get(), tar_path.c_str(), 1 << 16) != ARCHIVE_OK)
     return archive_fail(a.get(), "failed to open '" + tar_path + "'");
   Sha256 h;
@@ -70,27 +71,41 @@ Result<std::string> tar_diff_id(const std::string& tar_path) {
 
 Result<std::string> ensure_layer(const std::string& images_dir, const std::string& tar_path,
                                  std::string_view expected_diff_id) {
-  auto id = tar_diff_id(tar_path);
-  if (!id) return id;
-  if (!expected_diff_id.empty() && *id != expected_diff_id)
-    return fail("layer '" + tar_path + "' has content " + *id + " but the image config says " +
-                std::string(expected_diff_id));
-  std::string hex = id->substr(7);
+  std::string id(expected_diff_id);
+  if (id.empty()) {
+    // Hashing alone is cheaper than unpacking a layer the store already has.
+    auto hashed = tar_diff_id(tar_path);
+    if (!hashed) return hashed;
+    id = *hashed;
+  }
   std::string layers = images_dir + "/layers";
-  std::string final_dir = layers + "/" + hex;
+  std::string final_dir = layers + "/" + id.substr(7);
   if (is_dir(final_dir)) return id;
   STACK_TRY(make_dirs(layers, 0700));
-  auto tmp = make_temp_dir(images_dir, "layer-" + hex.substr(0, 12));
+  auto tmp = make_temp_dir(images_dir, "layer-" + id.substr(7, 12));
   if (!tmp) return unexpected(std::move(tmp).error());
-  auto unpacked = unpack_layer(tar_path, *tmp);
-  if (unpacked) {
+  // mkdtemp makes 0700; a layer tar without a "./" entry (most docker layers) must still
+  // give the root directory 0755, or a lower-only overlay hides / from non-root users.
+  if (::chmod(tmp->c_str(), 0755) != 0) {
+    int e = errno;
+    (void)remove_tree(*tmp);
+    return fail_errno(e, "failed to chmod layer dir '" + *tmp + "'");
+  }
+  auto got = unpack_layer(tar_path, *tmp);
+  if (got && *got != id) {
+    // Either the config lies about the layer, or the file changed since it was hashed:
+    // the layer would be stored under a name that is not its content.
+    got = fail("layer '" + tar_path + "' has content " + *got + " but " +
+               (expected_diff_id.empty() ? "it hashed to " : "the image config says ") + id);
+  }
+  if (got) {
     // Everything on disk before the rename makes the layer visible (crash safety).
     UniqueFd fd(::open(tmp->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd || ::syncfs(fd.get()) != 0) unpacked = fail_errno("failed to sync layer dir '" + *tmp + "'");
+    if (!fd || ::syncfs(fd.get()) != 0) got = fail_errno("failed to sync layer dir '" + *tmp + "'");
   }
-  if (!unpacked) {
+  if (!got) {
     (void)remove_tree(*tmp);
-    return unexpected(std::move(unpacked).error());
+    return got;
   }
   if (::rename(tmp->c_str(), final_dir.c_str()) != 0) {
     int e = errno;

@@ -22,8 +22,9 @@ namespace stack::image {
 Result<std::string> tar_diff_id(const std::string& tar_path);
 
 // Unpacks the tar at tar_path into the existing, empty directory dest (whiteouts turned
-// into overlayfs form). dest must have no symlink in its path.
-Result<void> unpack_layer(const std::string& tar_path, const std::string& dest);
+// into overlayfs form) and returns its diff_id, hashed in the same read. dest must have
+// no symlink in its path.
+Result<std::string> unpack_layer(const std::string& tar_path, const std::string& dest);
 
 // Makes sure layer <images_dir>/layers/<hex of diff_id> holds the tar's content and
 // returns the diff_id. expected_diff_id, when not empty, must match the tar's content.

@@ -67,6 +67,7 @@ Result<SourceKind> detect_source(const std::string& path) {
   std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
+  archive_read_support_format_empty(a.get());
   if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK)
     return archive_fail(a.get(), "cannot import '" + path + "'");
   bool oci = false, docker = false;

@@ -18,6 +18,7 @@
 #include "engine/image/archive_error.hpp"
 #include "engine/image/entry_path.hpp"
 #include "engine/image/layer.hpp"
+#include "engine/image/sha256.hpp"
 
 namespace stack::image {
 namespace {
@@ -70,10 +71,14 @@ class Unpacker {
   Unpacker(std::string tar, std::string dest, UniqueFd dest_fd)
       : tar_(std::move(tar)), dest_(std::move(dest)), dest_fd_(std::move(dest_fd)) {}
 
-  Result<void> run();
+  // Unpacks everything; returns the diff_id ("sha256:<hex>" of the uncompressed stream).
+  Result<std::string> run();
 
  private:
+  Result<void> open();
   Result<void> entry(archive_entry* e);
+  Result<void> drain();
+  static la_ssize_t feed(archive* a, void* self, const void** out);
   Result<void> write(archive_entry* e, bool with_data);
   Result<void> whiteout(const std::string& path);
   Result<void> mark_opaque_dir(const std::string& path);
@@ -82,19 +87,66 @@ class Unpacker {
 
   std::string tar_, dest_;
   UniqueFd dest_fd_;
+  // outer_ decompresses (any filter, "raw" format); in_ parses the tar from the bytes
+  // outer_ yields, which are hashed on the way: one read of the file gives both the
+  // content and the id it is stored under.
+  ReadPtr outer_{archive_read_new(), archive_read_free};
   ReadPtr in_{archive_read_new(), archive_read_free};
+  Sha256 hash_;
+  std::vector<char> buf_ = std::vector<char>(1 << 16);
+  bool outer_eof_ = false;
   WritePtr out_{archive_write_disk_new(), archive_write_free};
   std::vector<std::string> opaque_;
 };
 
-Result<void> Unpacker::run() {
-  archive_read_support_filter_all(in_.get());
+la_ssize_t Unpacker::feed(archive* a, void* self, const void** out) {
+  auto* u = static_cast<Unpacker*>(self);
+  if (u->outer_eof_) return 0;
+  la_ssize_t n = archive_read_data(u->outer_.get(), u->buf_.data(), u->buf_.size());
+  if (n < 0) {
+    const char* msg = archive_error_string(u->outer_.get());
+    archive_set_error(a, archive_errno(u->outer_.get()), "%s", msg ? msg : "decompression failed");
+    return -1;
+  }
+  if (n == 0) u->outer_eof_ = true;
+  u->hash_.update(u->buf_.data(), static_cast<size_t>(n));
+  *out = u->buf_.data();
+  return n;
+}
+
+Result<void> Unpacker::open() {
+  archive_read_support_filter_all(outer_.get());
+  archive_read_support_format_raw(outer_.get());
+  archive_read_support_format_empty(outer_.get());
+  if (archive_read_open_filename(outer_.get(), tar_.c_str(), 1 << 16) != ARCHIVE_OK)
+    return archive_fail(outer_.get(), "failed to open layer '" + tar_ + "'");
+  archive_entry* e = nullptr;
+  int r = archive_read_next_header(outer_.get(), &e);
+  if (r == ARCHIVE_EOF) outer_eof_ = true;
+  else if (r < ARCHIVE_WARN) return archive_fail(outer_.get(), where());
   archive_read_support_format_tar(in_.get());
+  archive_read_support_format_empty(in_.get());
+  if (archive_read_open(in_.get(), this, nullptr, &Unpacker::feed, nullptr) != ARCHIVE_OK)
+    return archive_fail(in_.get(), where());
+  return {};
+}
+
+// Hashes what follows the tar's end-of-archive blocks: the diff_id covers every byte.
+Result<void> Unpacker::drain() {
+  while (!outer_eof_) {
+    la_ssize_t n = archive_read_data(outer_.get(), buf_.data(), buf_.size());
+    if (n < 0) return archive_fail(outer_.get(), where());
+    if (n == 0) outer_eof_ = true;
+    hash_.update(buf_.data(), static_cast<size_t>(n));
+  }
+  return {};
+}
+
+Result<std::string> Unpacker::run() {
   archive_write_disk_set_options(out_.get(), kExtractFlags);
   // No archive_write_disk_set_standard_lookup: owners stay the tar's numeric ids, never
   // remapped through the host's /etc/passwd.
-  if (archive_read_open_filename(in_.get(), tar_.c_str(), 1 << 16) != ARCHIVE_OK)
-    return archive_fail(in_.get(), "failed to open layer '" + tar_ + "'");
+  STACK_TRY(open());
   for (;;) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(in_.get(), &e);
@@ -106,7 +158,8 @@ Result<void> Unpacker::run() {
   if (archive_write_close(out_.get()) != ARCHIVE_OK)
     return archive_fail(out_.get(), where() + ": finishing");
   for (const auto& dir : opaque_) STACK_TRY(set_opaque(dir));
-  return {};
+  STACK_TRY(drain());
+  return "sha256:" + hash_.hex();
 }
 
 Result<void> Unpacker::entry(archive_entry* e) {
@@ -202,7 +255,7 @@ Result<void> Unpacker::set_opaque(const std::string& path) {
 
 }  // namespace
 
-Result<void> unpack_layer(const std::string& tar_path, const std::string& dest) {
+Result<std::string> unpack_layer(const std::string& tar_path, const std::string& dest) {
   UniqueFd fd(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return fail_errno("failed to open layer dir '" + dest + "'");
   Unpacker u(tar_path, dest, std::move(fd));

@@ -193,3 +193,26 @@ TEST_CASE("re-importing a tag moves it and drops the unused layer; crash leftove
   REQUIRE(layers.size() == 1);  // "other"'s layer went with it
   CHECK(sb.images() + "/layers/" + layers[0] == second->layers[0]);
 }
+
+TEST_CASE("empty layers: an empty tar and a 0-byte file") {
+  stack::testing::require_root();
+  Sandbox sb;
+  REQUIRE(run("tar -cf '" + sb.dir() + "/empty.tar' -T /dev/null && : > '" + sb.dir() + "/zero'").status == 0);
+  auto store = ImageStore::open(sb.root());
+  REQUIRE(store);
+  for (std::string f : {"empty.tar", "zero"}) {
+    auto img = store->import("e:" + f.substr(0, 4), sb.dir() + "/" + f);
+    INFO(f << ": " << (img ? "" : img.error().message));
+    REQUIRE(img);
+    REQUIRE(img->layers.size() == 1);
+    CHECK(img->layers[0] == sb.images() + "/layers/" + sha256_file(sb.dir() + "/" + f));
+    CHECK(entries(img->layers[0]).empty());
+    CHECK(img->size == 0);
+  }
+  auto junk = sb.dir() + "/junk.tar";
+  write_text(junk, "this is not an archive\n");
+  auto bad = store->import("junk", junk);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("Unrecognized archive format") != std::string::npos);
+  CHECK(bad.error().message.find("multibyte") == std::string::npos);
+}

@@ -113,6 +113,9 @@ TEST_CASE("absolute entry names land inside the layer; smuggled overlay xattrs a
   INFO((img ? "" : img.error().message));
   REQUIRE(img);
   const std::string& layer = img->layers.at(0);
+  struct stat root_st {};
+  REQUIRE(::stat(layer.c_str(), &root_st) == 0);
+  CHECK((root_st.st_mode & 07777) == 0755);  // the tar has no "./" entry
   CHECK_FALSE(exists("/" + name));
   CHECK(run("cat '" + layer + "/" + name + "'").out == "inside");
   char v[4];
