@@ -160,7 +160,8 @@ Result<ServiceSpec> service_spec(const model::Project& project, const model::Ser
                                  const RunOverrides& o, const std::string& state_root, const std::string& id) {
   STACK_TRY(refuse_cgroup_limits(s));
   ServiceSpec out;
-  std::string hostname = s.hostname.empty() ? id.substr(0, 12) : s.hostname;
+  // Docker's default hostname is the container id's first 12 characters: ours ends in them.
+  std::string hostname = !s.hostname.empty() ? s.hostname : id.size() > 12 ? id.substr(id.size() - 12) : id;
   out.spec = rt::default_spec(command_line(s, img, o), img.layers, hostname);
   out.spec.image = img.ref();
   auto& p = out.spec.process;

@@ -126,3 +126,35 @@ TEST_CASE("a device node the container makes (CAP_MKNOD) cannot be opened", "[ru
   INFO(r->out);
   CHECK(r->out == "NULL-OK\n");
 }
+
+TEST_CASE("raw system calls from inside: keyctl, unshare, mount, clone3, newer syscalls", "[runtime][seccomp]") {
+  RuntimeFixture fx;
+  // A static probe built now (busybox has no keyctl): prints "name=errno" per call.
+  std::string src = fx.tmp.path() + "/probe.c";
+  std::ofstream(src) << R"(#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define P(name, call) do { errno = 0; long rc = (call); printf("%s=%d\n", name, rc < 0 ? errno : 0); } while (0)
+int main(void) {
+  P("keyctl", syscall(SYS_keyctl, 0, -3, 0));
+  P("add_key", syscall(SYS_add_key, "user", "k", "v", 1, -3));
+  P("unshare_user", syscall(SYS_unshare, CLONE_NEWUSER));
+  P("unshare_net", syscall(SYS_unshare, CLONE_NEWNET));
+  P("mount", syscall(SYS_mount, "none", "/tmp", "tmpfs", 0, 0));
+  P("clone3", syscall(SYS_clone3, 0, 0));
+  P("nr1000", syscall(1000, 0, 0, 0));
+  P("getpid", syscall(SYS_getpid));
+  return 0;
+}
+)";
+  auto cc = stack::testing::run("cc -static -O1 -o " + fx.layer + "/probe " + src);
+  INFO(cc.out);
+  REQUIRE(cc.status == 0);
+  auto r = fx.run_capture(fx.spec({"/probe"}));
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out == "keyctl=1\nadd_key=1\nunshare_user=1\nunshare_net=1\nmount=1\nclone3=38\nnr1000=38\ngetpid=0\n");
+}
