@@ -34,9 +34,11 @@ std::string ifb_name(std::string_view host_veth);
 // place before the call returns. Errors name the link and the value the kernel refused.
 Result<void> apply_bandwidth(Netlink& nl, std::string_view host_veth, const Bandwidth& bw);
 
-// What the kernel enforces on the link now, read back from the tbf qdiscs: rates in
-// bits per second, whole bytes per second times 8 (tbf keeps bytes); burst_bytes is
-// the ingress bucket if set, else the egress one. Empty if the link has no limits.
+// What the kernel enforces on the link now, read back from our tbf qdiscs (and, for
+// egress, the redirect that feeds the ifb): rates in bits per second, whole bytes per
+// second times 8 (tbf keeps bytes). burst_bytes stays unset: the kernel keeps the
+// bucket as a refill time, and reading it back only approximates the bytes. Empty if
+// the link has no limits.
 Result<Bandwidth> read_bandwidth(Netlink& nl, std::string_view host_veth);
 
 // Removes every limit object of the link: the host end's root tbf (only ours, handle

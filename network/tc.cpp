@@ -58,7 +58,8 @@ Result<bool> has_qdisc(Netlink& nl, int ifindex, std::uint32_t handle, const std
   return false;
 }
 
-bool gone(int err) { return err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV || err == -NLE_INVAL; }
+// Gone between the dump and the delete (the link died, or someone else removed it).
+bool gone(int err) { return err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV; }
 
 }  // namespace
 
