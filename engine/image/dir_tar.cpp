@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <climits>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -34,6 +36,9 @@ class DirTar {
 
 Result<void> DirTar::run() {
   archive_read_disk_set_symlink_physical(disk_.get());
+  // A rootfs dir with something mounted inside (a chroot's /proc) is archived without
+  // the mounts' content.
+  archive_read_disk_set_behavior(disk_.get(), ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
   archive_write_set_format_pax_restricted(out_.get());
   archive_entry_linkresolver_set_strategy(links_.get(), archive_format(out_.get()));
   if (archive_write_open_filename(out_.get(), tar_.c_str()) != ARCHIVE_OK)
@@ -104,9 +109,10 @@ Result<void> DirTar::add(archive_entry* e) {
 }  // namespace
 
 Result<void> tar_directory(const std::string& dir, const std::string& tar_path) {
-  std::string d = dir;
-  while (d.size() > 1 && d.back() == '/') d.pop_back();
-  DirTar t(d, tar_path);
+  // The tree itself, not a symlink to it: read_disk does not follow symlinks.
+  char real[PATH_MAX];
+  if (!::realpath(dir.c_str(), real)) return fail_errno("failed to resolve '" + dir + "'");
+  DirTar t(real, tar_path);
   return t.run();
 }
 

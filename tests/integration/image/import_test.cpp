@@ -1,4 +1,5 @@
 // Imports of rootfs directories and tarballs into a temp store (root, real files).
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -215,4 +216,27 @@ TEST_CASE("empty layers: an empty tar and a 0-byte file") {
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message.find("Unrecognized archive format") != std::string::npos);
   CHECK(bad.error().message.find("multibyte") == std::string::npos);
+}
+
+TEST_CASE("a rootfs directory is archived without what is mounted inside it, through a symlink") {
+  stack::testing::require_root();
+  Sandbox sb;
+  std::string rootfs = sb.dir() + "/rootfs";
+  REQUIRE(::mkdir(rootfs.c_str(), 0755) == 0);
+  REQUIRE(::mkdir((rootfs + "/proc").c_str(), 0555) == 0);
+  write_text(rootfs + "/keep", "k");
+  REQUIRE(::mount("tmpfs", (rootfs + "/proc").c_str(), "tmpfs", 0, "size=64k") == 0);
+  struct Unmount {
+    std::string p;
+    ~Unmount() { ::umount2(p.c_str(), MNT_DETACH); }
+  } guard{rootfs + "/proc"};
+  write_text(rootfs + "/proc/mounted-file", "m");
+  REQUIRE(::symlink(rootfs.c_str(), (sb.dir() + "/link").c_str()) == 0);
+  auto store = ImageStore::open(sb.root());
+  REQUIRE(store);
+  auto img = store->import("m", sb.dir() + "/link/");
+  INFO((img ? "" : img.error().message));
+  REQUIRE(img);
+  CHECK(entries(img->layers[0]) == std::vector<std::string>{"keep", "proc"});
+  CHECK(entries(img->layers[0] + "/proc").empty());
 }
