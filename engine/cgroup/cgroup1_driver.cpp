@@ -4,9 +4,7 @@
 #include <sys/eventfd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fcntl.h>
-#include <thread>
 
 #include "engine/cgroup/cgroup1_limits.hpp"
 #include "engine/cgroup/fs.hpp"

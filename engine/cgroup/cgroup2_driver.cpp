@@ -4,10 +4,8 @@
 #include <signal.h>
 #include <sys/inotify.h>
 
-#include <chrono>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "engine/base/file.hpp"
 #include "engine/cgroup/fs.hpp"
