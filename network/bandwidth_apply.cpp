@@ -40,7 +40,8 @@ Result<LinkRef> ensure_ifb(Netlink& nl, const std::string& name, unsigned mtu) {
   }
   LinkPtr link(rtnl_link_alloc());
   if (!link) return fail_errno(ENOMEM, "failed to allocate ifb '" + name + "'");
-  if (int err = rtnl_link_set_type(link.get(), "ifb"); err < 0) return nl_fail(err, "failed to make ifb '" + name + "'");
+  if (int err = rtnl_link_set_type(link.get(), "ifb"); err < 0)
+    return nl_fail(err, "failed to make ifb '" + name + "'");
   rtnl_link_set_name(link.get(), name.c_str());
   rtnl_link_set_mtu(link.get(), mtu);
   rtnl_link_set_flags(link.get(), IFF_UP);

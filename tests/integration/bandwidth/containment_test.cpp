@@ -39,9 +39,9 @@ TEST_CASE("bandwidth: NET_ADMIN inside the container cannot lift either limit", 
 
   // With iproute2's tc, as a container given cap_add: [NET_ADMIN] would do it.
   if (stack::testing::run("command -v tc").status == 0) {
-    for (const char* cmd : {"tc qdisc del dev eth0 root", "tc qdisc del dev eth0 ingress",
-                            "tc qdisc replace dev eth0 root tbf rate 10gbit burst 1mb latency 1ms",
-                            "tc qdisc del dev eth0 root"}) {
+    for (const char* cmd :
+         {"tc qdisc del dev eth0 root", "tc qdisc del dev eth0 ingress",
+          "tc qdisc replace dev eth0 root tbf rate 10gbit burst 1mb latency 1ms", "tc qdisc del dev eth0 root"}) {
       auto r = in(limited.ns, cmd);
       std::fprintf(stderr, "inside: %s -> %d %s", cmd, r.status, r.out.c_str());
       if (r.out.empty() || r.out.back() != '\n') std::fprintf(stderr, "\n");

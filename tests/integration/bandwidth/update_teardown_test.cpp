@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <iterator>
-#include <cstdio>
 
 #include "network/bandwidth_apply.hpp"
 #include "network/link.hpp"

@@ -157,8 +157,8 @@ TEST_CASE("bandwidth: normalised text parses back to the same value", "[bandwidt
   CHECK(format_size(32768) == "32768b");
   Bandwidth bw{10000000, 8000000, 32768};
   auto text = format_bandwidth(bw);
-  CHECK(text == std::map<std::string, std::string>{{"egress", "10000000bit"}, {"ingress", "8000000bit"},
-                                                   {"burst", "32768b"}});
+  CHECK(text ==
+        std::map<std::string, std::string>{{"egress", "10000000bit"}, {"ingress", "8000000bit"}, {"burst", "32768b"}});
   auto back = parse_bandwidth(text);
   REQUIRE(back);
   CHECK(*back == bw);

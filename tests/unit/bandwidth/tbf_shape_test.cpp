@@ -10,9 +10,9 @@ using namespace stack::net;
 
 TEST_CASE("bandwidth: default burst is 10 ms of the rate, at least two full frames", "[bandwidth]") {
   CHECK(frame_bytes(1500) == 1514);
-  CHECK(default_burst(8000000) == 10000);         // 8mbit: 1,000,000 B/s * 10 ms
-  CHECK(default_burst(1000000000) == 1250000);    // 1gbit
-  CHECK(default_burst(1000000) == 2 * 1514);      // 1mbit: 1,250 B < two frames
+  CHECK(default_burst(8000000) == 10000);       // 8mbit: 1,000,000 B/s * 10 ms
+  CHECK(default_burst(1000000000) == 1250000);  // 1gbit
+  CHECK(default_burst(1000000) == 2 * 1514);    // 1mbit: 1,250 B < two frames
   CHECK(default_burst(64000) == 2 * 1514);
   CHECK(default_burst(1000000, 9000) == 2 * 9014);  // jumbo frames
   CHECK(default_burst(80000000000ULL) == 100000000);
