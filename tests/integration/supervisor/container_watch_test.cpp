@@ -1,6 +1,7 @@
 // The supervisor's pieces around real containers: output through the loop into the
 // json-file log, exits seen by a pidfd watch, restarts by policy with their backoff.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 #include "engine/base/file.hpp"
 #include "engine/runtime/container.hpp"
 #include "engine/runtime/defaults.hpp"
+#include "engine/supervisor/container_runner.hpp"
 #include "engine/supervisor/log_pump.hpp"
 #include "engine/supervisor/pidfd_watch.hpp"
 #include "engine/supervisor/restart_policy.hpp"
@@ -164,49 +166,96 @@ TEST_CASE("on-failure:3: a container that always exits 1 is restarted exactly 3 
   Fixture fx;
   std::string path = fx.tmp.path() + "/c-json.log";
   std::shared_ptr<LogFile> log(std::move(*LogFile::open(path, {})));
-  RestartTracker policy(*restart_spec("on-failure:3", std::nullopt));
   auto spec = fx.spec({"/bin/sh", "-c", "echo run; exit 1"});
-  int runs = 0;
-  std::vector<int64_t> delays;
-  std::string gave_up;
+  std::vector<std::string> states;
   auto t0 = std::chrono::steady_clock::now();
-
-  uv_timer_t timer;
-  REQUIRE(uv_timer_init(&fx.loop, &timer) == 0);
-  std::unique_ptr<Run> current;
-  std::function<void()> start_one;
-  start_one = [&] {
-    ++runs;
-    current = std::make_unique<Run>();
-    current->on_end = [&](Run& r) {
-      auto ran = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - r.started);
-      auto d = policy.on_exit(r.status->code, false, ran.count(), now_ns());
-      r.finish();
-      if (!d.restart) {
-        gave_up = d.reason;
-        return;
-      }
-      delays.push_back(d.delay_ns);
-      timer.data = &start_one;
-      uv_timer_start(&timer, [](uv_timer_t* t) { (*static_cast<std::function<void()>*>(t->data))(); },
-                     static_cast<uint64_t>(d.delay_ns / 1'000'000), 0);
-    };
-    current->launch(fx, spec, log);
-  };
-  start_one();
+  auto runner = ContainerRunner::create(
+      &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
+        auto s = spec;
+        s.stdio = io;
+        return Container::create(std::move(s), {fx.root, fx.next_id()});
+      },
+      *restart_spec("on-failure:3", std::nullopt), log,
+      [&](const RunInfo& i) { states.push_back(std::string(to_string(i.state)) + ":" + std::to_string(i.restart_count)); });
+  REQUIRE(runner);
+  (*runner)->start();
   uv_run(&fx.loop, UV_RUN_DEFAULT);
   auto elapsed = std::chrono::steady_clock::now() - t0;
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
-  current.reset();
+  const RunInfo& info = (*runner)->info();
+  CHECK(info.state == RunState::kExited);
+  CHECK(info.restart_count == 3);
+  REQUIRE(info.last_exit);
+  CHECK(info.last_exit->code == 1);
+  CHECK(info.error.empty());
+  CHECK(states == std::vector<std::string>{"running:0", "restarting:1", "running:1", "restarting:2", "running:2",
+                                           "restarting:3", "running:3", "exited:3"});
+  CHECK(elapsed >= 700ms);  // 100 + 200 + 400 ms of backoff
+  runner->reset();
   REQUIRE(stack::uv_close_loop(&fx.loop));
+  CHECK(records(path).size() == 4);  // each run's output appended to the one log
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(fx.containers_gone());
+}
 
-  CHECK(runs == 4);
-  CHECK(policy.restart_count() == 3);
-  CHECK(delays == std::vector<int64_t>{100'000'000, 200'000'000, 400'000'000});
-  CHECK(gave_up == "maximum restart count reached (3)");
-  CHECK(elapsed >= 700ms);
-  auto rs = records(path);
-  CHECK(rs.size() == 4);  // one "run" per run: each restart's output appends to the log
+TEST_CASE("stop does not block the loop: stop_signal, SIGKILL after the grace, no restart") {
+  Fixture fx;
+  std::shared_ptr<LogFile> log(std::move(*LogFile::open(fx.tmp.path() + "/c-json.log", {})));
+  auto spec = fx.spec({"/bin/sleep", "100"});  // PID 1 without a handler ignores SIGTERM
+  auto runner = ContainerRunner::create(
+      &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
+        auto s = spec;
+        s.stdio = io;
+        return Container::create(std::move(s), {fx.root, fx.next_id()});
+      },
+      *restart_spec("always", std::nullopt), log, nullptr);
+  REQUIRE(runner);
+  (*runner)->start();
+  REQUIRE((*runner)->info().state == RunState::kRunning);
+  pid_t pid = (*runner)->info().pid;
+  // A 50 ms ticker counts how often the loop ran during the grace period.
+  int ticks = 0;
+  uv_timer_t ticker;
+  REQUIRE(uv_timer_init(&fx.loop, &ticker) == 0);
+  ticker.data = &ticks;
+  uv_timer_start(&ticker, [](uv_timer_t* t) { ++*static_cast<int*>(t->data); }, 50, 50);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&ticker));
+  auto t0 = std::chrono::steady_clock::now();
+  (*runner)->stop(SIGTERM, 400ms);
+  uv_run(&fx.loop, UV_RUN_DEFAULT);
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  uv_close(reinterpret_cast<uv_handle_t*>(&ticker), nullptr);
+  const RunInfo& info = (*runner)->info();
+  CHECK(info.state == RunState::kExited);
+  REQUIRE(info.last_exit);
+  CHECK(info.last_exit->signal == SIGKILL);
+  CHECK(info.restart_count == 0);  // always, but stopped by the user
+  CHECK(elapsed >= 400ms);
+  CHECK(ticks >= 5);  // the loop kept running while it waited
+  CHECK(::kill(pid, 0) != 0);
+  runner->reset();
+  REQUIRE(stack::uv_close_loop(&fx.loop));
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(fx.containers_gone());
+}
+
+TEST_CASE("a container that cannot be made is dead with the runtime's reason") {
+  Fixture fx;
+  std::shared_ptr<LogFile> log(std::move(*LogFile::open(fx.tmp.path() + "/c-json.log", {})));
+  auto spec = fx.spec({"/no/such/binary"});
+  auto runner = ContainerRunner::create(
+      &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
+        auto s = spec;
+        s.stdio = io;
+        return Container::create(std::move(s), {fx.root, fx.next_id()});
+      },
+      *restart_spec("always", std::nullopt), log, nullptr);
+  REQUIRE(runner);
+  (*runner)->start();
+  CHECK((*runner)->info().state == RunState::kDead);
+  CHECK((*runner)->info().error.find("/no/such/binary") != std::string::npos);
+  uv_run(&fx.loop, UV_RUN_DEFAULT);
+  runner->reset();
+  REQUIRE(stack::uv_close_loop(&fx.loop));
   CHECK(fx.leftover_mounts().empty());
   CHECK(fx.containers_gone());
 }

@@ -1,0 +1,150 @@
+#include "engine/supervisor/container_runner.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+namespace stack::supervisor {
+
+std::string_view to_string(RunState s) {
+  switch (s) {
+    case RunState::kCreated: return "created";
+    case RunState::kRunning: return "running";
+    case RunState::kRestarting: return "restarting";
+    case RunState::kExited: return "exited";
+    case RunState::kDead: return "dead";
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<ContainerRunner>> ContainerRunner::create(uv_loop_t* loop, Factory make, RestartSpec policy,
+                                                                 std::shared_ptr<LogFile> log, OnChange on_change) {
+  std::unique_ptr<ContainerRunner> r(new ContainerRunner(loop, std::move(make), policy, std::move(log), std::move(on_change)));
+  auto t1 = net::UvTimer::create(loop);
+  if (!t1) return unexpected(t1.error());
+  auto t2 = net::UvTimer::create(loop);
+  if (!t2) return unexpected(t2.error());
+  r->restart_timer_ = std::move(*t1);
+  r->kill_timer_ = std::move(*t2);
+  return r;
+}
+
+ContainerRunner::~ContainerRunner() {
+  // Handles first (their callbacks point at us), then the container: a Container
+  // dropped while running is killed and reaped by the runtime (style.md rule 4).
+  out_.reset();
+  err_.reset();
+  watch_.reset();
+  restart_timer_.reset();
+  kill_timer_.reset();
+  if (container_) (void)container_->remove();
+}
+
+void ContainerRunner::set(RunState s, std::string error) {
+  info_.state = s;
+  info_.error = std::move(error);
+  info_.restart_count = policy_.restart_count();
+  if (on_change_) on_change_(info_);
+}
+
+void ContainerRunner::start() {
+  if (info_.state == RunState::kRunning || info_.state == RunState::kRestarting) return;
+  stop_requested_ = false;
+  launch();
+}
+
+void ContainerRunner::launch() {
+  int o[2], e[2];
+  if (::pipe2(o, O_CLOEXEC) != 0) return set(RunState::kDead, fail_errno("failed to create a stdout pipe").error.message);
+  if (::pipe2(e, O_CLOEXEC) != 0) {
+    ::close(o[0]);
+    ::close(o[1]);
+    return set(RunState::kDead, fail_errno("failed to create a stderr pipe").error.message);
+  }
+  UniqueFd out_r(o[0]), out_w(o[1]), err_r(e[0]), err_w(e[1]);
+  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  auto c = make_({devnull.get(), out_w.get(), err_w.get()});
+  if (!c) return set(RunState::kDead, c.error().message);
+  container_.emplace(std::move(*c));
+  if (auto r = container_->start(); !r) {
+    (void)container_->remove();
+    container_.reset();
+    return set(RunState::kDead, r.error().message);
+  }
+  // The container holds the write ends now; ours must go or EOF never comes.
+  out_w.reset();
+  err_w.reset();
+  eofs_ = 0;
+  status_.reset();
+  auto eof = [this] {
+    ++eofs_;
+    maybe_finish();
+  };
+  auto po = LogPump::create(loop_, std::move(out_r), log_, "stdout", {nullptr, eof});
+  auto pe = LogPump::create(loop_, std::move(err_r), log_, "stderr", {nullptr, eof});
+  auto w = PidfdWatch::create(loop_, container_->pidfd(), [this] { exited(); });
+  if (!po || !pe || !w) {
+    out_.reset();
+    err_.reset();
+    (void)container_->remove();  // kills and reaps
+    container_.reset();
+    return set(RunState::kDead, (!po ? po.error() : !pe ? pe.error() : w.error()).message);
+  }
+  out_ = std::move(*po);
+  err_ = std::move(*pe);
+  watch_ = std::move(*w);
+  info_.pid = container_->pid();
+  info_.started_ns = now_ns();
+  set(RunState::kRunning);
+}
+
+void ContainerRunner::exited() {
+  auto st = container_->wait();  // the pidfd is readable: this reaps without blocking
+  status_ = st ? *st : engine::runtime::ExitStatus{255, 0, false};
+  kill_timer_->stop();
+  maybe_finish();
+}
+
+// The run is over once PID 1 was reaped and both pipes reached EOF: in its own pid
+// namespace every other process died with PID 1, so the pipes close (pid_namespaces(7)).
+void ContainerRunner::maybe_finish() {
+  if (!status_ || eofs_ < 2) return;
+  finish_run();
+}
+
+void ContainerRunner::finish_run() {
+  out_.reset();
+  err_.reset();
+  watch_.reset();
+  info_.last_exit = *status_;
+  info_.pid = 0;
+  std::string cleanup;
+  if (auto r = container_->remove(); !r) cleanup = r.error().message;
+  container_.reset();
+  int64_t ran = now_ns() - info_.started_ns;
+  auto d = policy_.on_exit(status_->code, stop_requested_, ran, now_ns());
+  if (!d.restart) return set(RunState::kExited, cleanup);
+  set(RunState::kRestarting, cleanup);
+  // Removing the container took time the loop's cached clock has not seen
+  // (uv_now(3)); without this the delay would be cut short by it.
+  uv_update_time(loop_);
+  auto r = restart_timer_->start(static_cast<uint64_t>(d.delay_ns / 1'000'000), 0, [this] { launch(); });
+  if (!r) set(RunState::kDead, r.error().message);
+}
+
+void ContainerRunner::stop(int signal, std::chrono::milliseconds grace) {
+  stop_requested_ = true;
+  if (info_.state == RunState::kRestarting) {
+    restart_timer_->stop();
+    return set(RunState::kExited);
+  }
+  if (info_.state != RunState::kRunning || !container_ || status_) return;
+  if (auto r = container_->kill(signal); !r) info_.error = r.error().message;
+  uv_update_time(loop_);  // stop() may come after blocking work outside the loop
+  auto r = kill_timer_->start(static_cast<uint64_t>(grace.count()), 0, [this] {
+    if (container_ && !status_) (void)container_->kill(SIGKILL);
+  });
+  if (!r) (void)container_->kill(SIGKILL);
+}
+
+}  // namespace stack::supervisor

@@ -1,0 +1,78 @@
+#pragma once
+// Runs one container of a service on the loop, the way the supervisor will for each
+// replica: makes it (through a factory, so the caller owns the Spec), pumps its
+// stdout and stderr into the service's LogFile, sees its exit through a pidfd, and
+// restarts it by its RestartTracker after the backoff. stop() never blocks the loop:
+// stop_signal now, SIGKILL from a timer when the grace period ends.
+//
+// Each run is a fresh Container (the runtime has no restart of a stopped container
+// yet, see the supervisor issue); the log file is shared by all runs.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "engine/runtime/container.hpp"
+#include "engine/supervisor/log_pump.hpp"
+#include "engine/supervisor/pidfd_watch.hpp"
+#include "engine/supervisor/restart_policy.hpp"
+#include "network/uv_timer.hpp"
+
+namespace stack::supervisor {
+
+enum class RunState { kCreated, kRunning, kRestarting, kExited, kDead };
+std::string_view to_string(RunState s);
+
+struct RunInfo {
+  RunState state = RunState::kCreated;
+  pid_t pid = 0;
+  int64_t started_ns = 0;
+  std::optional<engine::runtime::ExitStatus> last_exit;
+  uint64_t restart_count = 0;
+  std::string error;  // why it is dead, or what failed while cleaning up
+};
+
+class ContainerRunner {
+ public:
+  // Makes a new, not yet started container whose stdio are the given fds.
+  using Factory = std::function<Result<engine::runtime::Container>(const engine::runtime::Stdio& stdio)>;
+  using OnChange = std::function<void(const RunInfo& info)>;
+
+  static Result<std::unique_ptr<ContainerRunner>> create(uv_loop_t* loop, Factory make, RestartSpec policy,
+                                                         std::shared_ptr<LogFile> log, OnChange on_change);
+  ~ContainerRunner();
+  ContainerRunner(const ContainerRunner&) = delete;
+  ContainerRunner& operator=(const ContainerRunner&) = delete;
+
+  // Starts the first run (kRunning), or reports why it could not (kDead).
+  void start();
+  // Stops without a restart: signal now, SIGKILL after grace; a pending restart is
+  // cancelled. on_change reports kExited when it is down.
+  void stop(int signal, std::chrono::milliseconds grace);
+  const RunInfo& info() const { return info_; }
+
+ private:
+  ContainerRunner(uv_loop_t* loop, Factory make, RestartSpec policy, std::shared_ptr<LogFile> log, OnChange cb)
+      : loop_(loop), make_(std::move(make)), policy_(policy), log_(std::move(log)), on_change_(std::move(cb)) {}
+  void launch();
+  void exited();
+  void maybe_finish();
+  void finish_run();
+  void set(RunState s, std::string error = {});
+
+  uv_loop_t* loop_;
+  Factory make_;
+  RestartTracker policy_;
+  std::shared_ptr<LogFile> log_;
+  OnChange on_change_;
+  RunInfo info_;
+  std::optional<engine::runtime::Container> container_;
+  UvOwned<LogPump> out_, err_;
+  UvOwned<PidfdWatch> watch_;
+  UvOwned<net::UvTimer> restart_timer_, kill_timer_;
+  int eofs_ = 0;
+  bool stop_requested_ = false;
+  std::optional<engine::runtime::ExitStatus> status_;
+};
+
+}  // namespace stack::supervisor
