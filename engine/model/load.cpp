@@ -127,9 +127,11 @@ Result<std::string> project_name(const LoadOptions& o, const Env& env, const Nod
   return name;
 }
 
-Result<Node> read_documents(const std::vector<Document>& docs, const Lookup& lookup,
+Result<Node> read_documents(const std::vector<Document>& docs, const Lookup& lookup, const Env& env,
                             std::vector<std::string>& warnings) {
   std::vector<std::string> unset;
+  InterpolationBudget budget;
+  for (const auto& [k, v] : env) budget.max_value = std::max(budget.max_value, v.size());
   Node merged;
   for (const auto& d : docs) {
     auto tree = parse_yaml(d.text, &d.name);
@@ -138,7 +140,7 @@ Result<Node> read_documents(const std::vector<Document>& docs, const Lookup& loo
     if (!tree->is_map()) return fail_at(*tree, "", std::string("the stack file must be a mapping, not ") + tree->kind_name());
     STACK_TRY(check_keys(*tree, "", {"version", "name", "services", "networks", "volumes"},
                          {"include", "secrets", "configs", "models"}));
-    STACK_TRY(interpolate_tree(*tree, lookup, &unset));
+    STACK_TRY(interpolate_tree(*tree, lookup, budget, &unset));
     STACK_TRY(canonicalize(*tree));
     if (merged.is_null()) {
       merged = std::move(*tree);
@@ -194,7 +196,7 @@ Result<Project> load_documents(const std::vector<Document>& docs, const LoadOpti
     return it->second;
   };
   Project p;
-  auto root = read_documents(docs, lookup, p.warnings);
+  auto root = read_documents(docs, lookup, *env, p.warnings);
   if (!root) return unexpected(std::move(root).error());
 
   p.working_dir = project_dir;
@@ -203,7 +205,8 @@ Result<Project> load_documents(const std::vector<Document>& docs, const LoadOpti
   if (const Node* v = root->find("version")) {
     p.warnings.push_back(v->pos.str() + ": the attribute `version` is obsolete and ignored");
   }
-  NormalizeContext ctx{p.name, project_dir, lookup, &p.warnings};
+  size_t env_file_budget = 64u << 20;
+  NormalizeContext ctx{p.name, project_dir, lookup, &p.warnings, &env_file_budget};
   STACK_TRY(read_services(*root, ctx, active_profiles(o, *env), p));
   STACK_ASSIGN(p.networks, read_networks(root->find("networks"), ctx));
   STACK_ASSIGN(p.volumes, read_volumes_top(root->find("volumes"), ctx));

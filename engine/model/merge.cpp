@@ -1,6 +1,8 @@
 #include "engine/model/merge.hpp"
 
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace stack::model {
 namespace {
@@ -9,6 +11,7 @@ namespace {
 Result<void> list_to_map(Node& n, const std::string& path) {
   if (!n.is_seq()) return {};
   Node m = make_map(n.pos);
+  std::unordered_map<std::string, size_t> index;  // the last KEY wins, as in compose
   for (size_t i = 0; i < n.items.size(); ++i) {
     const Node& item = n.items[i];
     if (!item.is_scalar()) {
@@ -19,7 +22,12 @@ Result<void> list_to_map(Node& n, const std::string& path) {
     Node value;
     value.pos = item.pos;
     if (eq != std::string::npos) value = make_scalar(item.text.substr(eq + 1), item.pos);
-    m.set(key, std::move(value));
+    auto [it, fresh] = index.emplace(key.text, m.entries.size());
+    if (fresh) {
+      m.entries.push_back(Entry{std::move(key), std::move(value)});
+    } else {
+      m.entries[it->second].value = std::move(value);
+    }
   }
   n = std::move(m);
   return {};
@@ -29,19 +37,22 @@ Result<void> list_to_map(Node& n, const std::string& path) {
 Result<void> names_to_map(Node& n, const std::string& path, bool depends) {
   if (!n.is_seq()) return {};
   Node m = make_map(n.pos);
+  std::unordered_set<std::string> seen;
   for (size_t i = 0; i < n.items.size(); ++i) {
     const Node& item = n.items[i];
     if (!item.is_scalar()) {
       return fail_at(item, index_path(path, i), std::string("expected a name, got ") + item.kind_name());
     }
-    if (m.find(item.text)) return fail_at(item, index_path(path, i), "duplicate entry " + quote(item.text));
+    if (!seen.insert(item.text).second) {
+      return fail_at(item, index_path(path, i), "duplicate entry " + quote(item.text));
+    }
     Node value;
     value.pos = item.pos;
     if (depends) {
       value = make_map(item.pos);
       value.set(make_scalar("condition", item.pos), make_scalar("service_started", item.pos));
     }
-    m.set(item, std::move(value));
+    m.entries.push_back(Entry{item, std::move(value)});
   }
   n = std::move(m);
   return {};
@@ -64,6 +75,27 @@ Result<void> canonicalize_service(Node& svc, const std::string& path) {
   }
   return {};
 }
+
+// Merges the entries of mapping `over` into mapping `base`: new keys are appended, a key in
+// both goes to `both(key, base_value, over_value)`. Indexed, so that large mappings merge
+// in linear time.
+template <typename F>
+void merge_mapping(Node& base, const Node& over, F&& both) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < base.entries.size(); ++i) index.emplace(base.entries[i].key.text, i);
+  for (const auto& e : over.entries) {
+    auto [it, fresh] = index.emplace(e.key.text, base.entries.size());
+    if (fresh) {
+      base.entries.push_back(e);
+    } else if (base.entries[it->second].value.is_null()) {
+      base.entries[it->second].value = e.value;
+    } else {
+      both(e.key.text, base.entries[it->second].value, e.value);
+    }
+  }
+}
+
+void replace(const std::string&, Node& base, const Node& over) { base = over; }
 
 // A node's content as text, for "append without duplicates".
 void fingerprint(const Node& n, std::string& out) {
@@ -101,17 +133,17 @@ void append_unique(Node& base, const Node& over) {
 }
 
 void merge_volumes(Node& base, const Node& over) {
+  std::unordered_map<std::string, size_t> by_target;
+  for (size_t i = 0; i < base.items.size(); ++i) by_target.emplace(volume_target(base.items[i]), i);
   for (const auto& v : over.items) {
     std::string target = volume_target(v);
-    bool replaced = false;
-    for (auto& b : base.items) {
-      if (!target.empty() && volume_target(b) == target) {
-        b = v;
-        replaced = true;
-        break;
-      }
+    auto it = by_target.find(target);
+    if (!target.empty() && it != by_target.end()) {
+      base.items[it->second] = v;
+    } else {
+      by_target.emplace(target, base.items.size());
+      base.items.push_back(v);
     }
-    if (!replaced) base.items.push_back(v);
   }
 }
 
@@ -131,7 +163,7 @@ void merge_service_key(const std::string& k, Node& base, const Node& over) {
     const Node* od = over.find("driver");
     if (k == "healthcheck" || k == "ulimits") {
       // healthcheck.test and each ulimit replace as a whole.
-      for (const auto& e : over.entries) base.set(e.key, e.value);
+      merge_mapping(base, over, replace);
     } else if (k == "logging" && bd && od && bd->text != od->text) {
       base = over;  // a different driver brings its own options (compose-go mergeLogging)
     } else {
@@ -147,14 +179,7 @@ void merge_service(Node& base, const Node& over) {
     base = over;
     return;
   }
-  for (const auto& e : over.entries) {
-    Node* b = base.find(e.key.text);
-    if (!b || b->is_null()) {
-      base.set(e.key, e.value);
-    } else {
-      merge_service_key(e.key.text, *b, e.value);
-    }
-  }
+  merge_mapping(base, over, merge_service_key);
 }
 
 void merge_deep(Node& base, const Node& over) {
@@ -162,14 +187,7 @@ void merge_deep(Node& base, const Node& over) {
     base = over;
     return;
   }
-  for (const auto& e : over.entries) {
-    Node* b = base.find(e.key.text);
-    if (b && !b->is_null()) {
-      merge_deep(*b, e.value);
-    } else {
-      base.set(e.key, e.value);
-    }
-  }
+  merge_mapping(base, over, [](const std::string&, Node& b, const Node& o) { merge_deep(b, o); });
 }
 
 }  // namespace
@@ -199,23 +217,13 @@ void merge_files(Node& base, const Node& over) {
     if (!over.is_null()) base = over;
     return;
   }
-  for (const auto& e : over.entries) {
-    Node* b = base.find(e.key.text);
-    if (!b || b->is_null()) {
-      base.set(e.key, e.value);
-    } else if (e.key.text == "services" && b->is_map() && e.value.is_map()) {
-      for (const auto& s : e.value.entries) {
-        Node* bs = b->find(s.key.text);
-        if (bs) {
-          merge_service(*bs, s.value);
-        } else {
-          b->set(s.key, s.value);
-        }
-      }
+  merge_mapping(base, over, [](const std::string& key, Node& b, const Node& o) {
+    if (key == "services" && b.is_map() && o.is_map()) {
+      merge_mapping(b, o, [](const std::string&, Node& bs, const Node& os) { merge_service(bs, os); });
     } else {
-      merge_deep(*b, e.value);
+      merge_deep(b, o);
     }
-  }
+  });
 }
 
 std::string volume_target(const Node& entry) {

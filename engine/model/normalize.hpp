@@ -14,6 +14,9 @@ struct NormalizeContext {
   std::string project_dir;  // absolute; relative paths resolve against it
   Lookup lookup;            // the project environment (.env, then the process environment)
   std::vector<std::string>* warnings = nullptr;
+  // Bytes of env_file content left for the whole project: many services reading one big
+  // file must not multiply memory without bound.
+  size_t* env_file_budget = nullptr;
 };
 
 Mark to_mark(const Pos& pos);
@@ -41,6 +44,11 @@ Result<std::map<std::string, std::optional<std::string>>> read_environment(
     const Node* environment, const Node* env_file, const std::string& path, const NormalizeContext& ctx);
 // "./x" and "x" against the project directory, "~/" against $HOME; the result is clean.
 std::string resolve_path(const std::string& p, const NormalizeContext& ctx);
+
+// Names the kernel knows (service_checks.cpp): "TERM"/"SIGTERM"/"15", "nofile", "NET_ADMIN"/"CAP_NET_ADMIN".
+bool valid_signal(const std::string& name);
+bool valid_ulimit(const std::string& name);
+bool valid_capability(const std::string& name);
 
 // Top level.
 Result<std::map<std::string, Network>> read_networks(const Node* n, const NormalizeContext& ctx);

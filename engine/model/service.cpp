@@ -33,6 +33,15 @@ Result<std::vector<std::string>> list_reader(const Node& v, const std::string& p
   return read_string_or_list(v, p);
 }
 
+Result<std::vector<std::string>> read_capabilities(const Node& v, const std::string& p) {
+  auto caps = read_string_list(v, p);
+  if (!caps) return caps;
+  for (size_t i = 0; i < caps->size(); ++i) {
+    if (!valid_capability((*caps)[i])) return fail_at(v.items[i], index_path(p, i), "unknown capability " + quote((*caps)[i]));
+  }
+  return caps;
+}
+
 bool valid_name(const std::string& s) {
   static const std::regex re("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$");
   return std::regex_match(s, re);
@@ -105,8 +114,8 @@ const std::map<std::string, Field>& fields() {
        }},
       {"ulimits", set(&Service::ulimits, &read_ulimits)},
       {"sysctls", set(&Service::sysctls, &read_string_map)},
-      {"cap_add", set(&Service::cap_add, &read_string_list)},
-      {"cap_drop", set(&Service::cap_drop, &read_string_list)},
+      {"cap_add", set(&Service::cap_add, &read_capabilities)},
+      {"cap_drop", set(&Service::cap_drop, &read_capabilities)},
       {"security_opt", set(&Service::security_opt, &read_string_list)},
       {"privileged", set(&Service::privileged, &bool_reader)},
       {"read_only", set(&Service::read_only, &bool_reader)},
@@ -114,7 +123,11 @@ const std::map<std::string, Field>& fields() {
          STACK_ASSIGN(s.init, read_bool(v, p));
          return {};
        }},
-      {"stop_signal", set(&Service::stop_signal, &string_reader)},
+      {"stop_signal", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
+         STACK_ASSIGN(s.stop_signal, read_string(v, p));
+         if (!valid_signal(s.stop_signal)) return fail_at(v, p, "unknown signal " + quote(s.stop_signal));
+         return {};
+       }},
       {"stop_grace_period", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
          STACK_ASSIGN(s.stop_grace_period_ns, read_duration(v, p));
          return {};
@@ -211,6 +224,10 @@ Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ct
     return fail_at(entry.key, path, "network_mode and networks cannot be used together");
   }
   if (s.network_mode == "bridge") s.network_mode.clear();
+  if (!s.container_name.empty() && s.replicas() > 1) {
+    return fail_at(entry.key, path, "container_name " + quote(s.container_name) + " allows a single replica, not " +
+                                        std::to_string(s.replicas()));
+  }
   if (s.network_mode.empty() && s.networks.empty()) s.networks["default"] = std::nullopt;
   return s;
 }

@@ -48,6 +48,12 @@ Result<void> load_env_file(const EnvFileRef& ref, const NormalizeContext& ctx,
     if (!ref.required && text.error().code == ENOENT) return {};
     return fail_at(*ref.node, ref.key_path, "env file " + file + ": " + text.error().message);
   }
+  if (ctx.env_file_budget) {
+    if (text->size() > *ctx.env_file_budget) {
+      return fail_at(*ref.node, ref.key_path, "env file " + file + ": env files exceed 64 MiB in total");
+    }
+    *ctx.env_file_budget -= text->size();
+  }
   auto entries = parse_dotenv(*text, ctx.lookup);
   if (!entries) return fail_at(*ref.node, ref.key_path, "env file " + file + ": " + entries.error().message);
   for (auto& e : *entries) env[e.key] = std::move(e.value);

@@ -8,6 +8,10 @@
 namespace stack::model {
 namespace {
 
+// Ranges expand to one entry per port; a service cannot usefully publish more than the
+// port space, and the cap keeps "1-65535" written a thousand times from exhausting memory.
+constexpr size_t kMaxPorts = 65536;
+
 struct Range {
   uint32_t first = 0;
   uint32_t last = 0;
@@ -146,6 +150,7 @@ Result<std::vector<Port>> read_ports(const Node& n, const std::string& path) {
     } else {
       return fail_at(item, p, std::string("expected a port, got ") + item.kind_name());
     }
+    if (out.size() > kMaxPorts) return fail_at(item, p, "more than " + std::to_string(kMaxPorts) + " ports");
   }
   return out;
 }

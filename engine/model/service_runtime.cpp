@@ -144,6 +144,7 @@ Result<std::map<std::string, Ulimit>> read_ulimits(const Node& n, const std::str
   std::map<std::string, Ulimit> out;
   for (const auto& e : n.entries) {
     std::string kp = join_path(path, e.key.text);
+    if (!valid_ulimit(e.key.text)) return fail_at(e.key, kp, "unknown ulimit " + quote(e.key.text));
     Ulimit u;
     if (e.value.is_scalar()) {
       STACK_ASSIGN(u.soft, read_int(e.value, kp, -1, INT64_MAX));

@@ -2,6 +2,7 @@
 // format.ParseVolume reads them: a source starting with '/', '.' or '~' is a bind mount,
 // any other source names a volume, no source makes an anonymous volume.
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "engine/model/normalize.hpp"
@@ -202,6 +203,7 @@ Result<std::vector<VolumeMount>> read_volumes(const Node& n, const std::string& 
                                               const NormalizeContext& ctx) {
   if (!n.is_seq()) return fail_at(n, path, std::string("expected a list of volumes, got ") + n.kind_name());
   std::vector<VolumeMount> out;
+  std::set<std::string> targets;
   for (size_t i = 0; i < n.items.size(); ++i) {
     const Node& item = n.items[i];
     std::string p = index_path(path, i);
@@ -209,9 +211,7 @@ Result<std::vector<VolumeMount>> read_volumes(const Node& n, const std::string& 
                             : item.is_map()  ? long_volume(item, p, ctx)
                                              : Result<VolumeMount>(fail_at(item, p, "expected a volume"));
     if (!v) return unexpected(std::move(v).error());
-    for (const auto& prev : out) {
-      if (prev.target == v->target) return fail_at(item, p, "duplicate mount target " + quote(v->target));
-    }
+    if (!targets.insert(v->target).second) return fail_at(item, p, "duplicate mount target " + quote(v->target));
     out.push_back(std::move(*v));
   }
   return out;

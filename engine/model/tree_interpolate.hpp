@@ -6,9 +6,16 @@
 
 namespace stack::model {
 
+// Bounds the output, so that a few `$BIG` references cannot blow up memory: a scalar may
+// grow by at most max_value bytes per '$', and all results together stay under `bytes`.
+struct InterpolationBudget {
+  size_t max_value = 0;       // the longest value any variable has
+  size_t bytes = 64u << 20;   // left for all interpolated scalars
+};
+
 // Errors read "FILE:LINE:COL: key.path: <interpolate()'s reason>". Plain $V / ${V} that
 // were unset are appended to *unset_names when it is given (compose warns about them).
-Result<void> interpolate_tree(Node& root, const Lookup& lookup,
+Result<void> interpolate_tree(Node& root, const Lookup& lookup, InterpolationBudget& budget,
                               std::vector<std::string>* unset_names = nullptr);
 
 }  // namespace stack::model

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
+
 #include "engine/base/file.hpp"
 #include "tests/support/testing.hpp"
 #include "tests/unit/model/helpers.hpp"
@@ -228,4 +230,33 @@ TEST_CASE("to_yaml: parses back, strings that look like numbers stay strings", "
   auto again = load_text(to_yaml(*p));
   REQUIRE(again);
   CHECK(to_json(*again) == to_json(*p));
+}
+
+TEST_CASE("load: interpolation cannot blow up memory", "[load][limits]") {
+  LoadOptions o = options();
+  o.environment = {{"BIG", std::string(100000, 'x')}};
+  std::string many;
+  for (int i = 0; i < 1000; ++i) many += "$BIG";
+  std::string msg = error_of("services:\n  web:\n    image: x\n    labels:\n      a: \"" + many + "\"\n", o);
+  CHECK(msg.rfind("stack.yaml:5:10: services.web.labels.a: interpolated values would exceed the size budget", 0) == 0);
+  auto fine = load_text("services:\n  web:\n    image: x\n    labels: {a: \"$BIG$BIG\"}\n", o);
+  REQUIRE(fine);
+  CHECK(fine->services.at("web").labels.at("a").size() == 200000);
+}
+
+TEST_CASE("load: port ranges cannot blow up memory", "[load][limits]") {
+  std::string text = "services:\n  web:\n    image: x\n    ports:\n";
+  for (int i = 0; i < 3; ++i) text += "      - \"1-65535\"\n";
+  CHECK(error_of(text).find("more than 65536 ports") != std::string::npos);
+}
+
+TEST_CASE("load: merging large files stays fast", "[load][limits][merge]") {
+  std::string a = "services:\n  web:\n    image: x\n    environment:\n";
+  for (int i = 0; i < 50000; ++i) a += "      - K" + std::to_string(i) + "=v\n";
+  std::string b = a;
+  auto start = std::chrono::steady_clock::now();
+  auto p = load_documents({Document{"a.yaml", a}, Document{"b.yaml", b}}, options());
+  REQUIRE(p);
+  CHECK(p->services.at("web").environment.size() == 50000);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
 }

@@ -175,3 +175,19 @@ TEST_CASE("service: x- extensions are kept as JSON", "[service]") {
   CHECK(p->extensions["x-common"]["a"] == 1);
   CHECK(to_json(*p)["services"]["web"]["x-bandwidth"]["burst"] == 32);
 }
+
+TEST_CASE("service: signals, ulimits and capabilities are names the kernel knows", "[service][errors]") {
+  auto s = one("    stop_signal: SIGUSR1\n    cap_add: [NET_ADMIN, cap_sys_time]\n    cap_drop: [ALL]\n");
+  CHECK(s.stop_signal == "SIGUSR1");
+  CHECK(s.cap_add.size() == 2);
+  CHECK(one("    stop_signal: \"9\"\n").stop_signal == "9");
+  CHECK(one("    stop_signal: RTMIN+3\n").stop_signal == "RTMIN+3");
+  CHECK(error_of("services:\n  web:\n    image: x\n    stop_signal: SIGFOO\n") ==
+        "stack.yaml:4:18: services.web.stop_signal: unknown signal \"SIGFOO\"");
+  CHECK(error_of("services:\n  web:\n    image: x\n    cap_add: [NET_ADMN]\n") ==
+        "stack.yaml:4:15: services.web.cap_add[0]: unknown capability \"NET_ADMN\"");
+  CHECK(error_of("services:\n  web:\n    image: x\n    ulimits: {nofiles: 10}\n") ==
+        "stack.yaml:4:15: services.web.ulimits.nofiles: unknown ulimit \"nofiles\"");
+  CHECK(error_of("services:\n  web:\n    image: x\n    container_name: web\n    scale: 2\n").find("single replica") !=
+        std::string::npos);
+}
