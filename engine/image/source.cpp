@@ -16,6 +16,7 @@
 #include "engine/base/unique_fd.hpp"
 #include "engine/image/entry_path.hpp"
 #include "engine/image/manifest.hpp"
+#include "engine/image/sha256.hpp"
 
 namespace stack::image {
 namespace {
@@ -109,6 +110,23 @@ Result<std::string> file_in_dir(const std::string& dir, const std::string& rel) 
   return std::string(real, static_cast<size_t>(n));
 }
 
+namespace {
+
+// A small blob (index, manifest, config) read whole and checked against its digest: the
+// image id is the config's digest, so a config that is not what the manifest names would
+// give the image a false id.
+Result<std::string> read_blob(const std::string& dir, const Descriptor& d) {
+  auto path = file_in_dir(dir, blob_path(d));
+  if (!path) return unexpected(std::move(path).error());
+  auto text = read_file(*path);
+  if (!text) return text;
+  if ("sha256:" + sha256_hex(*text) != d.digest)
+    return fail("blob '" + *path + "' does not match its digest " + d.digest);
+  return text;
+}
+
+}  // namespace
+
 Result<LayoutImage> read_oci_layout(const std::string& dir) {
   auto index_path = file_in_dir(dir, "index.json");
   if (!index_path) return unexpected(std::move(index_path).error());
@@ -119,23 +137,20 @@ Result<LayoutImage> read_oci_layout(const std::string& dir) {
   // Nested indexes (a multi-platform index under the layout's index) are followed a
   // few levels, never forever.
   for (int depth = 0;; ++depth) {
-    auto blob = file_in_dir(dir, blob_path(*desc));
-    if (!blob) return unexpected(std::move(blob).error());
-    text = read_file(*blob);
+    text = read_blob(dir, *desc);
     if (!text) return unexpected(std::move(text).error());
     bool is_index = desc->media_type == kOciIndex || desc->media_type == kDockerList ||
                     (desc->media_type.empty() && text->find("\"manifests\"") != std::string::npos);
     if (!is_index) break;
     if (depth == 4) return fail(dir + ": image indexes nested too deep");
+    std::string where = dir + "/" + blob_path(*desc);
     desc = parse_oci_index(*text, host_arch());
-    if (!desc) return unexpected(desc.error().wrap(*blob));
+    if (!desc) return unexpected(desc.error().wrap(where));
   }
   auto manifest = parse_oci_manifest(*text);
   if (!manifest) return unexpected(manifest.error().wrap(dir));
   LayoutImage out;
-  auto config_path = file_in_dir(dir, blob_path(manifest->config));
-  if (!config_path) return unexpected(std::move(config_path).error());
-  auto config = read_file(*config_path);
+  auto config = read_blob(dir, manifest->config);
   if (!config) return unexpected(std::move(config).error());
   out.config_json = std::move(*config);
   for (const auto& l : manifest->layers) {

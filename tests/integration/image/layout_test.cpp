@@ -206,3 +206,18 @@ TEST_CASE("a layer whose content differs from the config's diff_id is refused") 
   CHECK_FALSE(store->resolve("bad"));
   CHECK(entries(sb.images() + "/tmp").empty());
 }
+
+TEST_CASE("an OCI config that is not what the manifest names is refused") {
+  stack::testing::require_root();
+  Sandbox sb;
+  TwoLayers t = make_layers(sb);
+  std::string layout = make_oci_layout(sb, t);
+  std::string cfg_blob = layout + "/blobs/sha256/" + sha256_file(sb.dir() + "/config.json");
+  write_text(cfg_blob, t.config + " ");
+  auto store = ImageStore::open(sb.root());
+  REQUIRE(store);
+  auto img = store->import("tampered", layout);
+  REQUIRE_FALSE(img);
+  CHECK(img.error().message.find("does not match its digest") != std::string::npos);
+  CHECK(entries(sb.images() + "/layers").empty());
+}
