@@ -168,6 +168,8 @@ void fork_init(int sync_fd) {
 }
 
 [[noreturn]] void exec_command(const ChildPlan& plan, int sync_fd) {
+  SyncMessage execing{SyncKind::kExecing, Step::kExec, 0, 0};
+  (void)::send(sync_fd, &execing, sizeof execing, MSG_NOSIGNAL);
   int err = ENOENT;
   for (const auto& path : plan.exec_candidates) {
     ::execve(path.c_str(), plan.argv.data(), plan.envp.data());

@@ -197,16 +197,21 @@ Result<void> Container::start() {
   SyncMessage go{SyncKind::kGo, Step::kWaitGo, 0, 0};
   if (::send(sync_.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go)
     return fail_start(fail_errno("starting the container process").error);
-  SyncMessage m{};
-  ssize_t n;
-  do n = ::recv(sync_.get(), &m, sizeof m, 0);
-  while (n < 0 && errno == EINTR);
+  bool execing = false;
+  for (;;) {
+    SyncMessage m{};
+    ssize_t n;
+    do n = ::recv(sync_.get(), &m, sizeof m, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0 && execing) break;  // execve closed the child's end: the command runs
+    if (n == 0) return fail_start(Error{0, "the container process died while setting up the container"});
+    if (n != sizeof m) return fail_start(Error{n < 0 ? errno : 0, "unexpected reply from the container process"});
+    if (m.kind == SyncKind::kError) return fail_start(child_error(m));
+    execing = execing || m.kind == SyncKind::kExecing;
+  }
   sync_.reset();
   join_fds_.clear();
-  if (n == 0) return {};  // execve closed the child's end: the command runs
-  if (n != sizeof m || m.kind != SyncKind::kError)
-    return fail_start(Error{n < 0 ? errno : 0, "unexpected reply from the container process"});
-  return fail_start(child_error(m));
+  return {};
 }
 
 Error Container::child_error(const SyncMessage& m) const {

@@ -1,14 +1,15 @@
 #pragma once
 // The typed sync channel between the launcher and the child (style rule 6): a
 // socketpair(AF_UNIX, SOCK_SEQPACKET), one message per record. The parent sends kGo once
-// cgroup and network setup are done; the child answers only on failure (kError with the
-// step, the op index and errno). A successful execve closes the child's end (O_CLOEXEC),
-// so end-of-file means "the command runs".
+// cgroup and network setup are done; the child answers kExecing right before execve, and
+// kError (step, op index, errno) on any failure. A successful execve closes the child's
+// end (O_CLOEXEC): kExecing then end-of-file means "the command runs"; end-of-file
+// without kExecing means the child died during setup.
 #include <cstdint>
 
 namespace stack::engine::runtime {
 
-enum class SyncKind : uint32_t { kGo = 1, kError = 2 };
+enum class SyncKind : uint32_t { kGo = 1, kError = 2, kExecing = 3 };
 
 enum class Step : uint32_t {
   kWaitGo,

@@ -158,3 +158,15 @@ int main(void) {
   INFO(r->out);
   CHECK(r->out == "keyctl=1\nadd_key=1\nunshare_user=1\nunshare_net=1\nmount=1\nclone3=38\nnr1000=38\ngetpid=0\n");
 }
+
+TEST_CASE("the container gets exactly stdio, even from a leaky parent", "[runtime]") {
+  RuntimeFixture fx;
+  int leak = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  REQUIRE(leak >= 0);
+  // "; true": else sh execs ls in place and ls sees its own directory fd.
+  auto r = fx.run_capture(fx.spec({"/bin/sh", "-c", "ls /proc/1/fd; true"}));
+  ::close(leak);
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->out == "0\n1\n2\n");
+}
