@@ -26,6 +26,11 @@ Result<std::unique_ptr<ContainerRunner>> ContainerRunner::create(uv_loop_t* loop
   if (!t2) return unexpected(t2.error());
   r->restart_timer_ = std::move(*t1);
   r->kill_timer_ = std::move(*t2);
+  auto* self = r.get();
+  auto f = LogFlusher::create(loop, [self](const Error& e) { self->info_.error = e.message; });
+  if (!f) return unexpected(f.error());
+  r->flusher_ = std::move(*f);
+  r->flusher_->watch(r->log_);
   return r;
 }
 
@@ -37,6 +42,7 @@ ContainerRunner::~ContainerRunner() {
   watch_.reset();
   restart_timer_.reset();
   kill_timer_.reset();
+  flusher_.reset();
   if (container_) (void)container_->remove();
 }
 

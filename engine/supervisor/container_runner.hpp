@@ -70,6 +70,7 @@ class ContainerRunner {
   UvOwned<LogPump> out_, err_;
   UvOwned<PidfdWatch> watch_;
   UvOwned<net::UvTimer> restart_timer_, kill_timer_;
+  UvOwned<LogFlusher> flusher_;  // writes what each loop iteration read
   int eofs_ = 0;
   bool stop_requested_ = false;
   std::optional<engine::runtime::ExitStatus> status_;

@@ -199,8 +199,10 @@ TEST_CASE("on-failure:3: a container that always exits 1 is restarted exactly 3 
 
 TEST_CASE("stop does not block the loop: stop_signal, SIGKILL after the grace, no restart") {
   Fixture fx;
-  std::shared_ptr<LogFile> log(std::move(*LogFile::open(fx.tmp.path() + "/c-json.log", {})));
-  auto spec = fx.spec({"/bin/sleep", "100"});  // PID 1 without a handler ignores SIGTERM
+  std::string path = fx.tmp.path() + "/c-json.log";
+  std::shared_ptr<LogFile> log(std::move(*LogFile::open(path, {})));
+  // PID 1 without a handler ignores SIGTERM (pid_namespaces(7)).
+  auto spec = fx.spec({"/bin/sh", "-c", "echo early; exec sleep 100"});
   auto runner = ContainerRunner::create(
       &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
         auto s = spec;
@@ -212,6 +214,11 @@ TEST_CASE("stop does not block the loop: stop_signal, SIGKILL after the grace, n
   (*runner)->start();
   REQUIRE((*runner)->info().state == RunState::kRunning);
   pid_t pid = (*runner)->info().pid;
+  // A line is in the log while the container still runs: the flusher wrote it.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto on_disk = [&] { return stack::read_file(path).value_or("").find("early") != std::string::npos; };
+  while (!on_disk() && std::chrono::steady_clock::now() < deadline) uv_run(&fx.loop, UV_RUN_NOWAIT);
+  REQUIRE(on_disk());
   // A 50 ms ticker counts how often the loop ran during the grace period.
   int ticks = 0;
   uv_timer_t ticker;
