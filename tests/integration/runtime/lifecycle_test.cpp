@@ -188,3 +188,15 @@ TEST_CASE("CLONE_INTO_CGROUP puts the container in the given cgroup; its mounts 
   CHECK(::rmdir(cg.c_str()) == 0);
   CHECK(fx.leftover_mounts().empty());
 }
+
+TEST_CASE("init reaps orphaned zombies", "[runtime]") {
+  RuntimeFixture fx;
+  // The subshell exits at once; its sleep is re-parented to PID 1 (our reaper, not sh)
+  // and exits 0.1 s later: unless PID 1 reaps it, it stays a zombie.
+  auto s = fx.spec({"/bin/sh", "-c",
+                    "(sleep 0.1 &); sleep 0.6; grep -l '^State:.Z' /proc/[0-9]*/status 2>/dev/null | wc -l; true"});
+  s.init = true;
+  auto with_init = fx.run_capture(s);
+  REQUIRE(with_init);
+  CHECK(with_init->out == "0\n");
+}
