@@ -287,6 +287,48 @@ TEST_CASE("TCP carries answers too large for UDP", "[dns]") {
   CHECK(server->tcp_connections() == 0);
 }
 
+TEST_CASE("TCP: a malformed message gets FORMERR and the connection keeps working", "[dns]") {
+  TestLoop loop;
+  auto server = start_server(loop);
+  server->table().set("c", {"web"}, {ip("10.89.0.2")});
+  std::uint16_t port = port_of(server->tcp_address());
+  auto replies = loop.run_with([port] {
+    UniqueFd fd = client_socket(SOCK_STREAM);
+    sockaddr_in to = loopback(port);
+    std::vector<Bytes> out;
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) return out;
+    Bytes junk{0xAB, 0xCD, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3F, 'x'};
+    Bytes q = dns::build_query(3, "web", dns::kTypeA);
+    Bytes stream;
+    for (const Bytes* m : {&junk, &q}) {
+      stream.push_back(static_cast<std::uint8_t>(m->size() >> 8));
+      stream.push_back(static_cast<std::uint8_t>(m->size()));
+      stream.insert(stream.end(), m->begin(), m->end());
+    }
+    ::send(fd.get(), stream.data(), stream.size(), 0);
+    ::shutdown(fd.get(), SHUT_WR);
+    Bytes all(4096);
+    std::size_t got = 0;
+    ssize_t n;
+    while ((n = ::recv(fd.get(), all.data() + got, all.size() - got, 0)) > 0) got += static_cast<std::size_t>(n);
+    for (std::size_t off = 0; off + 2 <= got;) {
+      std::size_t len = (std::size_t{all[off]} << 8) | all[off + 1];
+      if (off + 2 + len > got) break;
+      out.emplace_back(all.begin() + static_cast<long>(off + 2), all.begin() + static_cast<long>(off + 2 + len));
+      off += 2 + len;
+    }
+    return out;
+  });
+  REQUIRE(replies.size() == 2);
+  auto formerr = dns::parse_message(replies[0]);
+  REQUIRE(formerr);
+  CHECK(formerr->header.id == 0xABCD);
+  CHECK(formerr->header.rcode() == dns::Rcode::FormErr);
+  auto answer = dns::parse_message(replies[1]);
+  REQUIRE(answer);
+  CHECK(answer->answers.size() == 1);
+}
+
 TEST_CASE("an idle TCP client is disconnected", "[dns]") {
   TestLoop loop;
   auto server = start_server(loop, {}, 2000, 200);
