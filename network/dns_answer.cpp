@@ -24,8 +24,8 @@ std::size_t max_reply_size(const Message& query, Transport transport) {
   return edns == 0 ? kMaxUdpPlain : std::min(edns, kMaxUdpEdns);
 }
 
-Decision decide(const NameTable& table, std::span<const std::uint8_t> packet, Transport transport,
-                std::uint32_t ttl, std::size_t rotation) {
+Decision decide(const NameTable& table, std::span<const std::uint8_t> packet, Transport transport, std::uint32_t ttl,
+                std::size_t rotation) {
   auto header = parse_header(packet);
   if (!header || header->qr()) return Decision{};
   auto msg = parse_message(packet);

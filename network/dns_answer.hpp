@@ -26,8 +26,8 @@ enum class Transport { Udp, Tcp };
 // are IPv4 only); anything else is forwarded. The addresses of a name are rotated left
 // by `rotation` (mod their count), so clients that take the first address spread over
 // a scaled service's replicas, as Docker's round-robin DNS does.
-Decision decide(const NameTable& table, std::span<const std::uint8_t> packet, Transport transport,
-                std::uint32_t ttl, std::size_t rotation = 0);
+Decision decide(const NameTable& table, std::span<const std::uint8_t> packet, Transport transport, std::uint32_t ttl,
+                std::size_t rotation = 0);
 
 // The largest reply the client accepts on this transport (RFC 6891 6.2.5).
 std::size_t max_reply_size(const Message& query, Transport transport);

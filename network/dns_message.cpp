@@ -7,7 +7,7 @@ namespace stack::net::dns {
 
 namespace {
 
-constexpr std::size_t kMaxName = 255;   // RFC 1035 2.3.4, in wire bytes
+constexpr std::size_t kMaxName = 255;  // RFC 1035 2.3.4, in wire bytes
 constexpr std::size_t kMaxLabel = 63;
 constexpr std::size_t kMinQuestion = 5;  // root name + type + class
 constexpr std::size_t kMinRecord = 11;   // root name + type, class, ttl, rdlength
@@ -174,8 +174,7 @@ std::string canonical_name(std::string_view name) {
   return out;
 }
 
-std::vector<std::uint8_t> build_query(std::uint16_t id, std::string_view name, std::uint16_t type,
-                                      bool with_edns) {
+std::vector<std::uint8_t> build_query(std::uint16_t id, std::string_view name, std::uint16_t type, bool with_edns) {
   std::vector<std::uint8_t> out;
   put_header(out, Header{id, 0x0100, 1, 0, 0, static_cast<std::uint16_t>(with_edns ? 1 : 0)});
   if (name.ends_with('.')) name.remove_suffix(1);
@@ -192,9 +191,8 @@ std::vector<std::uint8_t> build_query(std::uint16_t id, std::string_view name, s
   return out;
 }
 
-std::vector<std::uint8_t> build_response(const Message& query, Rcode rcode,
-                                         std::span<const in_addr> addresses, std::uint32_t ttl,
-                                         std::size_t max_size) {
+std::vector<std::uint8_t> build_response(const Message& query, Rcode rcode, std::span<const in_addr> addresses,
+                                         std::uint32_t ttl, std::size_t max_size) {
   const Question& q = query.questions.at(0);
   bool edns = query.edns_udp_size() != 0;
   std::vector<std::uint8_t> out;
@@ -242,8 +240,7 @@ std::vector<std::uint8_t> build_header_only(const Header& query, Rcode rcode) {
   std::vector<std::uint8_t> out;
   Header h;
   h.id = query.id;
-  h.flags = static_cast<std::uint16_t>(0x8000 | (query.flags & 0x7900) | 0x0080 |
-                                       static_cast<std::uint16_t>(rcode));
+  h.flags = static_cast<std::uint16_t>(0x8000 | (query.flags & 0x7900) | 0x0080 | static_cast<std::uint16_t>(rcode));
   put_header(out, h);
   return out;
 }

@@ -82,9 +82,8 @@ std::vector<std::uint8_t> build_query(std::uint16_t id, std::string_view name, s
 // An answer to `query` (its first question): A records for `addresses` (none for NODATA
 // or an error rcode). Answers that would make the message larger than `max_size` are
 // left out and TC is set (RFC 2181 9), so the client retries over TCP.
-std::vector<std::uint8_t> build_response(const Message& query, Rcode rcode,
-                                         std::span<const in_addr> addresses, std::uint32_t ttl,
-                                         std::size_t max_size);
+std::vector<std::uint8_t> build_response(const Message& query, Rcode rcode, std::span<const in_addr> addresses,
+                                         std::uint32_t ttl, std::size_t max_size);
 
 // An error reply that echoes only the header's id and opcode: for a query whose
 // question could not be parsed (FORMERR) or that has no usable question.

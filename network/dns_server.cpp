@@ -113,8 +113,7 @@ void Server::on_tcp_connection() {
   auto idle = UvTimer::create(loop_);
   if (!idle) return;
   conn->idle = std::move(*idle);
-  auto started = conn->stream->read_start(
-      [this, id](ssize_t nread, Chunk chunk) { on_tcp_read(id, nread, chunk); });
+  auto started = conn->stream->read_start([this, id](ssize_t nread, Chunk chunk) { on_tcp_read(id, nread, chunk); });
   if (started) started = conn->idle->start(options_.tcp_idle_ms, 0, [this, id] { drop_tcp(id); });
   if (started) conns_.emplace(id, std::move(conn));
 }

@@ -51,8 +51,6 @@ std::vector<in_addr> NameTable::lookup(std::string_view name) const {
   return out;
 }
 
-bool NameTable::contains(std::string_view name) const {
-  return by_name_.find(canonical_name(name)) != by_name_.end();
-}
+bool NameTable::contains(std::string_view name) const { return by_name_.find(canonical_name(name)) != by_name_.end(); }
 
 }  // namespace stack::net::dns

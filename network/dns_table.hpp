@@ -19,8 +19,7 @@ namespace stack::net::dns {
 class NameTable {
  public:
   // Replaces everything `owner` had before.
-  void set(std::string_view owner, const std::vector<std::string>& names,
-           const std::vector<in_addr>& addresses);
+  void set(std::string_view owner, const std::vector<std::string>& names, const std::vector<in_addr>& addresses);
   // True if the owner had records.
   bool remove(std::string_view owner);
   void clear();

@@ -34,8 +34,8 @@ Result<sockaddr_storage> parse_upstream(std::string_view text) {
   std::uint16_t port = 53;
   auto colon = text.rfind(':');
   bool bracketed = !text.empty() && text.front() == '[';
-  bool has_port = colon != std::string_view::npos &&
-                  (bracketed ? colon > 0 && text[colon - 1] == ']' : text.find(':') == colon);
+  bool has_port =
+      colon != std::string_view::npos && (bracketed ? colon > 0 && text[colon - 1] == ']' : text.find(':') == colon);
   if (has_port) {
     std::string_view p = text.substr(colon + 1);
     auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);

@@ -28,8 +28,8 @@ Result<void> check_range(const PortRequest& r) {
     if (r.host_last < r.host_first) return fail(what + "invalid host port range");
     if (r.host_last - r.host_first != r.container_last - r.container_first)
       return fail(what + "host range " + std::to_string(r.host_first) + "-" + std::to_string(r.host_last) +
-                  " and container range " + std::to_string(r.container_first) + "-" +
-                  std::to_string(r.container_last) + " differ in length");
+                  " and container range " + std::to_string(r.container_first) + "-" + std::to_string(r.container_last) +
+                  " differ in length");
   }
   return {};
 }
@@ -79,8 +79,7 @@ Result<std::vector<PortBinding>> expand_ports(const std::vector<PortRequest>& re
 }
 
 std::string describe_port(const PortBinding& b) {
-  return format_sockaddr(reinterpret_cast<const sockaddr*>(&b.host)) +
-         (b.protocol == Protocol::Tcp ? "/tcp" : "/udp");
+  return format_sockaddr(reinterpret_cast<const sockaddr*>(&b.host)) + (b.protocol == Protocol::Tcp ? "/tcp" : "/udp");
 }
 
 Result<std::vector<ReservedPort>> reserve_ports(const std::vector<PortBinding>& bindings) {

@@ -20,7 +20,7 @@ enum class Protocol { Tcp, Udp };
 // One `ports:` entry in plain values (the model normalises the compose syntax).
 struct PortRequest {
   std::string service;
-  std::string host_ip;          // "": every address, 0.0.0.0 and (if the host has IPv6) [::]
+  std::string host_ip;           // "": every address, 0.0.0.0 and (if the host has IPv6) [::]
   std::uint16_t host_first = 0;  // 0: the kernel picks a free port per container port
   std::uint16_t host_last = 0;   // == host_first for a single port
   std::uint16_t container_first = 0;

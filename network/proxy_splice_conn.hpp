@@ -42,8 +42,8 @@ class TcpSpliceConn {
     // page or fragment): after EAGAIN with bytes in the pipe, read again only once
     // some have been written out, so epoll does not spin on a readable source.
     bool full = false;
-    bool eof = false;       // the source sent FIN
-    bool shut = false;      // we sent FIN to the destination
+    bool eof = false;   // the source sent FIN
+    bool shut = false;  // we sent FIN to the destination
   };
 
   void on_connect_ready(int status);

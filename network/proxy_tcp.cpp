@@ -10,16 +10,18 @@
 
 namespace stack::net {
 
-Result<std::unique_ptr<TcpProxy>> TcpProxy::start(uv_loop_t* loop, UniqueFd listening,
-                                                  const sockaddr_storage& backend, Options options) {
+Result<std::unique_ptr<TcpProxy>> TcpProxy::start(uv_loop_t* loop, UniqueFd listening, const sockaddr_storage& backend,
+                                                  Options options) {
   std::unique_ptr<TcpProxy> p(new TcpProxy(backend, options));
   auto listener = UvTcp::create(loop);
   if (!listener) return unexpected(std::move(listener).error());
   p->listener_ = std::move(*listener);
   STACK_TRY_CTX(p->listener_->open(std::move(listening)), "starting TCP proxy");
-  STACK_TRY_CTX(p->listener_->listen(SOMAXCONN, [raw = p.get()](int status) {
-    if (status == 0) raw->on_connection();
-  }), "starting TCP proxy");
+  STACK_TRY_CTX(p->listener_->listen(SOMAXCONN,
+                                     [raw = p.get()](int status) {
+                                       if (status == 0) raw->on_connection();
+                                     }),
+                "starting TCP proxy");
   return p;
 }
 
@@ -44,18 +46,16 @@ void TcpProxy::on_connection() {
 
 void TcpProxy::start_buffered(UvOwned<UvTcp> client) {
   std::uint64_t id = next_id_++;
-  auto conn = std::make_unique<TcpProxyConn>(std::move(client), options_.limits,
-                                             [this, id] { conns_.erase(id); });
+  auto conn = std::make_unique<TcpProxyConn>(std::move(client), options_.limits, [this, id] { conns_.erase(id); });
   TcpProxyConn* raw = conn.get();
   conns_.emplace(id, std::move(conn));
   raw->start(reinterpret_cast<const sockaddr*>(&backend_));
 }
 
-
 void TcpProxy::start_splice(UvOwned<UvTcp> client) {
   std::uint64_t id = next_id_++;
-  auto conn = std::make_unique<TcpSpliceConn>(listener_->loop(), options_.limits,
-                                              [this, id] { splice_conns_.erase(id); });
+  auto conn =
+      std::make_unique<TcpSpliceConn>(listener_->loop(), options_.limits, [this, id] { splice_conns_.erase(id); });
   auto pipes = conn->make_pipes();
   if (!pipes) {
     // Out of fds for pipes: this connection takes the buffered path.

@@ -29,10 +29,9 @@ class TcpProxy {
   };
 
   // `listening` is a bound, listening socket from reserve_ports.
-  static Result<std::unique_ptr<TcpProxy>> start(uv_loop_t* loop, UniqueFd listening,
-                                                 const sockaddr_storage& backend, Options options);
-  static Result<std::unique_ptr<TcpProxy>> start(uv_loop_t* loop, UniqueFd listening,
-                                                 const sockaddr_storage& backend) {
+  static Result<std::unique_ptr<TcpProxy>> start(uv_loop_t* loop, UniqueFd listening, const sockaddr_storage& backend,
+                                                 Options options);
+  static Result<std::unique_ptr<TcpProxy>> start(uv_loop_t* loop, UniqueFd listening, const sockaddr_storage& backend) {
     return start(loop, std::move(listening), backend, Options{});
   }
   TcpProxy(const TcpProxy&) = delete;

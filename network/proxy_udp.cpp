@@ -6,8 +6,8 @@
 
 namespace stack::net {
 
-Result<std::unique_ptr<UdpProxy>> UdpProxy::start(uv_loop_t* loop, UniqueFd bound,
-                                                  const sockaddr_storage& backend, Options options) {
+Result<std::unique_ptr<UdpProxy>> UdpProxy::start(uv_loop_t* loop, UniqueFd bound, const sockaddr_storage& backend,
+                                                  Options options) {
   std::unique_ptr<UdpProxy> p(new UdpProxy(backend, options));
   auto listener = UvUdp::create(loop);
   if (!listener) return unexpected(std::move(listener).error());
@@ -15,7 +15,8 @@ Result<std::unique_ptr<UdpProxy>> UdpProxy::start(uv_loop_t* loop, UniqueFd boun
   STACK_TRY_CTX(p->listener_->open(std::move(bound)), "starting UDP proxy");
   STACK_TRY_CTX(p->listener_->recv_start([raw = p.get()](std::span<const std::uint8_t> data, const sockaddr* from) {
     if (from != nullptr) raw->on_datagram(data, from);
-  }), "starting UDP proxy");
+  }),
+                "starting UDP proxy");
   return p;
 }
 

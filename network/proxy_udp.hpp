@@ -25,10 +25,9 @@ class UdpProxy {
   };
 
   // `bound` is a bound UDP socket from reserve_ports.
-  static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound,
-                                                 const sockaddr_storage& backend, Options options);
-  static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound,
-                                                 const sockaddr_storage& backend) {
+  static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound, const sockaddr_storage& backend,
+                                                 Options options);
+  static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound, const sockaddr_storage& backend) {
     return start(loop, std::move(bound), backend, Options{});
   }
   UdpProxy(const UdpProxy&) = delete;

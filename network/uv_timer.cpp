@@ -8,8 +8,7 @@ Result<UvOwned<UvTimer>> UvTimer::create(uv_loop_t* loop) {
   return t;
 }
 
-Result<void> UvTimer::start(std::uint64_t timeout_ms, std::uint64_t repeat_ms,
-                            std::function<void()> cb) {
+Result<void> UvTimer::start(std::uint64_t timeout_ms, std::uint64_t repeat_ms, std::function<void()> cb) {
   cb_ = std::move(cb);
   int rc = uv_timer_start(
       raw(),

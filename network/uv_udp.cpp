@@ -63,9 +63,7 @@ Result<void> UvUdp::recv_start(RecvCb cb) {
           self->recv_cb_({}, nullptr);
           return;
         }
-        self->recv_cb_({reinterpret_cast<const std::uint8_t*>(buf->base),
-                        static_cast<std::size_t>(nread)},
-                       from);
+        self->recv_cb_({reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)}, from);
       });
   if (rc < 0) return fail_uv(rc, "uv_udp_recv_start");
   return {};
@@ -76,8 +74,8 @@ void UvUdp::recv_stop() noexcept { uv_udp_recv_stop(raw()); }
 Result<void> UvUdp::send(std::span<const std::uint8_t> data, const sockaddr* to) {
   if (closing()) return fail("UDP socket is closing");
   // Try the fast path first: most datagrams go out at once without a request.
-  uv_buf_t b = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data.data())),
-                           static_cast<unsigned>(data.size()));
+  uv_buf_t b =
+      uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(data.data())), static_cast<unsigned>(data.size()));
   int rc = uv_udp_try_send(raw(), &b, 1, to);
   if (rc >= 0) return {};
   if (rc != UV_EAGAIN) return fail_uv(rc, "sending UDP datagram");
@@ -87,8 +85,7 @@ Result<void> UvUdp::send(std::span<const std::uint8_t> data, const sockaddr* to)
   std::memcpy(req->data.get(), data.data(), data.size());
   b = uv_buf_init(reinterpret_cast<char*>(req->data.get()), static_cast<unsigned>(data.size()));
   req->req.data = req.get();
-  rc = uv_udp_send(&req->req, raw(), &b, 1, to,
-                   [](uv_udp_send_t* r, int) { delete static_cast<SendReq*>(r->data); });
+  rc = uv_udp_send(&req->req, raw(), &b, 1, to, [](uv_udp_send_t* r, int) { delete static_cast<SendReq*>(r->data); });
   if (rc < 0) return fail_uv(rc, "sending UDP datagram");
   req.release();
   return {};

@@ -26,9 +26,7 @@ Result<void> UvHandleBase::init_result(int rc, std::string_view what) {
   return {};
 }
 
-void UvHandleBase::closed_cb(uv_handle_t* h) noexcept {
-  delete static_cast<UvHandleBase*>(h->data);
-}
+void UvHandleBase::closed_cb(uv_handle_t* h) noexcept { delete static_cast<UvHandleBase*>(h->data); }
 
 std::size_t uv_pending_closes(uv_loop_t* loop) noexcept {
   std::size_t n = 0;

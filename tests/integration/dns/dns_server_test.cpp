@@ -1,11 +1,12 @@
 // The embedded DNS server on a real loop and real loopback sockets (no root needed).
+#include "network/dns_server.hpp"
+
 #include <catch2/catch.hpp>
 #include <optional>
 #include <random>
 #include <set>
 
 #include "network/dns_message.hpp"
-#include "network/dns_server.hpp"
 #include "tests/integration/dns/uv_test_loop.hpp"
 #include "tests/support/testing.hpp"
 
@@ -172,8 +173,7 @@ TEST_CASE("failed upstreams give SERVFAIL; the next upstream is tried first", "[
   auto fail = ask(loop, port_of(dead->udp_address()), "example.test", dns::kTypeA);
   CHECK(fail.header.rcode() == dns::Rcode::ServFail);
   auto none = start_server(loop, {}, 300);
-  CHECK(ask(loop, port_of(none->udp_address()), "example.test", dns::kTypeA).header.rcode() ==
-        dns::Rcode::ServFail);
+  CHECK(ask(loop, port_of(none->udp_address()), "example.test", dns::kTypeA).header.rcode() == dns::Rcode::ServFail);
 }
 
 TEST_CASE("a client with its own dns: servers is forwarded to them", "[dns]") {
@@ -348,8 +348,7 @@ TEST_CASE("an idle TCP client is disconnected", "[dns]") {
 }
 
 TEST_CASE("busybox nslookup resolves through the server", "[dns]") {
-  if (run("busybox nslookup 2>&1 | head -1").out.find("BusyBox") == std::string::npos)
-    skip("busybox is not installed");
+  if (run("busybox nslookup 2>&1 | head -1").out.find("BusyBox") == std::string::npos) skip("busybox is not installed");
   TestLoop loop;
   auto server = start_server(loop);
   server->table().set("c1", {"web"}, {ip("10.89.0.2")});

@@ -71,8 +71,7 @@ class TestLoop {
   template <typename F>
   auto run_with(F f, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
     auto fut = std::async(std::launch::async, std::move(f));
-    bool done = run_until([&] { return fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
-                          timeout);
+    bool done = run_until([&] { return fut.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }, timeout);
     REQUIRE(done);
     return fut.get();
   }

@@ -25,8 +25,7 @@ class BlockingServer {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
     ok_ = listen_.valid() && ::bind(listen_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-          ::listen(listen_.get(), 512) == 0 &&
-          ::getsockname(listen_.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0;
+          ::listen(listen_.get(), 512) == 0 && ::getsockname(listen_.get(), reinterpret_cast<sockaddr*>(&a), &len) == 0;
     port_ = ntohs(a.sin_port);
     acceptor_ = std::thread([this] { accept_loop(); });
   }

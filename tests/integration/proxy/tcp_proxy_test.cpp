@@ -1,12 +1,13 @@
 // The TCP userland proxy on a real loop over loopback (no root needed).
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <sys/resource.h>
-#include <tuple>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "network/proxy_ports.hpp"
 #include "network/proxy_tcp.hpp"
@@ -102,8 +103,7 @@ TEST_CASE("many concurrent connections are proxied independently", "[proxy]") {
   int good = loop.run_with([port] {
     std::atomic<int> ok{0};
     std::vector<std::thread> clients;
-    for (int i = 0; i < kConns; ++i)
-      clients.emplace_back([&] { ok += echo_roundtrip(port, kEach) == kEach ? 1 : 0; });
+    for (int i = 0; i < kConns; ++i) clients.emplace_back([&] { ok += echo_roundtrip(port, kEach) == kEach ? 1 : 0; });
     for (auto& t : clients) t.join();
     return ok.load();
   });
@@ -206,10 +206,10 @@ TEST_CASE("throughput through the proxy compared with a direct connection", "[pr
   CHECK(direct.first == kTotal);
   CHECK(via_splice.first == kTotal);
   CHECK(via_buffers.first == kTotal);
-  std::printf("throughput over loopback, %zu MiB one way: direct %.0f MiB/s, proxy with splice %.0f MiB/s, "
-              "proxy with buffers %.0f MiB/s; loop thread CPU: %.2f s, %.2f s, %.2f s\n",
-              kTotal >> 20, direct.second, via_splice.second, via_buffers.second, direct_cpu, splice_cpu,
-              buffer_cpu);
+  std::printf(
+      "throughput over loopback, %zu MiB one way: direct %.0f MiB/s, proxy with splice %.0f MiB/s, "
+      "proxy with buffers %.0f MiB/s; loop thread CPU: %.2f s, %.2f s, %.2f s\n",
+      kTotal >> 20, direct.second, via_splice.second, via_buffers.second, direct_cpu, splice_cpu, buffer_cpu);
   CHECK(loop.run_until([&] { return spliced->connections() == 0 && buffered->connections() == 0; }));
 }
 

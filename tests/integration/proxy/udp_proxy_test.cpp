@@ -40,8 +40,8 @@ TEST_CASE("UDP datagrams round-trip per client through the proxy; idle flows exp
   auto reserved = reserve_ports(*bindings);
   REQUIRE(reserved);
   std::uint16_t port = port_of((*reserved)[0].binding.host);
-  auto proxy = UdpProxy::start(loop.get(), std::move((*reserved)[0].fd),
-                               *make_sockaddr("127.0.0.1", backend_port), UdpProxy::Options{300, 16});
+  auto proxy = UdpProxy::start(loop.get(), std::move((*reserved)[0].fd), *make_sockaddr("127.0.0.1", backend_port),
+                               UdpProxy::Options{300, 16});
   REQUIRE(proxy);
 
   auto replies = loop.run_with([port] {
@@ -77,8 +77,8 @@ TEST_CASE("a host port already in use is an error naming the service and the por
     auto r = reserve_ports(*bindings);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == EADDRINUSE);
-    CHECK(r.error().message == "port 127.0.0.1:" + std::to_string(busy) + (tcp ? "/tcp" : "/udp") +
-                                   " for service web is already in use");
+    CHECK(r.error().message ==
+          "port 127.0.0.1:" + std::to_string(busy) + (tcp ? "/tcp" : "/udp") + " for service web is already in use");
     CHECK(count_fds() == fds);
   }
   // Two services asking for the same host port collide too.

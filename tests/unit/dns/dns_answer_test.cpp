@@ -1,10 +1,11 @@
+#include "network/dns_answer.hpp"
+
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <set>
 
-#include "network/dns_answer.hpp"
 #include "network/dns_upstream.hpp"
 
 using namespace stack::net::dns;

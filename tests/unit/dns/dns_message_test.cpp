@@ -1,3 +1,5 @@
+#include "network/dns_message.hpp"
+
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
@@ -6,7 +8,6 @@
 #include <vector>
 
 #include "network/dns_answer.hpp"
-#include "network/dns_message.hpp"
 
 using namespace stack::net::dns;
 using Bytes = std::vector<std::uint8_t>;
@@ -88,7 +89,8 @@ TEST_CASE("compression pointers: backwards works, loops and forward pointers fai
 
 TEST_CASE("truncated packets and impossible counts fail cleanly", "[dns]") {
   Bytes q = build_query(9, "service.name", kTypeA);
-  for (std::size_t n = 0; n < q.size(); ++n) CHECK_FALSE(parse_message(Bytes(q.begin(), q.begin() + static_cast<long>(n))));
+  for (std::size_t n = 0; n < q.size(); ++n)
+    CHECK_FALSE(parse_message(Bytes(q.begin(), q.begin() + static_cast<long>(n))));
   Bytes counts = q;
   counts[4] = 0xFF;  // qdcount 65280
   CHECK_FALSE(parse_message(counts));

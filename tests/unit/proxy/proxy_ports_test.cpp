@@ -1,6 +1,7 @@
+#include "network/proxy_ports.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "network/proxy_ports.hpp"
 #include "network/uv_udp.hpp"
 
 using namespace stack::net;
