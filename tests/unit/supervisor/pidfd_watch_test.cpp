@@ -16,6 +16,7 @@ pid_t child(int sleep_ms, int code) {
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    ::signal(SIGTERM, SIG_DFL);  // not Catch's handler: die of the signal, silently
     ::usleep(static_cast<useconds_t>(sleep_ms) * 1000);
     ::_exit(code);
   }
