@@ -224,6 +224,10 @@ Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ct
     return fail_at(entry.key, path, "network_mode and networks cannot be used together");
   }
   if (s.network_mode == "bridge") s.network_mode.clear();
+  if (s.scale && s.deploy && s.deploy->replicas && *s.scale != *s.deploy->replicas) {
+    return fail_at(entry.key, path, "scale and deploy.replicas disagree (" + std::to_string(*s.scale) + " vs " +
+                                        std::to_string(*s.deploy->replicas) + ")");
+  }
   if (!s.container_name.empty() && s.replicas() > 1) {
     return fail_at(entry.key, path, "container_name " + quote(s.container_name) + " allows a single replica, not " +
                                         std::to_string(s.replicas()));

@@ -191,3 +191,10 @@ TEST_CASE("service: signals, ulimits and capabilities are names the kernel knows
   CHECK(error_of("services:\n  web:\n    image: x\n    container_name: web\n    scale: 2\n").find("single replica") !=
         std::string::npos);
 }
+
+TEST_CASE("service: scale and deploy.replicas must agree", "[service][errors]") {
+  CHECK(one("    scale: 3\n").replicas() == 3);
+  CHECK(one("    scale: 2\n    deploy: {replicas: 2}\n").replicas() == 2);
+  CHECK(error_of("services:\n  web:\n    image: x\n    scale: 2\n    deploy: {replicas: 3}\n") ==
+        "stack.yaml:2:3: services.web: scale and deploy.replicas disagree (2 vs 3)");
+}
