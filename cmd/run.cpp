@@ -10,6 +10,7 @@
 #include <random>
 
 #include "cmd/registry.hpp"
+#include "cmd/run_cgroup.hpp"
 #include "cmd/run_spec.hpp"
 #include "engine/model/load.hpp"
 #include "engine/model/units.hpp"
@@ -76,6 +77,41 @@ int exit_code_for(const stack::Error& e) {
   return 1;
 }
 
+// The container in its cgroup, attached, until it exits; then nothing of it is left.
+int run_container(const stack::model::Service& service, stack::cli::ServiceSpec spec, const std::string& project,
+                  const std::string& id, const std::string& root, int sigfd) {
+  auto limits = stack::cli::service_limits(service);
+  if (!limits) return stack::cli::report(limits.error().message);
+  auto cg = stack::cli::RunCgroup::make(project, id.substr(project.size() + 1), *limits);
+  if (!cg) return stack::cli::report("service " + service.name + ": " + cg.error().message);
+  spec.spec.cgroup_fd = cg->clone_fd();
+  int code = 1;
+  {
+    auto c = rt::Container::create(std::move(spec.spec), {root, id});
+    stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
+    if (c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
+    if (started && c) started = c->start();
+    if (!started) {
+      stack::cli::report(started.error().message);
+      code = exit_code_for(started.error());
+    } else {
+      auto status = supervise(*c, sigfd);
+      if (!status) {
+        code = stack::cli::report(status.error().message);
+      } else {
+        code = status->code;
+        status->oom = status->signal == SIGKILL && cg->oom_killed();
+        if (status->oom) std::fprintf(stderr, "stack: %s: %s\n", service.name.c_str(), status->describe().c_str());
+      }
+    }
+    if (c)
+      if (auto removed = c->remove(); !removed) code = stack::cli::report(removed.error().message);
+  }
+  if (auto removed = cg->remove(); !removed) code = stack::cli::report(removed.error().message);
+  for (const auto& dir : spec.anonymous_volumes) (void)rt::remove_tree(dir);
+  return code;
+}
+
 int run(const stack::cli::Globals& g, const RunFlags& f) {
   stack::model::LoadOptions o;
   o.files = g.files;
@@ -115,23 +151,7 @@ int run(const stack::cli::Globals& g, const RunFlags& f) {
   ::sigprocmask(SIG_BLOCK, &set, &old);
   stack::UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC));
 
-  int code = 1;
-  {
-    auto c = rt::Container::create(std::move(spec->spec), {g.root, id});
-    if (!c) {
-      stack::cli::report(c.error().message);
-      code = exit_code_for(c.error());
-    } else if (auto started = c->start(); !started) {
-      stack::cli::report(started.error().message);
-      code = exit_code_for(started.error());
-    } else {
-      auto status = supervise(*c, sigfd.get());
-      if (!status) code = stack::cli::report(status.error().message);
-      else code = status->code;
-      if (auto removed = c->remove(); !removed) code = stack::cli::report(removed.error().message);
-    }
-  }
-  for (const auto& dir : spec->anonymous_volumes) (void)rt::remove_tree(dir);
+  int code = run_container(*service, std::move(*spec), project->name, id, g.root, sigfd.get());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return code;
 }

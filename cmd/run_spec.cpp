@@ -52,16 +52,6 @@ Result<int> rlimit_resource(const std::string& name) {
   return it->second;
 }
 
-Result<void> refuse_cgroup_limits(const model::Service& s) {
-  bool limits = s.mem_limit || s.memswap_limit || s.mem_reservation || s.pids_limit || s.cpus || s.cpu_shares ||
-                !s.cpuset.empty() || (s.deploy && (s.deploy->limits || s.deploy->reservations));
-  if (limits)
-    return fail("service " + s.name +
-                ": resource limits need the cgroup part, which `stack run` does not use yet; refusing to run "
-                "without them");
-  return {};
-}
-
 Result<void> apply_security(rt::Spec& spec, const model::Service& s) {
   uint64_t caps = s.privileged ? rt::all_caps_mask() : rt::kDockerDefaultCaps;
   auto adjusted = rt::adjust_caps(caps, s.cap_add, s.cap_drop);
@@ -158,7 +148,6 @@ Result<void> add_volumes(ServiceSpec& out, const model::Project& p, const model:
 
 Result<ServiceSpec> service_spec(const model::Project& project, const model::Service& s, const image::Image& img,
                                  const RunOverrides& o, const std::string& state_root, const std::string& id) {
-  STACK_TRY(refuse_cgroup_limits(s));
   ServiceSpec out;
   // Docker's default hostname is the container id's first 12 characters: ours ends in them.
   std::string hostname = !s.hostname.empty() ? s.hostname : id.size() > 12 ? id.substr(id.size() - 12) : id;

@@ -27,8 +27,8 @@ struct ServiceSpec {
   std::vector<std::string> anonymous_volumes;  // host dirs made for this run, to remove after
 };
 
-// state_root: --root (named volumes live in <root>/volumes/<name>). Limits that need the
-// cgroup part are refused (design invariant 7), never dropped.
+// state_root: --root (named volumes live in <root>/volumes/<name>). Resource limits are
+// run_cgroup.hpp's.
 Result<ServiceSpec> service_spec(const model::Project& project, const model::Service& service,
                                  const image::Image& image, const RunOverrides& o, const std::string& state_root,
                                  const std::string& container_id);

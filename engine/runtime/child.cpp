@@ -188,6 +188,7 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   ::umask(0);
   wait_for_go(sync_fd);
   for (const auto& [fd, type] : plan.join_ns) CHILD_CHECK(::setns(fd, type) == 0, Step::kJoinNamespace);
+  if (plan.unshare_cgroup) CHILD_CHECK(::unshare(CLONE_NEWCGROUP) == 0, Step::kCgroupNamespace);
   CHILD_CHECK(::setsid() >= 0, Step::kSession);
   build_rootfs(plan, sync_fd);
   if (plan.set_hostname)

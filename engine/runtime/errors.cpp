@@ -9,6 +9,7 @@ std::string step_text(const SyncMessage& m, const ChildPlan& plan) {
   switch (m.step) {
     case Step::kWaitGo: return "waiting for the launcher";
     case Step::kJoinNamespace: return "joining a namespace";
+    case Step::kCgroupNamespace: return "making the cgroup namespace";
     case Step::kSession: return "starting a session (setsid)";
     case Step::kMountPrivate: return "making mounts private";
     case Step::kOpenRoot: return "opening the rootfs " + plan.rootfs;

@@ -168,6 +168,11 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   plan.stdio[2] = spec.stdio.err;
   for (const auto& n : spec.namespaces)
     if (n.path.empty()) plan.clone_flags |= clone_flag(n.type);
+  // The cgroup namespace is made after go: on v1/hybrid hosts the parent moves the child
+  // into its cgroups after the clone, and the namespace's root is where the child is
+  // when it unshares (cgroup_namespaces(7)).
+  plan.unshare_cgroup = (plan.clone_flags & CLONE_NEWCGROUP) != 0;
+  plan.clone_flags &= ~CLONE_NEWCGROUP;
   if (!has_namespace(spec, NamespaceType::kMount) || !has_namespace(spec, NamespaceType::kPid))
     return fail("a container needs its own mount and pid namespaces");
   return plan;

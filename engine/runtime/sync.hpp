@@ -14,6 +14,7 @@ enum class SyncKind : uint32_t { kGo = 1, kError = 2, kExecing = 3 };
 enum class Step : uint32_t {
   kWaitGo,
   kJoinNamespace,
+  kCgroupNamespace,
   kSession,
   kMountPrivate,
   kOpenRoot,

@@ -185,6 +185,14 @@ TEST_CASE("CLONE_INTO_CGROUP puts the container in the given cgroup; its mounts 
     CHECK(st->signal == SIGKILL);
     REQUIRE(c->remove());
   }
+  {
+    // Inside, the cgroup namespace is rooted at the container's group.
+    auto in = fx.spec({"/bin/sh", "-c", "grep '^0::' /proc/self/cgroup"});
+    in.cgroup_fd = cgfd.get();
+    auto r = fx.run_capture(in);
+    REQUIRE(r);
+    CHECK(r->out == "0::/\n");
+  }
   CHECK(::rmdir(cg.c_str()) == 0);
   CHECK(fx.leftover_mounts().empty());
 }

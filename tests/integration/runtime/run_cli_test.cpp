@@ -12,6 +12,7 @@ namespace {
 
 struct CliFixture : RuntimeFixture {
   std::string project = tmp.path() + "/proj";
+  std::string name = "rtcli" + std::to_string(::getpid());
   std::string stack_cmd;
 
   CliFixture() {
@@ -20,7 +21,7 @@ struct CliFixture : RuntimeFixture {
     auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:rt " + layer);
     INFO(imp.out);
     REQUIRE(imp.status == 0);
-    std::ofstream(project + "/stack.yaml") << "name: rtcli\n"
+    std::ofstream(project + "/stack.yaml") << "name: " << name << "\n"
                                               "services:\n"
                                               "  app:\n"
                                               "    image: busybox:rt\n"
@@ -29,9 +30,17 @@ struct CliFixture : RuntimeFixture {
                                               "      GREETING: hello\n"
                                               "    volumes:\n"
                                               "      - data:/data\n"
+                                              "  limited:\n"
+                                              "    image: busybox:rt\n"
+                                              "    mem_limit: 32m\n"
+                                              "    pids_limit: 8\n"
                                               "volumes:\n"
                                               "  data: {}\n";
   }
+
+  // stack run leaves the project's parent groups (stack/<project>) for later runs;
+  // the test removes its own (rmdir: only if empty).
+  ~CliFixture() { run("find /sys/fs/cgroup -depth -type d -path '*/stack/" + name + "' -exec rmdir {} \\;"); }
 };
 
 }  // namespace
@@ -72,6 +81,21 @@ TEST_CASE("stack run: a named volume keeps data across container removal", "[run
   auto again = run(fx.stack_cmd + " run --rm app cat /data/f");
   INFO(again.out);
   CHECK(again.out == "kept\n");
-  CHECK(run("cat " + fx.root + "/volumes/rtcli_data/f").out == "kept\n");
+  CHECK(run("cat " + fx.root + "/volumes/" + fx.name + "_data/f").out == "kept\n");
+  CHECK(fx.leftover_mounts().empty());
+}
+
+TEST_CASE("stack run: limits are enforced (pids_limit, mem_limit with OOM reported)", "[runtime][cli]") {
+  CliFixture fx;
+  auto forks = run(fx.stack_cmd + " run --rm limited sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & done; wait'");
+  INFO(forks.out);
+  CHECK(forks.out.find("can't fork") != std::string::npos);
+  auto oom = run(fx.stack_cmd + " run --rm limited sh -c 'x=$(head -c 100000000 /dev/zero | tr \"\\0\" a); echo survived'");
+  INFO(oom.out);
+  CHECK(oom.status == 137);
+  CHECK(oom.out.find("stack: limited: killed by signal 9 (out of memory)") != std::string::npos);
+  CHECK(oom.out.find("survived") == std::string::npos);
+  // No container group is left, only the project's (removed by the fixture).
+  CHECK(run("find /sys/fs/cgroup -mindepth 1 -type d -path '*/stack/" + fx.name + "/*' | wc -l").out == "0\n");
   CHECK(fx.leftover_mounts().empty());
 }

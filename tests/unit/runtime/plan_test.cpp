@@ -1,4 +1,5 @@
 // The launch plan without a kernel: mount list, capability masks, seccomp rule count.
+#include <sched.h>
 #include <sys/mount.h>
 
 #include <catch2/catch.hpp>
@@ -174,4 +175,12 @@ TEST_CASE("child errors become sentences", "[runtime]") {
   while (plan->ops[proc].kind != OpKind::kMount) ++proc;
   auto mp = describe_child_error({SyncKind::kError, Step::kOp, proc, EPERM}, *plan, "web:1");
   CHECK(mp.message == "mounting proc on /proc in container: Operation not permitted");
+}
+
+TEST_CASE("namespaces: cloned, except cgroup, made after the parent placed the child", "[runtime]") {
+  Spec s = default_spec({"/bin/sh"}, {"/l"}, "h");
+  auto plan = build_plan(s, "/r", {});
+  REQUIRE(plan);
+  CHECK(plan->clone_flags == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET));
+  CHECK(plan->unshare_cgroup);
 }

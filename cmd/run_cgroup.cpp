@@ -1,0 +1,69 @@
+#include "cmd/run_cgroup.hpp"
+
+#include "engine/cgroup/mapping.hpp"
+#include "engine/cgroup/path.hpp"
+
+namespace stack::cli {
+
+Result<cgroup::Limits> service_limits(const model::Service& s) {
+  cgroup::Limits l;
+  const model::Resources* lim = s.deploy && s.deploy->limits ? &*s.deploy->limits : nullptr;
+  const model::Resources* res = s.deploy && s.deploy->reservations ? &*s.deploy->reservations : nullptr;
+  // compose: the service-level field wins over deploy.resources.
+  l.memory = s.mem_limit ? s.mem_limit : lim ? lim->memory : std::nullopt;
+  l.memory_swap = s.memswap_limit;
+  l.memory_reservation = s.mem_reservation ? s.mem_reservation : res ? res->memory : std::nullopt;
+  l.pids = s.pids_limit ? s.pids_limit : lim ? lim->pids : std::nullopt;
+  std::optional<double> cpus = s.cpus ? s.cpus : lim ? lim->cpus : std::nullopt;
+  if (cpus && *cpus > 0) {
+    auto max = cgroup::cpus_to_cpu_max(*cpus);
+    if (!max) return unexpected(max.error().wrap("service " + s.name + ": cpus"));
+    l.cpu_quota_us = max->quota_us;
+    l.cpu_period_us = max->period_us;
+  }
+  if (s.cpu_shares) l.cpu_shares = static_cast<uint64_t>(*s.cpu_shares);
+  if (!s.cpuset.empty()) l.cpuset_cpus = s.cpuset;
+  return l;
+}
+
+Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string& name, const cgroup::Limits& limits) {
+  auto driver = cgroup::make_host_driver();
+  if (!driver) return unexpected(driver.error());
+  auto warnings = (*driver)->check(limits, cgroup::Enforcement::kStrict);
+  if (!warnings) return unexpected(warnings.error());
+  RunCgroup g(std::move(*driver), cgroup::project_path(project) + "/" + cgroup::escape_name(name));
+  auto created = g.driver_->create(g.rel_);
+  if (!created) return unexpected(created.error());
+  auto applied = g.driver_->apply(g.rel_, limits, cgroup::Enforcement::kStrict);
+  if (!applied) {
+    (void)g.remove();
+    return unexpected(applied.error());
+  }
+  auto fd = g.driver_->clone_into_fd(g.rel_);
+  if (!fd) {
+    (void)g.remove();
+    return unexpected(fd.error());
+  }
+  g.fd_ = std::move(*fd);
+  return g;
+}
+
+Result<void> RunCgroup::place(pid_t pid) { return driver_->place_pid(rel_, pid); }
+
+bool RunCgroup::oom_killed() {
+  auto n = driver_->oom_kill_count(rel_);
+  return n && *n > 0;
+}
+
+Result<void> RunCgroup::remove() {
+  if (!driver_) return {};
+  fd_.reset();
+  STACK_TRY(driver_->kill_all(rel_));
+  auto removed = driver_->remove(rel_);
+  if (!removed) return unexpected(removed.error());
+  return {};
+}
+
+RunCgroup::~RunCgroup() { (void)remove(); }
+
+}  // namespace stack::cli

@@ -1,0 +1,41 @@
+#pragma once
+// The cgroup of one `stack run` container: limits from the service (mem_limit, cpus,
+// pids_limit, deploy.resources, ...) enforced or refused (design invariant 7), placement
+// before the command runs, OOM detection, and removal.
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "engine/base/result.hpp"
+#include "engine/base/unique_fd.hpp"
+#include "engine/cgroup/driver.hpp"
+#include "engine/model/project.hpp"
+
+namespace stack::cli {
+
+Result<cgroup::Limits> service_limits(const model::Service& s);
+
+class RunCgroup {
+ public:
+  // Makes <start>/stack/<project>/<name> in every hierarchy with the limits written.
+  static Result<RunCgroup> make(const std::string& project, const std::string& name, const cgroup::Limits& limits);
+  RunCgroup(RunCgroup&&) = default;
+  ~RunCgroup();
+
+  // v2: a directory fd for CLONE_INTO_CGROUP (-1 on v1/hybrid: use place() instead).
+  int clone_fd() const { return fd_.get(); }
+  // v1/hybrid: moves the (still waiting) container process in.
+  Result<void> place(pid_t pid);
+  bool oom_killed();
+  // Kills what is left and removes the group (idempotent).
+  Result<void> remove();
+
+ private:
+  RunCgroup(std::unique_ptr<cgroup::Driver> d, std::string rel) : driver_(std::move(d)), rel_(std::move(rel)) {}
+  std::unique_ptr<cgroup::Driver> driver_;
+  std::string rel_;
+  UniqueFd fd_;
+};
+
+}  // namespace stack::cli
