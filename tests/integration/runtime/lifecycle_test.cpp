@@ -208,3 +208,23 @@ TEST_CASE("init reaps orphaned zombies", "[runtime]") {
   REQUIRE(with_init);
   CHECK(with_init->out == "0\n");
 }
+
+TEST_CASE("what the runtime cannot do is refused, not dropped: user namespaces, bad ids, unknown users", "[runtime]") {
+  RuntimeFixture fx;
+  auto s = fx.spec({"/bin/true"});
+  s.namespaces.push_back({NamespaceType::kUser, ""});
+  auto userns = fx.run_capture(s);
+  REQUIRE(!userns);
+  CHECK(userns.error().message == "user namespaces (userns_mode, id mappings) are not supported yet");
+  auto bad_id = Container::create(fx.spec({"/bin/true"}), {fx.root, "../escape"});
+  REQUIRE(!bad_id);
+  CHECK(bad_id.error().message == "invalid container id '../escape'");
+  auto dup = Container::create(fx.spec({"/bin/true"}), {fx.root, "dup" + std::to_string(::getpid())});
+  REQUIRE(dup);
+  auto again = Container::create(fx.spec({"/bin/true"}), {fx.root, "dup" + std::to_string(::getpid())});
+  REQUIRE(!again);
+  CHECK(again.error().message.find("already exists") != std::string::npos);
+  REQUIRE(dup->remove());
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(dir_empty_or_absent(fx.root + "/containers"));
+}
