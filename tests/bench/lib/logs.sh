@@ -1,0 +1,71 @@
+# Measurements 3 and 4: log capture throughput (the same stream of 100-byte lines into a
+# file: through a plain pipe, the floor; through podman's conmon as k8s-file; through
+# stack's supervisor once `up` exists) and conmon's resident memory per container. Sourced.
+
+# 99 characters and a newline; busybox yes + head make the stream in the container and
+# on the host alike.
+log_line=$(printf '%099d' 0)
+log_writer() { echo "yes $log_line | head -c $log_bytes"; }
+
+bench_logs() {
+  local t0 t1 size
+  say "log capture: $((log_bytes / 1000000)) MB of 100-byte lines"
+  # The floor: the writer's stdout is a pipe whose reader appends to a file.
+  t0=$(now_us)
+  "$work/rootfs/bin/sh" -c "$(log_writer)" | cat >"$work/floor.log"
+  t1=$(now_us)
+  size=$(stat -c %s "$work/floor.log")
+  rm -f "$work/floor.log"
+  if [ "$size" -eq "$log_bytes" ]; then
+    record_value logs "MB/s" floor "$(mb_per_s "$log_bytes" "$t0" "$t1")" "pipe | cat > file"
+  else
+    skip floor logs "wrote $size bytes, not $log_bytes"
+  fi
+  [ -n "${podman_parent:-}" ] && podman_logs
+  stack_has_up || skip stack logs "stack up not implemented yet (logs are the supervisor's)"
+  skip stack "supervisor CPU" "needs stack up"
+}
+
+mb_per_s() { awk -v b="$1" -v a="$2" -v c="$3" 'BEGIN { printf "%.1f\n", b / 1e6 / ((c - a) / 1e6) }'; }
+
+# conmon copies the container's stdout into a k8s-file log (a timestamp and stream tag
+# per line); timed from `run -d` to the container's exit as `wait` reports it.
+podman_logs() {
+  local t0 t1 id logf size
+  t0=$(now_us)
+  id=$(pm run -d --cgroup-parent "$podman_parent" --network none --log-driver k8s-file \
+    busybench:latest sh -c "$(log_writer)" 2>"$work/last.err") || {
+    skip podman logs "run failed: $(last_error)"
+    return 0
+  }
+  pm wait "$id" >/dev/null
+  t1=$(now_us)
+  logf=$(pm inspect --format '{{.HostConfig.LogConfig.Path}}' "$id")
+  size=$(awk '{ n += length($4) + ($3 == "F") } END { print n + 0 }' "$logf")
+  pm rm -f "$id" >/dev/null
+  if [ "$size" -eq "$log_bytes" ]; then
+    record_value logs "MB/s" podman "$(mb_per_s "$log_bytes" "$t0" "$t1")" "conmon, k8s-file"
+  else
+    skip podman logs "k8s-file holds $size payload bytes, not $log_bytes"
+  fi
+}
+
+# conmon's RSS with K sleeping containers, per container (VmRSS of each conmon).
+bench_rss() {
+  local k=$1 i ids=() pid sum=0 n=0 id
+  [ -n "${podman_parent:-}" ] || { stack_has_up || skip stack rss "stack up not implemented yet"; return 0; }
+  for ((i = 0; i < k; i++)); do
+    id=$(pm run -d --cgroup-parent "$podman_parent" --network none busybench:latest \
+      sh -c "trap 'exit 0' TERM; sleep 2147483647 & wait" 2>"$work/last.err") ||
+      { skip podman rss "run failed: $(last_error)"; break; }
+    ids+=("$id")
+  done
+  for id in "${ids[@]}"; do
+    pid=$(pm inspect --format '{{.State.ConmonPid}}' "$id")
+    sum=$((sum + $(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")))
+    n=$((n + 1))
+  done
+  ((${#ids[@]})) && pm rm -f -t 0 "${ids[@]}" >/dev/null
+  ((n)) && record_value rss "KiB per container" conmon "$((sum / n))" "mean of $n conmons"
+  stack_has_up || skip stack rss "stack up not implemented yet (the supervisor's RSS)"
+}
