@@ -46,6 +46,11 @@ struct Fixture {
         }
         return resp.reply({{"fds", r.fds.size()}, {"cloexec", flags}});
       }
+      if (r.method == "tty") {  // what the server sees of a passed terminal
+        if (r.fds.size() != 1) return resp.fail({EINVAL, "want one fd"});
+        int fl = ::fcntl(r.fds[0].get(), F_GETFL);
+        return resp.reply({{"isatty", ::isatty(r.fds[0].get()) == 1}, {"nonblock", (fl & O_NONBLOCK) != 0}});
+      }
       if (r.method == "count") {
         for (int i = 0; i < 3; ++i) resp.event({{"n", i}});
         return resp.reply("done");
@@ -178,6 +183,23 @@ TEST_CASE("file descriptors pass with SCM_RIGHTS to the request they came with")
     std::memset(buf, 0, sizeof buf);
     CHECK(::read(r1.get(), buf, sizeof buf) == 1);
     CHECK(std::string(buf) == "b");
+    quit(*c);
+  });
+}
+
+TEST_CASE("a terminal passes as it is: still a tty, its file status flags untouched") {
+  Fixture fx;
+  fx.serve([&] {
+    UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    REQUIRE(master);
+    int before = ::fcntl(master.get(), F_GETFL);
+    auto c = ControlClient::connect(fx.path);
+    REQUIRE(c);
+    auto r = c->call("tty", json::object(), {master.get()});
+    REQUIRE(r);
+    CHECK((*r)["isatty"] == true);
+    CHECK((*r)["nonblock"] == false);  // the open file description is shared with us
+    CHECK(::fcntl(master.get(), F_GETFL) == before);
     quit(*c);
   });
 }
