@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of tests/bench/run: logging, skips, timing and the results file.
 # Sourced; expects $work (the run's temp dir) and $results / $skips (TSV files in it).
 

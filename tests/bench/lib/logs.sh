@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Measurements 3 and 4: log capture throughput (the same stream of 100-byte lines into a
 # file: through a plain pipe, the floor; through podman's conmon as k8s-file; through
 # stack's supervisor once `up` exists) and conmon's resident memory per container. Sourced.

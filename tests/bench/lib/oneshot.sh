@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Measurement 1: one container, one-shot (`true` in the busybox rootfs), each tool's
 # whole command timed from exec to exit, with and without a network where the tool has
 # a switch. Sourced by tests/bench/run.

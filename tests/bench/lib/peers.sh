@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The peers of tests/bench/run, each loaded with the SAME busybox rootfs: stack's store,
 # a docker daemon on a private socket, podman on private storage, a runc bundle, and the
 # floor (unshare). A peer that cannot start is skipped with the reason.

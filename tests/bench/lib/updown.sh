@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Measurement 2: `up -d` until every service runs, then `down`, for N services, with the
 # SAME generated compose file for docker-compose, podman-compose and stack. Sourced.
 
