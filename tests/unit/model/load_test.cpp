@@ -219,7 +219,10 @@ TEST_CASE("to_json: the shape of docker compose config", "[json]") {
 }
 
 TEST_CASE("to_yaml: parses back, strings that look like numbers stay strings", "[json]") {
-  auto p = load_text("services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n    environment: {A: \"true\", B: \"010\"}\n");
+  auto p = load_text(
+      "services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n    environment: {A: \"true\", B: \"010\", "
+      "C: \"a: b\", D: \"*x\", E: \"- y\", F: \"#c\", G: \"\", H: \"  lead\", I: \"multi\\nline\", J: \"'q'\", "
+      "K: \"null\", L: \"1e3\", M: \"0x1f\", N: \"12:30\", O: \"~\", P: \"[a]\", Q: \"{b}\", R: \"!t\", S: \"%p\", T: \"@u\"}\n");
   REQUIRE(p);
   YAML::Node y = YAML::Load(to_yaml(*p));
   CHECK(y["services"]["web"]["ports"][0]["published"].Tag() == "!");  // quoted

@@ -198,3 +198,16 @@ TEST_CASE("service: scale and deploy.replicas must agree", "[service][errors]") 
   CHECK(error_of("services:\n  web:\n    image: x\n    scale: 2\n    deploy: {replicas: 3}\n") ==
         "stack.yaml:2:3: services.web: scale and deploy.replicas disagree (2 vs 3)");
 }
+
+TEST_CASE("service: the x- anchor and merge key pattern", "[service][yaml]") {
+  auto p = load_text(
+      "x-common: &common\n  restart: always\n  environment: {A: \"1\", B: \"2\"}\n"
+      "services:\n  web:\n    <<: *common\n    image: nginx\n    environment: {B: \"3\"}\n"
+      "  api:\n    <<: *common\n    image: api\n");
+  REQUIRE(p);
+  const auto& web = p->services.at("web");
+  CHECK(web.restart == "always");
+  CHECK(web.environment.size() == 1);  // a written key replaces the merged one whole (YAML merge, not compose merge)
+  CHECK(web.environment.at("B") == "3");
+  CHECK(p->services.at("api").environment.at("A") == "1");
+}
