@@ -58,7 +58,20 @@ std::string to_yaml(const Project& project) {
   YAML::Emitter out;
   out.SetBoolFormat(YAML::TrueFalseBool);
   out.SetNullFormat(YAML::LowerNull);
-  emit(out, to_json(project));
+  // Top-level keys in compose's order; nested keys sorted, close to compose-go's field order.
+  nlohmann::json j = to_json(project);
+  out << YAML::BeginMap;
+  for (const char* key : {"name", "services", "networks", "volumes"}) {
+    if (!j.contains(key)) continue;
+    out << YAML::Key << key << YAML::Value;
+    emit(out, j[key]);
+    j.erase(key);
+  }
+  for (const auto& [k, v] : j.items()) {
+    out << YAML::Key << k << YAML::Value;
+    emit(out, v);
+  }
+  out << YAML::EndMap;
   std::string s = out.c_str();
   if (s.empty() || s.back() != '\n') s += '\n';
   return s;
