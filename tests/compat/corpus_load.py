@@ -75,7 +75,7 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    stack = sys.argv[1]
+    stack = os.path.abspath(sys.argv[1])  # each run changes into the file's dir
     corpus = locate_corpus(sys.argv[2] if len(sys.argv) > 2 else None)
     files = corpus_files(corpus)
     missing = [k for k in INTENDED_FAILURES if not os.path.exists(os.path.join(corpus, k))]

@@ -167,7 +167,7 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    stack = sys.argv[1]
+    stack = os.path.abspath(sys.argv[1])  # each run changes into the file's dir
     corpus = locate_corpus(sys.argv[2] if len(sys.argv) > 2 else None)
     if not shutil.which("docker-compose"):
         print("SKIPPED: docker-compose (Debian package) is not installed", file=sys.stderr)
