@@ -19,6 +19,12 @@ bool disabled(const Project& p, const std::string& name) {
 }
 
 Result<void> resolve_service(Project& p, Service& s) {
+  if (s.network_mode.rfind("service:", 0) == 0) {
+    std::string target = s.network_mode.substr(8);
+    if (!p.services.count(target)) {
+      return fail_in(s, "network_mode", "service " + quote(target) + " is not defined");
+    }
+  }
   for (auto it = s.depends_on.begin(); it != s.depends_on.end();) {
     if (p.services.count(it->first)) {
       ++it;
@@ -32,12 +38,6 @@ Result<void> resolve_service(Project& p, Service& s) {
       return fail_in(s, "depends_on." + it->first, "service " + quote(it->first) + " is not enabled by the active profiles");
     }
     return fail_in(s, "depends_on." + it->first, "service " + quote(it->first) + " is not defined");
-  }
-  if (s.network_mode.rfind("service:", 0) == 0) {
-    std::string target = s.network_mode.substr(8);
-    if (!p.services.count(target)) {
-      return fail_in(s, "network_mode", "service " + quote(target) + " is not defined");
-    }
   }
   for (const auto& [net, opts] : s.networks) {
     if (!p.networks.count(net)) return fail_in(s, "networks." + net, "network " + quote(net) + " is not defined");

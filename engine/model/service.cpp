@@ -224,6 +224,10 @@ Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ct
     return fail_at(entry.key, path, "network_mode and networks cannot be used together");
   }
   if (s.network_mode == "bridge") s.network_mode.clear();
+  if (s.network_mode.rfind("service:", 0) == 0) {
+    // compose-go normalize: sharing a service's network namespace implies depending on it
+    s.depends_on.try_emplace(s.network_mode.substr(8), Dependency{});
+  }
   if (s.scale && s.deploy && s.deploy->replicas && *s.scale != *s.deploy->replicas) {
     return fail_at(entry.key, path, "scale and deploy.replicas disagree (" + std::to_string(*s.scale) + " vs " +
                                         std::to_string(*s.deploy->replicas) + ")");

@@ -117,8 +117,8 @@ TEST_CASE("service: networks list/map, aliases, default network, network_mode", 
         "stack.yaml:4:16: services.web.networks.back: network \"back\" is not defined");
   CHECK(error_of("services:\n  web:\n    image: x\n    network_mode: host\n    networks: [a]\nnetworks: {a: {}}\n")
             .find("cannot be used together") != std::string::npos);
-  CHECK(error_of("services:\n  web:\n    image: x\n    network_mode: service:nope\n").find("\"nope\" is not defined") !=
-        std::string::npos);
+  CHECK(error_of("services:\n  web:\n    image: x\n    network_mode: service:nope\n") ==
+        "stack.yaml:4:19: services.web.network_mode: service \"nope\" is not defined");
 }
 
 TEST_CASE("service: deploy, ulimits, logging, extra_hosts, restart", "[service]") {
@@ -210,4 +210,12 @@ TEST_CASE("service: the x- anchor and merge key pattern", "[service][yaml]") {
   CHECK(web.environment.size() == 1);  // a written key replaces the merged one whole (YAML merge, not compose merge)
   CHECK(web.environment.at("B") == "3");
   CHECK(p->services.at("api").environment.at("A") == "1");
+}
+
+TEST_CASE("service: network_mode service:X implies depends_on X, as compose does", "[service][depends]") {
+  auto p = load_text("services:\n  a:\n    image: x\n    network_mode: service:b\n  b:\n    image: x\n");
+  REQUIRE(p);
+  CHECK(p->services.at("a").depends_on.at("b").condition == "service_started");
+  CHECK(error_of("services:\n  a:\n    image: x\n    network_mode: service:b\n  b:\n    image: x\n    depends_on: [a]\n")
+            .find("dependency cycle") != std::string::npos);
 }
