@@ -92,6 +92,48 @@ void leading_fraction(std::string_view s, size_t* i, uint64_t* f, double* scale)
 
 }  // namespace
 
+namespace {
+
+// One "<number><unit>" group of a duration starting at s[*i], in nanoseconds.
+Result<uint64_t> duration_component(std::string_view s, size_t* i, std::string_view text) {
+  auto invalid = [&] { return fail("time: invalid duration " + quoted(text)); };
+  if (s[*i] != '.' && (s[*i] < '0' || s[*i] > '9')) return invalid();
+  uint64_t v = 0, f = 0;
+  double scale = 1;
+  size_t begin = *i;
+  for (; *i < s.size() && s[*i] >= '0' && s[*i] <= '9'; ++*i) {
+    if (v > kLimit / 10) return invalid();
+    v = v * 10 + static_cast<uint64_t>(s[*i] - '0');
+    if (v > kLimit) return invalid();
+  }
+  bool pre = *i != begin, post = false;
+  if (*i < s.size() && s[*i] == '.') {
+    size_t frac_begin = ++*i;
+    leading_fraction(s, i, &f, &scale);
+    post = *i != frac_begin;
+  }
+  if (!pre && !post) return invalid();
+  size_t unit_begin = *i;
+  while (*i < s.size() && s[*i] != '.' && (s[*i] < '0' || s[*i] > '9')) ++*i;
+  if (*i == unit_begin) return fail("time: missing unit in duration " + quoted(text));
+  std::string_view name = s.substr(unit_begin, *i - unit_begin);
+  const DurationUnit* unit = nullptr;
+  for (const auto& u : kDurationUnits) {
+    if (u.name == name) unit = &u;
+  }
+  if (!unit) return fail("time: unknown unit " + quoted(name) + " in duration " + quoted(text));
+  if (v > kLimit / unit->ns) return invalid();
+  v *= unit->ns;
+  if (f > 0) {
+    // float64 keeps nanosecond accuracy for fractions of an hour (Go's comment).
+    v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit->ns) / scale));
+    if (v > kLimit) return invalid();
+  }
+  return v;
+}
+
+}  // namespace
+
 Result<int64_t> parse_duration_ns(std::string_view text) {
   auto invalid = [&] { return fail("time: invalid duration " + quoted(text)); };
   std::string_view s = text;
@@ -103,44 +145,10 @@ Result<int64_t> parse_duration_ns(std::string_view text) {
   if (s == "0") return int64_t{0};
   if (s.empty()) return invalid();
   uint64_t total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    if (s[i] != '.' && (s[i] < '0' || s[i] > '9')) return invalid();
-    uint64_t v = 0, f = 0;
-    double scale = 1;
-    size_t begin = i;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (v > kLimit / 10) return invalid();
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > kLimit) return invalid();
-    }
-    bool pre = i != begin, post = false;
-    if (i < s.size() && s[i] == '.') {
-      size_t frac_begin = ++i;
-      leading_fraction(s, &i, &f, &scale);
-      post = i != frac_begin;
-    }
-    if (!pre && !post) return invalid();
-    size_t unit_begin = i;
-    while (i < s.size() && s[i] != '.' && (s[i] < '0' || s[i] > '9')) ++i;
-    if (i == unit_begin) return fail("time: missing unit in duration " + quoted(text));
-    std::string_view name = s.substr(unit_begin, i - unit_begin);
-    const DurationUnit* unit = nullptr;
-    for (const auto& u : kDurationUnits) {
-      if (u.name == name) unit = &u;
-    }
-    if (!unit) {
-      return fail("time: unknown unit " + quoted(name) + " in duration " + quoted(text));
-    }
-    if (v > kLimit / unit->ns) return invalid();
-    v *= unit->ns;
-    if (f > 0) {
-      // float64 keeps nanosecond accuracy for fractions of an hour (Go's comment).
-      v += static_cast<uint64_t>(static_cast<double>(f) *
-                                 (static_cast<double>(unit->ns) / scale));
-      if (v > kLimit) return invalid();
-    }
-    total += v;
+  for (size_t i = 0; i < s.size();) {
+    auto v = duration_component(s, &i, text);
+    if (!v) return unexpected(std::move(v).error());
+    total += *v;
     if (total > kLimit) return invalid();
   }
   if (neg) return static_cast<int64_t>(0 - total);  // 2^63 wraps to INT64_MIN as in Go
