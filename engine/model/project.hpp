@@ -111,7 +111,9 @@ struct ExtraHost {
 struct Service {
   std::string name;
   Mark mark;                          // where the service's key is
-  std::map<std::string, Mark> marks;  // field key -> where its value is (last file that set it)
+  // Field key -> where its value is (the last file that set it); also per entry for
+  // volumes ("volumes[1]"), depends_on ("depends_on.db") and networks ("networks.front").
+  std::map<std::string, Mark> marks;
 
   std::string image;
   std::optional<std::vector<std::string>> command;     // nullopt: the image's

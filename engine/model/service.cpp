@@ -212,9 +212,11 @@ Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ct
       return fail_at(e.key, p, "unknown key " + quote(k));
     }
     s.marks[k] = to_mark(e.value.pos);
-    // Items too, so that reference errors point at the very entry: "volumes[1]", "depends_on.db".
-    for (size_t i = 0; i < e.value.items.size(); ++i) s.marks[index_path(k, i)] = to_mark(e.value.items[i].pos);
-    for (const auto& f : e.value.entries) s.marks[join_path(k, f.key.text)] = to_mark(f.key.pos);
+    if (k == "volumes" || k == "depends_on" || k == "networks") {
+      // Entries too, so that reference errors point at the very entry: "volumes[1]", "depends_on.db".
+      for (size_t i = 0; i < e.value.items.size(); ++i) s.marks[index_path(k, i)] = to_mark(e.value.items[i].pos);
+      for (const auto& f : e.value.entries) s.marks[join_path(k, f.key.text)] = to_mark(f.key.pos);
+    }
     if (!it->second || e.value.is_null()) continue;
     STACK_TRY(it->second(e.value, p, s, ctx));
   }
