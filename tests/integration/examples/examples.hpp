@@ -1,0 +1,47 @@
+#pragma once
+// Shared by the example tests: paths of the examples and the CLI with a temporary root.
+#include <string>
+#include <vector>
+
+#include "tests/support/testing.hpp"
+
+namespace stack::examples_test {
+
+// examples/<name>/stack.yaml in the source tree.
+std::string example_file(const std::string& name);
+
+// Single-quoted for sh, with embedded quotes escaped.
+std::string sh_quote(const std::string& s);
+
+// A temporary --root (image store, volumes) and the CLI bound to it. Projects run through
+// it are named "ex<pid>-<example><suffix>", so what they leave is recognisably ours.
+class Sandbox {
+ public:
+  Sandbox();
+  ~Sandbox();
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+  const std::string& root() const { return dir_.path(); }
+  std::string project(const std::string& example, const std::string& suffix = "") const;
+  // `stack --root ROOT -p PROJECT -f stack.yaml ARGS` in examples/<example>/.
+  testing::RunResult stack(const std::string& example, const std::string& args, const std::string& suffix = "") const;
+  // The same without -p: the project is named by the file, as a user would see it.
+  testing::RunResult stack_as_user(const std::string& example, const std::string& args) const;
+  // examples/images/build into this root with the given extra flags.
+  testing::RunResult build_images(const std::string& flags) const;
+  // What our containers left on the host: mounts under the root, and containers' cgroups
+  // (".._run_..") under our projects. Empty when nothing is left.
+  std::string leftovers() const;
+
+ private:
+  testing::TempDir dir_;
+  std::string prefix_;
+};
+
+// A second stack file (written into the sandbox) that lets SERVICES bring up their own
+// loopback: `stack run` gives a container a fresh network namespace whose "lo" is down,
+// and raising it needs CAP_NET_ADMIN as root (netdevice(7), SIOCSIFFLAGS). Tests use it
+// to serve and fetch on 127.0.0.1 inside one container, never on the host's network.
+std::string loopback_override(const Sandbox& sb, const std::vector<std::string>& services);
+
+}  // namespace stack::examples_test
