@@ -50,6 +50,11 @@ def ms(seconds):
     return f"{seconds * 1000:.1f}"
 
 
+def cell(text):
+    """Text for a markdown table cell (a bare | would end it)."""
+    return text.replace("|", "\\|")
+
+
 def ratio(a, b):
     return f"{a / b:.2f}×" if a and b else "—"
 
@@ -68,7 +73,7 @@ def oneshot_table(res):
                 continue
             rat = "1×" if tool == "stack" else ratio(stack["med"], r["med"]) if stack else "—"
             out.append(f"| {label} | {tool} | {ms(r['med'])} | {ms(r['lo'])}–{ms(r['hi'])} | {r['runs']} "
-                       f"| {rat} | {r['note']} |")
+                       f"| {rat} | {cell(r['note'])} |")
     return out
 
 
@@ -141,7 +146,40 @@ def simple_table(res, section, unit):
     if not rows:
         return None
     out = [f"| tool | {unit} | note |", "| --- | ---: | --- |"]
-    out += [f"| {r['tool']} | {r['med']:g} | {r['note']} |" for r in rows]
+    out += [f"| {r['tool']} | {r['med']:g} | {cell(r['note'])} |" for r in rows]
+    return out
+
+
+def profile_section(work):
+    """The strace -c -w table of one `stack run --rm` (wall time per system call)."""
+    path = os.path.join(work, "profile.txt")
+    if not os.path.exists(path):
+        return []
+    rows = {}
+    table = []
+    for line in open(path, encoding="utf-8"):
+        f = line.split()
+        if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
+            rows[f[-1]] = (float(f[1]), int(f[3]))
+            if len(table) < 12:
+                table.append(f"| {f[-1]} | {float(f[1]) * 1000:.1f} | {f[3]} |")
+    total = sum(v[0] for v in rows.values())
+    sync = sum(rows.get(k, (0, 0))[0] for k in ("fsync", "fdatasync", "sync", "syncfs"))
+    umount = rows.get("umount2", (0, 0))[0]
+    mount = rows.get("mount", (0, 0))[0]
+    out = ["", "### Where stack's one-shot time goes", "",
+           "One `stack run --rm` (network none) under `strace -f -c -w`: wall time spent inside each",
+           "system call, all threads and children (a parent waiting on its child counts too; strace",
+           "slows every call, so only the shares count).",
+           "", "| system call | ms | calls |", "| --- | ---: | ---: |"] + table + [""]
+    if total:
+        out += [f"Of {total * 1000:.0f} ms inside system calls, fsync/fdatasync take {100 * sync / total:.0f}% "
+                f"({rows.get('fdatasync', (0, 0))[1] + rows.get('fsync', (0, 0))[1]} calls: state and teardown-"
+                f"journal writes made durable), umount2 {100 * umount / total:.0f}% (unmounting the overlay "
+                f"rootfs; overlayfs syncs its upper layer on unmount unless mounted `volatile`, see the "
+                f"kernel's overlayfs.rst) and the {rows.get('mount', (0, 0))[1]} mounts {100 * mount / total:.0f}%. "
+                "runc's bundle is a plain directory (no overlay, nothing synced) and the floor keeps no "
+                "state: durable state writes and the overlay unmount are what stack does that they do not."]
     return out
 
 
@@ -201,6 +239,7 @@ def document(res, args, have_plot):
         L += ["**Smoke run** (`--smoke`): tiny sizes, few runs; the figures only prove the script works.", ""]
     L += ["## Machine", ""]
     L += [f"- {k}: {v}" for k, v in m.items()]
+    L += [f"- load at the end: {' '.join(open('/proc/loadavg').read().split()[:3])}"]
     L += ["", "The machine is shared with other jobs (compilers of other helpers ran during the",
           "measurement), so absolute figures are noisy and min–max ranges are wide; ratios taken",
           "within one run are the meaningful part.", "", "## Versions", ""]
@@ -212,6 +251,8 @@ def document(res, args, have_plot):
           "namespace setup beyond lo), floor `unshare -pfmnui --mount-proc true` and the same",
           "running `mount -t overlay` of the rootfs.", ""]
     L += oneshot_table(res)
+    L += ["", "`stack ÷ tool` above 1× means stack took longer than that tool.", ""]
+    L += profile_section(args.work)
     L += ["", "## 2. `up -d` and `down` of N services", "",
           "The same generated compose file for every tool: N busybox services whose PID 1 is",
           "`sh -c \"trap 'exit 0' TERM; sleep … & wait\"` on the default network. `up` is timed",
@@ -238,8 +279,29 @@ def document(res, args, have_plot):
           "extra service, down of 30 ≤ 0.2 s, log capture ≥ 50 % of the floor and ≥ 3× conmon,",
           "supervisor RSS ≤ 8 MB + 100 KB per service, restart latency) are plugged into the",
           "script already and are measured by the next run once `stack up -d` exists",
-          "(`stack up --help` shows its usage).", ""]
+          "(`stack up --help` shows its usage).", "",
+          "## How to run", "",
+          "As root: `tests/bench/run [--runs N] [--updown-runs N] [--out DIR] [--stack PATH]`.",
+          "It installs the missing peers from Debian (docker.io, docker-compose, podman,",
+          "podman-compose, containernetworking-plugins, runc, gnuplot-nox), starts dockerd on a",
+          "private socket, data-root and exec-root (no iptables, no NAT, no default bridge, no",
+          "ip_forward change, cgroups beneath its own), runs podman on private storage with its",
+          "own CNI networks (no gateway, no masquerade, no firewall rules), and removes all of it",
+          "at the end. `--smoke` (ctest `bench_smoke`, label `bench`) does N=3 and 2 runs with",
+          "whatever is installed.", "",
+          "## Raw results", "",
+          "section, case, tool, median, min, max, runs, note (seconds; MB/s or KiB where named):", "",
+          "```"] + [line.rstrip("\n") for line in open(os.path.join(args.work, "results.tsv"), encoding="utf-8")] + [
+          "```", ""]
     return "\n".join(L)
+
+
+def keep_inputs(work, keep):
+    """A copy of the run's inputs, so the report can be drawn again (`--work KEEP`)."""
+    os.makedirs(keep, exist_ok=True)
+    for name in ("results.tsv", "skips.tsv", "versions.tsv", "machine.txt", "profile.txt"):
+        if os.path.exists(os.path.join(work, name)):
+            shutil.copy(os.path.join(work, name), keep)
 
 
 def main():
@@ -250,7 +312,10 @@ def main():
     ap.add_argument("--updown-runs", type=int, required=True)
     ap.add_argument("--log-mb", type=int, required=True)
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--keep", help="copy the run's inputs here too")
     args = ap.parse_args()
+    if args.keep:
+        keep_inputs(args.work, args.keep)
     res = Results(args.work)
     have_plot = plot(res, args.work, os.path.join(args.out, "performance-up-down.png"))
     with open(os.path.join(args.out, "performance.md"), "w", encoding="utf-8") as f:

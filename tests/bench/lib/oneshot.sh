@@ -16,7 +16,7 @@ services:
 EOF
 }
 
-stack_oneshot() { stk -f "$work/oneshot.yaml" -p stackbench run --rm "$1"; }
+stack_oneshot() { stk -f "$work/oneshot.yaml" -p "sbench$$" run --rm "$1"; }
 
 # oneshot_case CASE TOOL CMD...: time one tool; a failure is a skip with the reason.
 oneshot_case() {
@@ -54,6 +54,16 @@ bench_oneshot() {
     oneshot_case net podman pm run --rm --cgroup-parent "$podman_parent" busybench:latest true
   [ -n "${runc_ok:-}" ] && skip runc "oneshot net" "runc makes no network itself (it needs CNI hooks)"
   skip floor "oneshot net" "the floor has no network by definition"
+  stack_profile
+}
+
+# Where stack's one-shot time goes: the wall time per system call of one run (strace -c
+# -w, all threads and children), for the report. Not timed: strace slows every call.
+stack_profile() {
+  have strace || { skip stack profile "strace not installed"; return 0; }
+  strace -f -c -w -o "$work/profile.txt" "$stack_bin" --root "$work/stack/root" \
+    --run-root "$work/stack/run" -f "$work/oneshot.yaml" -p "sbench$$" run --rm none >/dev/null 2>&1 ||
+    { skip stack profile "strace of stack run failed"; rm -f "$work/profile.txt"; }
 }
 
 # The interfaces a default-network stack container sees, e.g. "lo" or "lo eth0".
@@ -64,5 +74,5 @@ services:
     image: busybench:latest
     command: ["sh", "-c", "ls /sys/class/net"]
 EOF
-  stk -f "$work/links.yaml" -p stackbench run --rm net 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
+  stk -f "$work/links.yaml" -p "sbench$$" run --rm net 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
 }

@@ -18,8 +18,11 @@ compose_file() {
   echo "$f"
 }
 
-dc() { DOCKER_HOST="unix://$work/docker/d.sock" docker-compose "$@"; }
-pc() { podman-compose --podman-run-args="--cgroup-parent=$podman_parent" "$@"; }
+# A compose command that hangs (seen once: docker-compose 1.29 waiting forever with 19 of
+# 100 containers created and dockerd idle) is stopped after this long and reported.
+updown_timeout=600
+dc() { DOCKER_HOST="unix://$work/docker/d.sock" timeout "$updown_timeout" docker-compose "$@"; }
+pc() { timeout "$updown_timeout" podman-compose --podman-run-args="--cgroup-parent=$podman_parent" "$@"; }
 
 running_is() { [ "$("$@" | grep -c .)" -eq "$updown_n" ]; }
 
@@ -30,26 +33,31 @@ docker_down() { dc -f "$1" -p "sb$2" down; }
 podman_up() { podman_network "sb${2}_default" && pc -f "$1" -p "sb$2" up -d && wait_until 60 running_is pm ps -q --filter "label=io.podman.compose.project=sb$2"; }
 podman_down() { pc -f "$1" -p "sb$2" down && [ -z "$(pm ps -aq --filter "label=io.podman.compose.project=sb$2")" ]; }
 # stack: `up -d` returns when every service runs (design.md, "Flow of one up").
-stack_up() { stk -f "$1" -p "sb$2" up -d; }
-stack_down() { stk -f "$1" -p "sb$2" down; }
+stack_up() { timeout "$updown_timeout" "$stack_bin" --root "$work/stack/root" --run-root "$work/stack/run" -f "$1" -p "sb$2" up -d; }
+stack_down() { timeout "$updown_timeout" "$stack_bin" --root "$work/stack/root" --run-root "$work/stack/run" -f "$1" -p "sb$2" down; }
+
+# why RC: a skip reason for a failed up or down.
+why() { [ "$1" -eq 124 ] && echo "timed out after ${updown_timeout}s: $(last_error)" || last_error; }
 
 # updown_tool TOOL N: RUNS rounds of up then down, each timed; a round that fails stops
 # the tool for this N and larger ones (a down is still attempted).
 updown_tool() {
-  local tool=$1 n=$2 f i t0 t1 t2 proj=$2
+  local tool=$1 n=$2 f i t0 t1 t2 proj=$2 rc=0
   f=$(compose_file "$n")
   : >"$work/s.up.$tool.$n"
   : >"$work/s.down.$tool.$n"
   for ((i = 0; i < updown_runs; i++)); do
     t0=$(now_us)
-    if ! "${tool}_up" "$f" "$proj" >"$work/last.out" 2>"$work/last.err"; then
-      skip "$tool" "updown N=$n" "up -d failed or not all $n running: $(last_error)"
+    "${tool}_up" "$f" "$proj" >"$work/last.out" 2>"$work/last.err" || rc=$?
+    if ((rc)); then
+      skip "$tool" "updown N=$n" "up -d failed or not all $n running: $(why "$rc")"
       "${tool}_down" "$f" "$proj" >/dev/null 2>&1 || true
       return 1
     fi
     t1=$(now_us)
-    if ! "${tool}_down" "$f" "$proj" >"$work/last.out" 2>"$work/last.err"; then
-      skip "$tool" "updown N=$n" "down failed: $(last_error)"
+    "${tool}_down" "$f" "$proj" >"$work/last.out" 2>"$work/last.err" || rc=$?
+    if ((rc)); then
+      skip "$tool" "updown N=$n" "down failed: $(why "$rc")"
       return 1
     fi
     t2=$(now_us)
