@@ -2,6 +2,7 @@
 // as strings of bytes, durations in Go's spelling, default networks spelled out.
 #include "engine/model/load.hpp"
 #include "engine/model/units.hpp"
+#include "engine/model/yaml_tree.hpp"
 
 namespace stack::model {
 namespace {
@@ -237,6 +238,39 @@ json volume_json(const Volume& v) {
   return o;
 }
 
+std::string fix_utf8(const std::string& in) {
+  std::string out;
+  std::string_view rest = in;
+  for (size_t bad; (bad = invalid_utf8(rest, false)) != std::string_view::npos;) {
+    out += rest.substr(0, bad);
+    out += "\xef\xbf\xbd";  // U+FFFD, as nlohmann's error_handler_t::replace writes it
+    rest = rest.substr(bad + 1);
+  }
+  out += rest;
+  return out;
+}
+
+// Values from the environment and env files are bytes, not necessarily UTF-8; JSON must be.
+void sanitize(json& j) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (invalid_utf8(s, false) != std::string_view::npos) j = fix_utf8(s);
+  } else if (j.is_array()) {
+    for (auto& v : j) sanitize(v);
+  } else if (j.is_object()) {
+    bool bad_key = false;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bad_key = bad_key || invalid_utf8(it.key(), false) != std::string_view::npos;
+      sanitize(it.value());
+    }
+    if (bad_key) {
+      json fixed = json::object();
+      for (auto& [k, v] : j.items()) fixed[fix_utf8(k)] = std::move(v);
+      j = std::move(fixed);
+    }
+  }
+}
+
 }  // namespace
 
 nlohmann::json to_json(const Project& project) {
@@ -256,6 +290,7 @@ nlohmann::json to_json(const Project& project) {
     o["volumes"] = v;
   }
   for (const auto& [k, v] : project.extensions.items()) o[k] = v;
+  sanitize(o);
   return o;
 }
 

@@ -118,6 +118,9 @@ class Expander {
     if (!r->bad_tag.empty()) {
       return fail_at(r->pos, path, "YAML tag " + quote(r->bad_tag) + " is not supported");
     }
+    if (r->kind == Node::Kind::Scalar && invalid_utf8(r->text, false) != std::string_view::npos) {
+      return fail_at(r->pos, path, "the value is not valid UTF-8");
+    }
     Node n;
     n.kind = r->kind;
     n.quoted = r->quoted;
@@ -202,13 +205,24 @@ Result<void> Expander::expand_map(const Raw* r, int depth, const std::string& pa
   return {};
 }
 
-// The byte offset of the first invalid UTF-8 sequence, or npos. YAML streams are Unicode
-// (YAML 1.2 §5.2) and the JSON form must be valid UTF-8, so bad bytes stop here.
-size_t invalid_utf8(std::string_view s) {
+// YAML 1.2 §5.1 c-printable: tab, LF, CR, x20-x7E, x85, xA0-xD7FF, xE000-xFFFD, x10000+.
+// yaml-cpp mangles a NUL inside a scalar instead of refusing it, so we refuse first.
+bool printable(uint32_t cp) {
+  return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
+         (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+}  // namespace
+
+// The byte offset of the first invalid UTF-8 sequence or non-printable character, or npos.
+// YAML streams are Unicode (YAML 1.2 §5.2) and the JSON form must be valid UTF-8.
+size_t invalid_utf8(std::string_view s, bool require_printable) {
   size_t i = 0;
+  if (require_printable && s.substr(0, 3) == "\xef\xbb\xbf") i = 3;  // a byte order mark may start a stream
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
+      if (require_printable && !printable(c)) return i;
       ++i;
       continue;
     }
@@ -231,12 +245,11 @@ size_t invalid_utf8(std::string_view s) {
     }
     bool overlong = (n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000);
     if (overlong || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return i;
+    if (require_printable && !printable(cp)) return i;
     i += n + 1;
   }
   return std::string_view::npos;
 }
-
-}  // namespace
 
 std::string Pos::str() const {
   return (file ? *file : std::string("<input>")) + ":" + std::to_string(line) + ":" +
@@ -294,12 +307,13 @@ Node make_map(Pos pos) {
 Result<Node> parse_yaml(std::string_view text, const std::string* file, const ParseLimits& limits) {
   Builder builder(file, limits.max_depth);
   Pos start{file, 1, 1};
-  if (size_t bad = invalid_utf8(text); bad != std::string_view::npos) {
+  if (size_t bad = invalid_utf8(text, true); bad != std::string_view::npos) {
     std::string_view before = text.substr(0, bad);
     int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
     size_t nl = before.rfind('\n');
     int col = 1 + static_cast<int>(nl == std::string_view::npos ? bad : bad - nl - 1);
-    return fail_at(Pos{file, line, col}, "", "invalid UTF-8 (byte " + std::to_string(bad) + ")");
+    return fail_at(Pos{file, line, col}, "",
+                   "invalid UTF-8 or a control character (byte " + std::to_string(bad) + ")");
   }
   try {
     std::istringstream in{std::string(text)};

@@ -72,6 +72,10 @@ inline Unexpected<Error> fail_at(const Node& node, std::string_view path, std::s
 std::string join_path(std::string_view path, std::string_view key);
 std::string index_path(std::string_view path, size_t i);
 
+// The byte offset of the first invalid UTF-8 sequence (or, with require_printable, the first
+// character YAML 1.2 §5.1 does not allow in a stream), or npos.
+size_t invalid_utf8(std::string_view text, bool require_printable);
+
 // A scalar's text quoted for messages: "80800".
 std::string quote(std::string_view text);
 

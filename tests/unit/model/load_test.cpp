@@ -263,3 +263,14 @@ TEST_CASE("load: merging large files stays fast", "[load][limits][merge]") {
   CHECK(p->services.at("web").environment.size() == 50000);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
 }
+
+TEST_CASE("to_json: bytes from the environment that are not UTF-8 are replaced, never thrown", "[json]") {
+  LoadOptions o = options();
+  o.environment = {{"BAD", "a\xff" "b"}};
+  auto p = load_text("services:\n  web:\n    image: x\n    environment: [BAD]\n    labels: {l: \"$BAD\"}\n", o);
+  REQUIRE(p);
+  std::string dumped;
+  REQUIRE_NOTHROW(dumped = to_json(*p).dump());
+  CHECK(to_json(*p)["services"]["web"]["labels"]["l"] == "a\xef\xbf\xbd" "b");
+  CHECK_FALSE(load_text("services:\n  web:\n    image: \"\\ud800\"\n"));  // a lone surrogate escape
+}

@@ -164,7 +164,11 @@ TEST_CASE("yaml: a mapping key must be a scalar", "[yaml]") {
 TEST_CASE("yaml: invalid UTF-8 is refused with its place", "[yaml]") {
   auto n = parse_yaml("a: 1\nb: x\xff\n", &kFile);
   REQUIRE_FALSE(n);
-  CHECK(n.error().message == "t.yaml:2:5: invalid UTF-8 (byte 9)");
+  CHECK(n.error().message == "t.yaml:2:5: invalid UTF-8 or a control character (byte 9)");
+  CHECK_FALSE(parse_yaml(std::string("a: x\0y\n", 7), &kFile));  // NUL, which yaml-cpp would mangle
+  CHECK_FALSE(parse_yaml("a: \x1b[31m\n", &kFile));                // escape
+  CHECK_FALSE(parse_yaml("a: \xc2\x80\n", &kFile));                // C1 control
+  CHECK(parse_yaml("\xef\xbb\xbf" "a: 1\r\n", &kFile));             // BOM and CRLF are fine
   CHECK_FALSE(parse_yaml("a: \xc0\xaf\n", &kFile));          // overlong
   CHECK_FALSE(parse_yaml("a: \xed\xa0\x80\n", &kFile));      // surrogate
   CHECK_FALSE(parse_yaml("a: \xe2\x82\n", &kFile));          // truncated
