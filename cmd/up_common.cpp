@@ -1,0 +1,65 @@
+#include "cmd/up_common.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "engine/model/load.hpp"
+#include "engine/state/lock.hpp"
+
+extern char** environ;
+
+namespace stack::cli {
+namespace {
+
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+std::string cwd() {
+  char buf[4096];
+  return ::getcwd(buf, sizeof buf) ? buf : ".";
+}
+
+}  // namespace
+
+Result<model::Project> load_project(const Globals& g) {
+  model::LoadOptions o;
+  o.files = g.files;
+  o.working_dir = cwd();
+  o.project_directory = g.project_directory;
+  o.project_name = g.project_name;
+  o.env_files = g.env_files;
+  o.profiles = g.profiles;
+  o.environment = environment();
+  return model::load(o);
+}
+
+Result<std::string> project_name(const Globals& g) {
+  if (!g.project_name.empty()) return g.project_name;
+  auto p = load_project(g);
+  if (!p) return unexpected(p.error());
+  return p->name;
+}
+
+Result<state::Layout> stack_layout(const Globals& g, const std::string& project) {
+  return state::Layout::make(g.root, g.run_root, project);
+}
+
+std::string container_name(const std::string& project, const std::string& service, uint64_t n) {
+  return project + "-" + service + "-" + std::to_string(n);
+}
+
+bool stack_running(const state::Layout& layout) {
+  struct stat st{};
+  return ::stat(layout.control_socket().c_str(), &st) == 0;
+}
+
+}  // namespace stack::cli

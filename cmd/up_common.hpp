@@ -1,0 +1,22 @@
+#pragma once
+// What up, down, ps, logs and the supervisor share: loading the project the way every
+// command does (the global flags), the stack's run-root layout, and container names.
+#include <string>
+
+#include "cmd/registry.hpp"
+#include "engine/base/result.hpp"
+#include "engine/model/project.hpp"
+#include "engine/state/layout.hpp"
+
+namespace stack::cli {
+
+Result<model::Project> load_project(const Globals& g);
+// -p if given, else the loaded project's name (so `down -p X` works without a file).
+Result<std::string> project_name(const Globals& g);
+Result<state::Layout> stack_layout(const Globals& g, const std::string& project);
+// Compose's container name: <project>-<service>-<n>, n from 1.
+std::string container_name(const std::string& project, const std::string& service, uint64_t n);
+// "no such stack: NAME (no supervisor runs for it)" when the control socket is absent.
+bool stack_running(const state::Layout& layout);
+
+}  // namespace stack::cli
