@@ -1,0 +1,108 @@
+// `stack down [-v] [-t S]`: the supervisor stops the stack in reverse dependency order
+// and undoes everything from the journal, then exits. When no supervisor answers
+// (killed, crashed), the journal is replayed here: processes killed, mounts undone,
+// dirs, cgroups removed, so that nothing is left either way (design.md invariant 1).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "cmd/registry.hpp"
+#include "cmd/up_common.hpp"
+#include "cmd/up_spawn.hpp"
+#include "cmd/up_teardown.hpp"
+#include "engine/base/file.hpp"
+#include "engine/runtime/cleanup.hpp"
+#include "engine/state/lock.hpp"
+#include "engine/supervisor/control_client.hpp"
+
+namespace {
+
+namespace sv = stack::supervisor;
+
+struct DownFlags {
+  bool volumes = false;
+  int timeout = -1;
+};
+
+bool exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
+
+void wait_gone(pid_t pid) {
+  for (int i = 0; pid > 0 && i < 1000 && ::kill(pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+pid_t read_pid(const std::string& path) {
+  auto t = stack::read_file(path);
+  if (!t) return 0;
+  try {
+    return static_cast<pid_t>(std::stol(*t));
+  } catch (...) {
+    return 0;
+  }
+}
+
+// Through the supervisor; the names of what it removed are printed as compose does.
+stack::Result<void> down_via_supervisor(sv::ControlClient& c, const stack::state::Layout& l, int timeout) {
+  pid_t pid = read_pid(l.supervisor_pid());
+  auto ps = c.call("ps", {{"all", true}});
+  nlohmann::json params = nlohmann::json::object();
+  if (timeout >= 0) params["timeout"] = timeout;
+  auto r = c.call("down", params);
+  if (!r) return stack::unexpected(r.error());
+  wait_gone(pid);
+  if (ps)
+    for (const auto& e : ps->at("containers")) std::printf(" \u2714 Container %s  Removed\n", e.value("Name", "").c_str());
+  return {};
+}
+
+// The supervisor is gone: the journal is the truth.
+stack::Result<void> down_from_journal(const stack::state::Layout& l) {
+  auto lock = stack::state::LockFile::acquire(l.lock(), std::chrono::seconds(10));
+  if (!lock) return stack::unexpected(lock.error());
+  if (pid_t pid = read_pid(l.supervisor_pid()); pid > 0 && lock->stale_pid() == 0 && ::kill(pid, 0) == 0)
+    std::fprintf(stderr, "stack: supervisor pid %d does not answer; cleaning from the journal\n", pid);
+  STACK_TRY(stack::cli::replay_stack_journal(l));
+  STACK_TRY(stack::cli::remove_stack_logs(l));
+  for (const auto& f : {l.control_socket(), l.supervisor_pid(), stack::cli::supervisor_log(l), l.lock()})
+    ::unlink(f.c_str());
+  lock->release();
+  ::rmdir(l.stack_dir().c_str());
+  return {};
+}
+
+int down(const stack::cli::Globals& g, const DownFlags& f) {
+  auto project = stack::cli::load_project(g);
+  std::string name = g.project_name.empty() && project ? project->name : g.project_name;
+  if (name.empty()) return stack::cli::report(project.error().message);
+  auto layout = stack::cli::stack_layout(g, name);
+  if (!layout) return stack::cli::report(layout.error().message);
+  bool known = exists(layout->stack_dir()) || exists(layout->logs_dir());
+  if (auto c = sv::ControlClient::connect(layout->control_socket()); c) {
+    if (auto r = down_via_supervisor(*c, *layout, f.timeout); !r) return stack::cli::report(r.error().message);
+  } else if (known) {
+    if (auto r = down_from_journal(*layout); !r) return stack::cli::report(r.error().message);
+  } else if (!f.volumes) {
+    return stack::cli::report("no such stack: " + name);
+  }
+  ::rmdir(layout->stack_dir().c_str());
+  if (f.volumes && project)
+    for (const auto& [key, v] : project->volumes) {
+      if (v.external) continue;
+      auto removed = stack::engine::runtime::remove_tree(g.root + "/volumes/" + v.name);
+      if (!removed) return stack::cli::report(removed.error().message);
+      if (*removed) std::printf(" \u2714 Volume %s  Removed\n", v.name.c_str());
+    }
+  return 0;
+}
+
+stack::cli::Registrar reg("down", [](CLI::App& app, stack::cli::Globals& g) -> stack::cli::Runner {
+  auto f = std::make_shared<DownFlags>();
+  auto* sub = app.add_subcommand("down", "Stop and remove containers and what up made");
+  sub->add_flag("-v,--volumes", f->volumes, "Remove named volumes declared in the stack file");
+  sub->add_option("-t,--timeout", f->timeout, "Shutdown timeout in seconds (default: each service's grace period)");
+  return [&g, f] { return down(g, *f); };
+});
+
+}  // namespace

@@ -1,0 +1,81 @@
+// `stack ps [-a] [-q] [--services] [--status S] [--format table|json]`: the supervisor's
+// view of every container (docker compose ps). JSON is one object per line with
+// compose's keys plus Pid, RestartCount, OOMKilled and StartedAt.
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "cmd/registry.hpp"
+#include "cmd/up_common.hpp"
+#include "engine/supervisor/control_client.hpp"
+
+namespace {
+
+struct PsFlags {
+  bool all = false, quiet = false, services = false;
+  std::vector<std::string> status;
+  std::string format = "table";
+};
+
+std::string status_text(const nlohmann::json& c) {
+  std::string state = c.value("State", "");
+  if (state == "exited" || state == "dead") return state + " (" + std::to_string(c.value("ExitCode", 0)) + ")";
+  return state;
+}
+
+void print_table(const std::vector<nlohmann::json>& list) {
+  std::size_t w_name = 4, w_service = 7;
+  for (const auto& c : list) {
+    w_name = std::max(w_name, c.value("Name", "").size());
+    w_service = std::max(w_service, c.value("Service", "").size());
+  }
+  std::printf("%-*s   %-*s   %s\n", static_cast<int>(w_name), "NAME", static_cast<int>(w_service), "SERVICE", "STATUS");
+  for (const auto& c : list)
+    std::printf("%-*s   %-*s   %s\n", static_cast<int>(w_name), c.value("Name", "").c_str(),
+                static_cast<int>(w_service), c.value("Service", "").c_str(), status_text(c).c_str());
+}
+
+int ps(const stack::cli::Globals& g, const PsFlags& f) {
+  if (f.format != "table" && f.format != "json")
+    return stack::cli::report("invalid --format '" + f.format + "': want table or json");
+  auto name = stack::cli::project_name(g);
+  if (!name) return stack::cli::report(name.error().message);
+  auto layout = stack::cli::stack_layout(g, *name);
+  if (!layout) return stack::cli::report(layout.error().message);
+  auto c = stack::supervisor::ControlClient::connect(layout->control_socket());
+  if (!c) return stack::cli::report("no such stack: " + *name + " (no supervisor runs for it)");
+  bool all = f.all || !f.status.empty();
+  auto r = c->call("ps", {{"all", all}});
+  if (!r) return stack::cli::report(r.error().message);
+  std::vector<nlohmann::json> list;
+  for (const auto& e : r->at("containers"))
+    if (f.status.empty() || std::count(f.status.begin(), f.status.end(), e.value("State", ""))) list.push_back(e);
+  if (f.services) {
+    std::set<std::string> seen;
+    for (const auto& e : list)
+      if (seen.insert(e.value("Service", "")).second) std::printf("%s\n", e.value("Service", "").c_str());
+  } else if (f.quiet) {
+    for (const auto& e : list) std::printf("%s\n", e.value("Name", "").c_str());
+  } else if (f.format == "json") {
+    for (auto e : list) {
+      e.erase("Error");
+      std::printf("%s\n", e.dump().c_str());
+    }
+  } else {
+    print_table(list);
+  }
+  return 0;
+}
+
+stack::cli::Registrar reg("ps", [](CLI::App& app, stack::cli::Globals& g) -> stack::cli::Runner {
+  auto f = std::make_shared<PsFlags>();
+  auto* sub = app.add_subcommand("ps", "List containers");
+  sub->add_flag("-a,--all", f->all, "Show all containers, also stopped ones");
+  sub->add_flag("-q,--quiet", f->quiet, "Only display names");
+  sub->add_flag("--services", f->services, "Display services");
+  sub->add_option("--status", f->status, "Filter by state (running, restarting, exited, dead, created)");
+  sub->add_option("--format", f->format, "table or json")->capture_default_str();
+  return [&g, f] { return ps(g, *f); };
+});
+
+}  // namespace

@@ -1,0 +1,95 @@
+// `stack __supervisor` (hidden): the per-stack supervisor that `up` starts detached
+// (setsid, stdio to <run-root>/stacks/<project>/supervisor.log). It holds the stack's
+// lock while it lives, so a second supervisor of the project exits with code 3 and
+// its `up` talks to this one instead. A journal left by a crashed predecessor is
+// replayed first (the stack is cleaned and started afresh).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cmd/registry.hpp"
+#include "cmd/supervisor_stack.hpp"
+#include "cmd/up_common.hpp"
+#include "cmd/up_teardown.hpp"
+#include "engine/base/file.hpp"
+#include "engine/base/uv_handle.hpp"
+#include "engine/state/lock.hpp"
+
+namespace {
+
+constexpr int kLocked = 3;
+
+void log_line(const std::string& s) {
+  std::fprintf(stderr, "supervisor[%d]: %s\n", static_cast<int>(::getpid()), s.c_str());
+  std::fflush(stderr);
+}
+
+// After a failure the log stays for `up` to show (it removes it and the directory).
+void remove_run_files(const stack::state::Layout& l, bool keep_log) {
+  for (const auto& f : {l.control_socket(), l.supervisor_pid(), l.lock()}) ::unlink(f.c_str());
+  if (keep_log) return;
+  ::unlink((l.stack_dir() + "/supervisor.log").c_str());
+  ::rmdir(l.stack_dir().c_str());
+}
+
+stack::Result<void> serve(stack::model::Project project, const stack::state::Layout& layout, const std::string& root) {
+  uv_loop_t loop;
+  if (int rc = uv_loop_init(&loop); rc < 0) return stack::fail_uv(rc, "failed to create an event loop");
+  stack::Result<void> result;
+  {
+    auto sup = stack::cli::StackSupervisor::create(&loop, std::move(project), layout, root);
+    if (!sup) {
+      result = stack::unexpected(sup.error());
+    } else {
+      (*sup)->start();
+      log_line("started");
+      while (!(*sup)->finished()) uv_run(&loop, UV_RUN_ONCE);
+      result = (*sup)->outcome();
+    }
+  }
+  auto closed = stack::uv_close_loop(&loop);
+  if (result && !closed) return closed;
+  return result;
+}
+
+int supervise(const stack::cli::Globals& g) {
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  auto project = stack::cli::load_project(g);
+  if (!project) return stack::cli::report(project.error().message);
+  auto layout = stack::cli::stack_layout(g, project->name);
+  if (!layout) return stack::cli::report(layout.error().message);
+  if (auto r = layout->ensure(); !r) return stack::cli::report(r.error().message);
+  auto lock = stack::state::LockFile::acquire(layout->lock(), std::chrono::milliseconds(0));
+  if (!lock) {
+    log_line(lock.error().message);
+    return kLocked;
+  }
+  if (lock->stale_pid()) log_line("a previous holder (pid " + std::to_string(lock->stale_pid()) + ") died; cleaning its objects");
+  if (auto r = stack::cli::replay_stack_journal(*layout); !r) {
+    log_line("cleaning after a crashed supervisor failed: " + r.error().message);
+    return 1;
+  }
+  if (auto r = stack::write_file_atomic(layout->supervisor_pid(), std::to_string(::getpid()) + "\n"); !r)
+    return stack::cli::report(r.error().message);
+  auto served = serve(std::move(*project), *layout, g.root);
+  int code = 0;
+  if (!served) {
+    log_line(served.error().message);
+    if (auto r = stack::cli::replay_stack_journal(*layout); !r) log_line(r.error().message);
+    code = 1;
+  }
+  remove_run_files(*layout, code != 0);
+  lock->release();
+  return code;
+}
+
+stack::cli::Registrar reg("__supervisor", [](CLI::App& app, stack::cli::Globals& g) -> stack::cli::Runner {
+  auto* sub = app.add_subcommand("__supervisor", "The stack's supervisor (started by up)");
+  sub->group("");  // hidden
+  return [&g] { return supervise(g); };
+});
+
+}  // namespace

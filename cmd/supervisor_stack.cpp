@@ -1,0 +1,342 @@
+#include "cmd/supervisor_stack.hpp"
+
+#include <signal.h>
+#include <string.h>
+
+#include "cmd/run_spec.hpp"
+#include "cmd/up_common.hpp"
+#include "cmd/up_teardown.hpp"
+#include "engine/base/file.hpp"
+#include "engine/cgroup/path.hpp"
+#include "engine/supervisor/log_format.hpp"
+#include "engine/supervisor/log_printer.hpp"
+
+namespace stack::cli {
+
+namespace sv = stack::supervisor;
+namespace rt = stack::engine::runtime;
+
+int signal_number(const std::string& name) {
+  if (name.empty()) return SIGTERM;
+  if (name.find_first_not_of("0123456789") == std::string::npos) return std::stoi(name);
+  std::string n = name.rfind("SIG", 0) == 0 ? name.substr(3) : name;
+  for (int s = 1; s < SIGRTMIN; ++s)
+    if (const char* a = ::sigabbrev_np(s); a && n == a) return s;
+  return 0;
+}
+
+namespace {
+
+Result<sv::DependencyGraph> make_graph(const model::Project& p) {
+  std::vector<sv::ServiceDeps> deps;
+  for (const auto& [name, s] : p.services) {
+    sv::ServiceDeps d{name, s.healthcheck && !s.healthcheck->disable, {}};
+    for (const auto& [dep, how] : s.depends_on) {
+      auto c = sv::parse_depend_condition(how.condition);
+      if (!c) return unexpected(c.error().wrap("service " + name + ": depends_on " + dep));
+      // Healthchecks need exec into the container, which the supervisor does not do yet.
+      if (*c == sv::DependCondition::kHealthy)
+        return fail("service " + name + ": depends_on " + dep +
+                    ": condition service_healthy is not supported yet (healthchecks are not run)");
+      d.depends_on.push_back({dep, *c, how.required});
+    }
+    deps.push_back(std::move(d));
+  }
+  return sv::DependencyGraph::build(std::move(deps));
+}
+
+Result<sv::RestartSpec> restart_of(const model::Service& s) {
+  std::optional<sv::DeployRestartPolicy> deploy;
+  if (s.deploy && s.deploy->restart_policy) {
+    const auto& r = *s.deploy->restart_policy;
+    deploy = sv::DeployRestartPolicy{r.condition, r.delay_ns, r.max_attempts, r.window_ns};
+  }
+  auto spec = sv::restart_spec(s.restart, deploy);
+  if (!spec) return unexpected(spec.error().wrap("service " + s.name + ": restart"));
+  return spec;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StackSupervisor>> StackSupervisor::create(uv_loop_t* loop, model::Project project,
+                                                                 state::Layout layout, std::string state_root) {
+  auto graph = make_graph(project);
+  if (!graph) return unexpected(graph.error());
+  auto store = image::ImageStore::open(state_root);
+  if (!store) return unexpected(store.error());
+  std::map<std::string, image::Image> images;
+  for (const auto& [name, s] : project.services) {
+    auto image = store->resolve(s.image);
+    if (!image) return unexpected(image.error().wrap("service " + name));
+    images.emplace(name, std::move(*image));
+  }
+  auto journal = state::Journal::open(layout.journal());
+  if (!journal) return unexpected(journal.error());
+  std::unique_ptr<StackSupervisor> sup(new StackSupervisor(loop, std::move(project), std::move(layout),
+                                                           std::move(state_root), std::move(*journal),
+                                                           std::move(*graph)));
+  sup->images_ = std::move(images);
+  // The project's parent group goes last on replay (records are undone newest first).
+  auto rec = sup->journal_.add("cgroup", {{"rel", cgroup::project_path(sup->project_.name)}});
+  if (!rec) return unexpected(rec.error());
+  auto* self = sup.get();
+  auto server = sv::ControlServer::create(
+      loop, sup->layout_.control_socket(),
+      [self](sv::Request&& r, const sv::Peer&, sv::Responder resp) { self->handle(std::move(r), resp); });
+  if (!server) return unexpected(server.error());
+  sup->server_ = std::move(*server);
+  auto timer = net::UvTimer::create(loop);
+  if (!timer) return unexpected(timer.error());
+  sup->exit_timer_ = std::move(*timer);
+  auto timer2 = net::UvTimer::create(loop);
+  if (!timer2) return unexpected(timer2.error());
+  sup->teardown_timer_ = std::move(*timer2);
+  auto term = SignalWatch::create(loop, SIGTERM, [self] { self->terminate(); });
+  if (!term) return unexpected(term.error());
+  sup->sigterm_ = std::move(*term);
+  return sup;
+}
+
+StackSupervisor::~StackSupervisor() {
+  replicas_.clear();
+  server_.reset();
+  exit_timer_.reset();
+  teardown_timer_.reset();
+  sigterm_.reset();
+}
+
+void StackSupervisor::terminate() {
+  std::fprintf(stderr, "supervisor: SIGTERM: stopping the stack\n");
+  down(std::nullopt, std::nullopt);
+}
+
+void StackSupervisor::start() {
+  std::set<std::string> all;
+  for (const auto& [name, s] : project_.services) all.insert(name);
+  start_.emplace(graph_, std::move(all));
+  pump();
+}
+
+void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
+  if (r.method == "ps") return resp.reply(ps(r.params.value("all", false)));
+  if (r.method == "wait") {
+    waiters_.push_back(resp);
+    return answer_waiters();
+  }
+  if (r.method == "down" || r.method == "stop") {
+    std::optional<int64_t> t;
+    if (r.params.contains("timeout") && r.params["timeout"].is_number_integer()) t = r.params["timeout"].get<int64_t>();
+    return down(t, resp);
+  }
+  resp.fail(Error{EINVAL, "unknown method '" + r.method + "'"});
+}
+
+void StackSupervisor::pump() {
+  if (pumping_) {
+    again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    again_ = false;
+    if (down_started_) break;
+    for (const auto& s : start_->ready()) launch(s);
+  } while (again_);
+  pumping_ = false;
+  answer_waiters();
+}
+
+void StackSupervisor::launch(const std::string& service) {
+  launched_.insert(service);
+  const auto& s = project_.services.at(service);
+  for (uint64_t n = 1; n <= std::max<uint64_t>(1, s.replicas()); ++n) {
+    replicas_.push_back(std::make_unique<Replica>());
+    Replica& r = *replicas_.back();
+    r.service = service;
+    r.name = container_name(project_.name, service, n);
+    if (auto made = make_replica(r, s, n); !made) {
+      r.error = made.error().message;
+      start_->failed(service, r.error);
+      return;
+    }
+    r.runner->start();
+  }
+}
+
+Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, uint64_t n) {
+  STACK_TRY(state::check_container_name(r.name));
+  auto limits = service_limits(s);
+  if (!limits) return unexpected(limits.error());
+  std::string group = s.name + "-" + std::to_string(n);
+  auto rec = journal_.add("cgroup", {{"rel", cgroup::project_path(project_.name) + "/" + cgroup::escape_name(group)}});
+  if (!rec) return unexpected(rec.error());
+  auto cg = RunCgroup::make(project_.name, group, *limits);
+  if (!cg) return unexpected(cg.error().wrap("service " + s.name));
+  r.cgroup.emplace(std::move(*cg));
+  auto policy = restart_of(s);
+  if (!policy) return unexpected(policy.error());
+  sv::LogFileOptions lo;
+  if (s.logging) {
+    auto o = sv::parse_log_options(s.logging->driver, s.logging->options);
+    if (!o) return unexpected(o.error().wrap("service " + s.name + ": logging"));
+    if (*o) lo = **o;  // driver none: still a log file, for ps and logs (not yet honoured)
+  }
+  STACK_TRY(make_dirs(layout_.log_dir(r.name), 0755));
+  auto log = sv::LogFile::open(layout_.log_file(r.name), lo);
+  if (!log) return unexpected(log.error());
+  rec = journal_.add("container", {{"dir", root_ + "/containers/" + r.name}});
+  if (!rec) return unexpected(rec.error());
+  Replica* rp = &r;
+  auto factory = [this, rp, &s](const rt::Stdio& stdio) -> Result<rt::Container> {
+    auto spec = service_spec(project_, s, images_.at(s.name), {}, root_, rp->name);
+    if (!spec) return unexpected(spec.error());
+    for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
+    spec->spec.stdio = stdio;
+    spec->spec.cgroup_fd = rp->cgroup->clone_fd();
+    auto c = rt::Container::create(std::move(spec->spec), {root_, rp->name});
+    if (c && rp->cgroup->clone_fd() < 0)  // v1/hybrid: placed before it runs
+      if (auto placed = rp->cgroup->place(c->pid()); !placed) return unexpected(placed.error());
+    return c;
+  };
+  auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::shared_ptr<sv::LogFile>(std::move(*log)),
+                                            [this, rp](const sv::RunInfo& info) { on_change(*rp, info); });
+  if (!runner) return unexpected(runner.error());
+  r.runner = std::move(*runner);
+  return {};
+}
+
+void StackSupervisor::on_change(Replica& r, const sv::RunInfo& info) {
+  int code = info.last_exit ? info.last_exit->code : 0;
+  switch (info.state) {
+    case sv::RunState::kRunning: {
+      r.started = true;
+      bool all = true;
+      for (const auto& o : replicas_) all = all && (o->service != r.service || o->started);
+      if (all && reported_.insert(r.service).second) start_->started(r.service);
+      break;
+    }
+    case sv::RunState::kRestarting: start_->exited(r.service, code, true); break;
+    case sv::RunState::kExited: start_->exited(r.service, code, false); break;
+    case sv::RunState::kDead:
+      r.error = info.error;
+      start_->failed(r.service, info.error);
+      break;
+    case sv::RunState::kCreated: break;
+  }
+  if (!info.error.empty()) std::fprintf(stderr, "%s: %s: %s\n", r.name.c_str(),
+                                        std::string(sv::to_string(info.state)).c_str(), info.error.c_str());
+  if (down_started_) return stop_pump();
+  pump();
+}
+
+nlohmann::json StackSupervisor::wait_result() const {
+  auto list = nlohmann::json::array();
+  for (const auto& r : replicas_) {
+    nlohmann::json e{{"name", r->name}, {"service", r->service}};
+    if (r->started) e["status"] = "Started";
+    else e["status"] = "Error", e["message"] = r->error;
+    list.push_back(e);
+  }
+  for (const auto& [service, why] : start_->blocked())
+    list.push_back({{"name", container_name(project_.name, service, 1)}, {"service", service}, {"status", "Error"},
+                    {"message", why}});
+  return {{"containers", list}};
+}
+
+void StackSupervisor::answer_waiters() {
+  if (!start_ || (!start_->finished() && !down_started_) || pumping_) return;
+  auto result = wait_result();
+  for (const auto& w : waiters_) w.reply(result);
+  waiters_.clear();
+}
+
+nlohmann::json StackSupervisor::ps(bool all) {
+  auto list = nlohmann::json::array();
+  for (const auto& r : replicas_) {
+    if (!r->runner) continue;
+    const auto& i = r->runner->info();
+    bool up = i.state == sv::RunState::kRunning || i.state == sv::RunState::kRestarting;
+    if (!all && !up) continue;
+    bool oom = (i.last_exit && i.last_exit->oom) || (r->cgroup && r->cgroup->oom_killed());
+    list.push_back({{"Name", r->name},
+                    {"Service", r->service},
+                    {"Project", project_.name},
+                    {"State", std::string(sv::to_string(i.state))},
+                    {"Health", ""},
+                    {"ExitCode", i.last_exit ? i.last_exit->code : 0},
+                    {"Publishers", nlohmann::json::array()},
+                    {"Pid", i.pid},
+                    {"RestartCount", i.restart_count},
+                    {"OOMKilled", oom},
+                    {"StartedAt", i.started_ns ? sv::format_rfc3339_nano_fixed(i.started_ns) : ""},
+                    {"Error", i.error}});
+  }
+  return {{"containers", list}};
+}
+
+void StackSupervisor::down(std::optional<int64_t> timeout_s, std::optional<sv::Responder> resp) {
+  if (resp) downs_.push_back(*resp);
+  if (down_started_) return;
+  down_started_ = true;
+  stop_timeout_s_ = timeout_s;
+  answer_waiters();
+  stop_.emplace(graph_, launched_);
+  stop_pump();
+}
+
+void StackSupervisor::stop_pump() {
+  if (stop_pumping_) {
+    stop_again_ = true;
+    return;
+  }
+  stop_pumping_ = true;
+  do {
+    stop_again_ = false;
+    for (const auto& s : stop_->ready()) {
+      stopping_.insert(s);
+      const auto& svc = project_.services.at(s);
+      int sig = signal_number(svc.stop_signal);
+      int64_t grace_ms = stop_timeout_s_ ? *stop_timeout_s_ * 1000
+                                          : svc.stop_grace_period_ns.value_or(10'000'000'000) / 1'000'000;
+      for (auto& r : replicas_)
+        if (r->service == s && r->runner) r->runner->stop(sig ? sig : SIGTERM, std::chrono::milliseconds(grace_ms));
+    }
+    for (const auto& s : stopping_) {
+      bool down = true;
+      for (const auto& r : replicas_) {
+        if (r->service != s || !r->runner) continue;
+        auto st = r->runner->info().state;
+        down = down && st != sv::RunState::kRunning && st != sv::RunState::kRestarting;
+      }
+      if (down && stopped_.insert(s).second) {
+        stop_->stopped(s);
+        stop_again_ = true;  // its dependencies may stop now
+      }
+    }
+  } while (stop_again_);
+  stop_pumping_ = false;
+  if (!stop_->finished() || tearing_down_) return;
+  tearing_down_ = true;
+  // Not from here: this may run inside a runner's callback, and teardown frees runners.
+  if (!teardown_timer_->start(0, 0, [this] { finish_down(); })) finish_down();
+}
+
+void StackSupervisor::finish_down() {
+  replicas_.clear();  // removes each container (its journal) and its cgroup
+  outcome_ = replay_stack_journal(layout_);
+  if (outcome_) outcome_ = remove_stack_logs(layout_);
+  for (const auto& d : downs_) {
+    if (outcome_) d.reply(nlohmann::json::object());
+    else d.fail(outcome_.error());
+  }
+  downs_.clear();
+  // The replies are on their way (uv_write); the loop ends once they had a moment.
+  auto done = [this] {
+    server_.reset();
+    sigterm_.reset();
+    finished_ = true;
+  };
+  if (!exit_timer_->start(100, 0, done)) done();
+}
+
+}  // namespace stack::cli

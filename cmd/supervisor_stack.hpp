@@ -1,0 +1,86 @@
+#pragma once
+// The supervisor's stack: every container of the project on one uv loop. Services
+// start in dependency order (StartScheduler, ready ones in parallel), each replica in
+// a ContainerRunner with its own cgroup; the control socket answers `ps`, `wait`
+// (until every service was started or blocked) and `down` (StopScheduler order,
+// stop_signal then SIGKILL after the grace period, then the journal is replayed).
+// Every cgroup and container dir is in the stack's journal before it is made.
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cmd/run_cgroup.hpp"
+#include "cmd/supervisor_signal.hpp"
+#include "engine/image/store.hpp"
+#include "engine/model/project.hpp"
+#include "engine/state/journal.hpp"
+#include "engine/state/layout.hpp"
+#include "engine/supervisor/container_runner.hpp"
+#include "engine/supervisor/control_server.hpp"
+#include "engine/supervisor/dependency.hpp"
+
+namespace stack::cli {
+
+int signal_number(const std::string& name);  // "SIGTERM", "TERM", "15"; 0 if unknown
+
+class StackSupervisor {
+ public:
+  static Result<std::unique_ptr<StackSupervisor>> create(uv_loop_t* loop, model::Project project,
+                                                         state::Layout layout, std::string state_root);
+  ~StackSupervisor();
+  void start();
+  // down finished (or failed) and the loop may end.
+  bool finished() const { return finished_; }
+  Result<void> outcome() const { return outcome_; }
+  // SIGTERM: the stack stops as for `down`, with nobody to answer.
+  void terminate();
+
+ private:
+  struct Replica {
+    std::string service, name;
+    std::optional<RunCgroup> cgroup;
+    std::unique_ptr<supervisor::ContainerRunner> runner;
+    bool started = false;  // has run at least once
+    std::string error;
+  };
+  StackSupervisor(uv_loop_t* loop, model::Project p, state::Layout l, std::string root, state::Journal j,
+                  supervisor::DependencyGraph g)
+      : loop_(loop), project_(std::move(p)), layout_(std::move(l)), root_(std::move(root)), journal_(std::move(j)),
+        graph_(std::move(g)) {}
+
+  void handle(supervisor::Request&& r, supervisor::Responder resp);
+  void pump();
+  void launch(const std::string& service);
+  Result<void> make_replica(Replica& r, const model::Service& s, uint64_t n);
+  void on_change(Replica& r, const supervisor::RunInfo& info);
+  void answer_waiters();
+  nlohmann::json wait_result() const;
+  nlohmann::json ps(bool all);
+  void down(std::optional<int64_t> timeout_s, std::optional<supervisor::Responder> resp);
+  void stop_pump();
+  void finish_down();
+
+  uv_loop_t* loop_;
+  model::Project project_;
+  state::Layout layout_;
+  std::string root_;
+  state::Journal journal_;
+  supervisor::DependencyGraph graph_;
+  std::map<std::string, image::Image> images_;
+  std::optional<supervisor::StartScheduler> start_;
+  std::optional<supervisor::StopScheduler> stop_;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::set<std::string> launched_, reported_, stopping_, stopped_;
+  std::vector<supervisor::Responder> waiters_, downs_;
+  std::optional<int64_t> stop_timeout_s_;
+  UvOwned<supervisor::ControlServer> server_;
+  UvOwned<net::UvTimer> exit_timer_, teardown_timer_;
+  UvOwned<SignalWatch> sigterm_;
+  bool tearing_down_ = false;
+  bool pumping_ = false, again_ = false, stop_pumping_ = false, stop_again_ = false, down_started_ = false, finished_ = false;
+  Result<void> outcome_;
+};
+
+}  // namespace stack::cli

@@ -1,0 +1,104 @@
+// `stack up [-d] [SERVICE...]`: starts the stack's supervisor (or finds it running) and
+// waits until every service was started or could not be, printing compose's plain
+// progress lines (" ✔ Container demo-web-1  Started"). Without -d it then follows the
+// logs with prefixes; Ctrl-C (SIGINT/SIGTERM) stops the stack as `down` would.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+
+#include "cmd/registry.hpp"
+#include "cmd/up_common.hpp"
+#include "cmd/up_spawn.hpp"
+#include "engine/supervisor/log_format.hpp"
+#include "engine/supervisor/logs_command.hpp"
+
+namespace {
+
+namespace sv = stack::supervisor;
+
+struct UpFlags {
+  bool detach = false;
+  bool no_color = false;
+  int wait_timeout = 120;
+  std::vector<std::string> services;
+};
+
+std::atomic<int> interrupted{0};
+void on_signal(int) { interrupted.fetch_add(1); }
+
+int print_progress(const nlohmann::json& result) {
+  int code = 0;
+  for (const auto& c : result.at("containers")) {
+    std::string name = c.value("name", ""), status = c.value("status", "");
+    if (status == "Started") {
+      std::printf(" \u2714 Container %s  Started\n", name.c_str());
+    } else {
+      std::printf(" \u2718 Container %s  Error\n", name.c_str());
+      std::fflush(stdout);
+      std::fprintf(stderr, "stack: container %s: %s\n", name.c_str(), c.value("message", "").c_str());
+      code = 1;
+    }
+  }
+  std::fflush(stdout);
+  return code;
+}
+
+// Foreground: the logs until Ctrl-C, then a graceful stop of the stack.
+int attach(const stack::cli::Globals& g, const stack::state::Layout& layout, const std::string& project,
+           const UpFlags& f) {
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  sv::LogsRequest r;
+  r.logs_dir = layout.logs_dir();
+  r.project = project;
+  r.follow = true;
+  r.print = {sv::use_color(f.no_color, STDOUT_FILENO), true, false};
+  r.keep_following = [] { return interrupted.load() == 0; };
+  auto shown = sv::run_logs(r, [](std::string_view text, bool is_stderr) {
+    std::FILE* out = is_stderr ? stderr : stdout;
+    std::fwrite(text.data(), 1, text.size(), out);
+    std::fflush(out);
+  });
+  if (!shown) stack::cli::report(shown.error().message);
+  std::printf("Gracefully stopping... (press Ctrl+C again to force)\n");
+  std::fflush(stdout);
+  auto c = sv::ControlClient::connect(layout.control_socket());
+  if (!c) return stack::cli::report(c.error().message);
+  nlohmann::json params = nlohmann::json::object();
+  if (interrupted.load() > 1) params["timeout"] = 0;
+  auto down = c->call("stop", params);
+  if (!down) return stack::cli::report(down.error().message);
+  (void)g;
+  return 0;
+}
+
+int up(const stack::cli::Globals& g, const UpFlags& f) {
+  if (!f.services.empty()) return stack::cli::report("up SERVICE... is not supported yet: up starts every service");
+  auto project = stack::cli::load_project(g);
+  if (!project) return stack::cli::report(project.error().message);
+  auto layout = stack::cli::stack_layout(g, project->name);
+  if (!layout) return stack::cli::report(layout.error().message);
+  auto client = stack::cli::connect_or_start(g, *project, *layout, std::chrono::seconds(f.wait_timeout));
+  if (!client) return stack::cli::report(client.error().message);
+  auto started = client->call("wait", nlohmann::json::object(), {}, nullptr, std::chrono::seconds(f.wait_timeout));
+  if (!started) return stack::cli::report(started.error().message);
+  int code = print_progress(*started);
+  if (f.detach) return code;
+  return attach(g, *layout, project->name, f);
+}
+
+stack::cli::Registrar reg("up", [](CLI::App& app, stack::cli::Globals& g) -> stack::cli::Runner {
+  auto f = std::make_shared<UpFlags>();
+  auto* sub = app.add_subcommand("up", "Create and start containers");
+  sub->add_flag("-d,--detach", f->detach, "Detached mode: run containers in the background");
+  sub->add_flag("--no-color", f->no_color, "Produce monochrome output");
+  sub->add_option("--wait-timeout", f->wait_timeout, "Seconds to wait for the stack to start")->capture_default_str();
+  sub->add_option("service", f->services, "Services");
+  return [&g, f] { return up(g, *f); };
+});
+
+}  // namespace

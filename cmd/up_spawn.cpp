@@ -1,0 +1,91 @@
+#include "cmd/up_spawn.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "engine/base/file.hpp"
+
+namespace stack::cli {
+namespace {
+
+std::vector<std::string> supervisor_args(const Globals& g, const model::Project& p) {
+  std::vector<std::string> a{"stack", "--root", g.root, "--run-root", g.run_root, "-p", p.name};
+  for (const auto& f : p.files) a.insert(a.end(), {"-f", f});
+  a.insert(a.end(), {"--project-directory", p.working_dir});
+  for (const auto& e : g.env_files) a.insert(a.end(), {"--env-file", e});
+  for (const auto& pr : g.profiles) a.insert(a.end(), {"--profile", pr});
+  if (g.debug) a.push_back("--debug");
+  a.push_back("__supervisor");
+  return a;
+}
+
+Result<pid_t> spawn(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<char*> argv;
+  for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
+  argv.push_back(nullptr);
+  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (out < 0) return fail_errno("failed to open supervisor log '" + log + "'");
+  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("failed to fork the supervisor");
+  if (pid == 0) {
+    // A session of its own: no terminal, and the CLI's Ctrl-C does not reach it.
+    ::setsid();
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::execv("/proc/self/exe", argv.data());
+    ::_exit(127);
+  }
+  ::close(out);
+  ::close(in);
+  return pid;
+}
+
+std::string last_line(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return "no log";
+  std::string t = *text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+}  // namespace
+
+std::string supervisor_log(const state::Layout& layout) { return layout.stack_dir() + "/supervisor.log"; }
+
+Result<supervisor::ControlClient> connect_or_start(const Globals& g, const model::Project& project,
+                                                   const state::Layout& layout, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  pid_t child = 0;
+  for (;;) {
+    auto c = supervisor::ControlClient::connect(layout.control_socket());
+    if (c) return c;
+    if (child == 0) {
+      STACK_TRY(layout.ensure());
+      auto pid = spawn(supervisor_args(g, project), supervisor_log(layout));
+      if (!pid) return unexpected(pid.error());
+      child = *pid;
+    }
+    int status = 0;
+    if (::waitpid(child, &status, WNOHANG) == child) {
+      child = 0;
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 3) {
+        std::string why = last_line(supervisor_log(layout));
+        ::unlink(supervisor_log(layout).c_str());
+        ::rmdir(layout.stack_dir().c_str());
+        return fail("the supervisor of stack " + project.name + " failed: " + why);
+      }
+      // Locked: another up's supervisor is starting; its socket will come.
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return fail("timed out waiting for the supervisor of stack " + project.name);
+    std::this_thread::sleep_for(std::chrono::milliseconds(child ? 20 : 100));
+  }
+}
+
+}  // namespace stack::cli

@@ -1,0 +1,50 @@
+#include "cmd/up_teardown.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/cgroup/driver.hpp"
+#include "engine/runtime/cleanup.hpp"
+
+namespace stack::cli {
+
+std::map<std::string, state::Undo> stack_undo_handlers() {
+  auto undo = engine::runtime::undo_handlers();
+  undo["container"] = [](const state::Record& r) -> Result<void> {
+    auto removed = engine::runtime::remove_container_dir(r.data.at("dir").get<std::string>());
+    if (!removed) return unexpected(removed.error());
+    return {};
+  };
+  undo["cgroup"] = [](const state::Record& r) -> Result<void> {
+    auto driver = cgroup::make_host_driver();
+    if (!driver) return unexpected(driver.error());
+    std::string rel = r.data.at("rel").get<std::string>();
+    STACK_TRY((*driver)->kill_all(rel));
+    auto removed = (*driver)->remove(rel);
+    if (!removed) return unexpected(removed.error());
+    return {};
+  };
+  return undo;
+}
+
+Result<void> replay_stack_journal(const state::Layout& layout) {
+  struct stat st{};
+  if (::stat(layout.journal().c_str(), &st) != 0) return {};
+  auto journal = state::Journal::open(layout.journal());
+  if (!journal) return unexpected(journal.error());
+  STACK_TRY(state::replay(*journal, stack_undo_handlers()));
+  if (::unlink(layout.journal().c_str()) != 0 && errno != ENOENT)
+    return fail_errno("failed to remove journal '" + layout.journal() + "'");
+  return {};
+}
+
+Result<void> remove_stack_logs(const state::Layout& layout) {
+  auto removed = engine::runtime::remove_tree(layout.logs_dir());
+  if (!removed) return unexpected(removed.error());
+  // <root>/stacks/<project> is ours too once its logs are gone (rmdir: only if empty).
+  std::string dir = layout.logs_dir().substr(0, layout.logs_dir().rfind('/'));
+  ::rmdir(dir.c_str());
+  return {};
+}
+
+}  // namespace stack::cli

@@ -1,0 +1,200 @@
+// up -d / ps / logs / down through the built binary, with temporary roots and a busybox
+// image: dependency order, restart counting, and nothing left behind, also after the
+// supervisor was killed with SIGKILL, and with two `up`s racing.
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/testing.hpp"
+
+using stack::testing::run;
+
+namespace {
+
+struct LifeFixture {
+  stack::testing::TempDir tmp{"stack-lc-" + std::to_string(::getpid())};
+  std::string project = "lc" + std::to_string(::getpid()) + "x";
+  std::string root = tmp.path() + "/root", run_root = tmp.path() + "/run";
+  std::string file = tmp.path() + "/stack.yaml";
+
+  LifeFixture() {
+    stack::testing::require_root();
+    auto mk = run(stack::testing::source_dir() + "/tests/support/mkbusybox " + tmp.path() + "/layer");
+    if (mk.status != 0) {
+      run("rm -rf " + tmp.path());
+      stack::testing::skip("mkbusybox failed: " + mk.out);
+    }
+    auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:lc " + tmp.path() + "/layer");
+    INFO(imp.out);
+    REQUIRE(imp.status == 0);
+    std::ofstream(file) << "name: " << project << R"(
+services:
+  db:
+    image: busybox:lc
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo db-ready; while :; do sleep 0.1; done"]
+  web:
+    image: busybox:lc
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo web-up; echo web-err >&2; while :; do sleep 0.1; done"]
+    depends_on: [db]
+  flaky:
+    image: busybox:lc
+    command: ["sh", "-c", "echo flaky-ran; exit 1"]
+    restart: on-failure:3
+)";
+  }
+  ~LifeFixture() {
+    run(cmd("down -t 0") + " >/dev/null 2>&1");
+    run("find /sys/fs/cgroup -depth -type d -path '*/stack/" + project + "*' -exec rmdir {} \\; 2>/dev/null");
+  }
+
+  std::string cmd(const std::string& args) const {
+    return stack::testing::stack_binary() + " --root " + root + " --run-root " + run_root + " -f " + file + " " + args;
+  }
+
+  std::vector<nlohmann::json> ps() const {
+    auto r = run(cmd("ps -a --format json"), false);
+    std::vector<nlohmann::json> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+  static nlohmann::json find(const std::vector<nlohmann::json>& list, const std::string& service) {
+    for (const auto& c : list)
+      if (c.value("Service", "") == service) return c;
+    return nlohmann::json::object();
+  }
+
+  // What the stack may have left: its cgroups, mounts under our temp dir, state files,
+  // container dirs, logs.
+  std::string leftovers() const {
+    std::string out = run("find /sys/fs/cgroup -type d -path '*/stack/" + project + "*' 2>/dev/null").out;
+    out += run("grep -F '" + tmp.path() + "' /proc/self/mountinfo").out;
+    out += run("ls -A " + run_root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
+    out += run("ls -A " + root + "/containers 2>/dev/null").out;
+    out += run("ls -A " + root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
+    out += run("ip -o link 2>/dev/null | grep -F '" + project + "'").out;
+    return out;
+  }
+};
+
+// Running, not a zombie: the reaper of an orphan is the host's PID 1, not us.
+bool alive(int pid) {
+  if (pid <= 0) return false;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(f, stat)) return false;
+  auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+double seconds_of(const std::function<void()>& f) {
+  auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+TEST_CASE("up -d, ps, logs, restart counting, down leaves nothing", "[lifecycle]") {
+  LifeFixture fx;
+  stack::testing::RunResult up;
+  double t_up = seconds_of([&] { up = run(fx.cmd("up -d")); });
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  CHECK(up.out.find("Container " + fx.project + "-db-1  Started") != std::string::npos);
+  CHECK(up.out.find("Container " + fx.project + "-web-1  Started") != std::string::npos);
+
+  auto list = fx.ps();
+  REQUIRE(list.size() == 3);
+  auto db = LifeFixture::find(list, "db"), web = LifeFixture::find(list, "web");
+  CHECK(db["State"] == "running");
+  CHECK(web["State"] == "running");
+  CHECK(db["Name"] == fx.project + "-db-1");
+  CHECK(db["Project"] == fx.project);
+  CHECK(db["Pid"].get<int>() > 0);
+  CHECK(alive(web["Pid"].get<int>()));
+  // web depends on db: it started after db was running.
+  CHECK(db["StartedAt"].get<std::string>() <= web["StartedAt"].get<std::string>());
+  CHECK(run(fx.cmd("ps -q")).out.find(fx.project + "-web-1\n") != std::string::npos);
+  CHECK(run(fx.cmd("ps --services"), false).out.find("db\n") != std::string::npos);
+
+  // flaky exits 1 under on-failure:3: three restarts, then it stays exited.
+  nlohmann::json flaky;
+  for (int i = 0; i < 200; ++i) {
+    flaky = LifeFixture::find(fx.ps(), "flaky");
+    if (flaky.value("State", "") == "exited") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(flaky.dump());
+  CHECK(flaky["State"] == "exited");
+  CHECK(flaky["RestartCount"] == 3);
+  CHECK(flaky["ExitCode"] == 1);
+
+  auto logs = run(fx.cmd("logs --no-color"));
+  INFO(logs.out);
+  CHECK(logs.out.find("db-1") != std::string::npos);
+  CHECK(logs.out.find("| db-ready\n") != std::string::npos);
+  CHECK(logs.out.find("| web-up\n") != std::string::npos);
+  CHECK(logs.out.find("| web-err\n") != std::string::npos);
+  auto flaky_logs = run(fx.cmd("logs --no-log-prefix flaky"), false);
+  CHECK(flaky_logs.out == "flaky-ran\nflaky-ran\nflaky-ran\nflaky-ran\n");
+
+  stack::testing::RunResult down;
+  double t_down = seconds_of([&] { down = run(fx.cmd("down")); });
+  INFO(down.out);
+  CHECK(down.status == 0);
+  CHECK(!alive(db["Pid"].get<int>()));
+  CHECK(!alive(web["Pid"].get<int>()));
+  CHECK(fx.leftovers() == "");
+  WARN("up -d took " << t_up << " s, down " << t_down << " s");
+
+  auto gone = run(fx.cmd("ps"));
+  CHECK(gone.status == 1);
+  CHECK(gone.out.find("no such stack: " + fx.project) != std::string::npos);
+  CHECK(run(fx.cmd("down")).status == 1);
+}
+
+TEST_CASE("down after kill -9 of the supervisor leaves nothing", "[lifecycle]") {
+  LifeFixture fx;
+  REQUIRE(run(fx.cmd("up -d")).status == 0);
+  auto list = fx.ps();
+  REQUIRE(list.size() == 3);
+  std::ifstream pidf(fx.run_root + "/stacks/" + fx.project + "/supervisor.pid");
+  int sup = 0;
+  pidf >> sup;
+  REQUIRE(alive(sup));
+  REQUIRE(::kill(sup, SIGKILL) == 0);
+  for (int i = 0; i < 100 && alive(sup); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(!alive(sup));
+  // The containers outlive their supervisor until down.
+  int db = LifeFixture::find(list, "db")["Pid"].get<int>();
+  CHECK(alive(db));
+  auto down = run(fx.cmd("down"));
+  INFO(down.out);
+  CHECK(down.status == 0);
+  CHECK(!alive(db));
+  CHECK(!alive(LifeFixture::find(list, "web")["Pid"].get<int>()));
+  CHECK(fx.leftovers() == "");
+}
+
+TEST_CASE("two concurrent ups of one project make one stack", "[lifecycle]") {
+  LifeFixture fx;
+  auto both = run("(" + fx.cmd("up -d") + " > " + fx.tmp.path() + "/a 2>&1; echo a=$? >> " + fx.tmp.path() + "/rc) & (" +
+                  fx.cmd("up -d") + " > " + fx.tmp.path() + "/b 2>&1; echo b=$? >> " + fx.tmp.path() + "/rc) & wait; sort " +
+                  fx.tmp.path() + "/rc");
+  INFO(run("cat " + fx.tmp.path() + "/a " + fx.tmp.path() + "/b").out);
+  CHECK(both.out == "a=0\nb=0\n");
+  auto list = fx.ps();
+  CHECK(list.size() == 3);
+  CHECK(LifeFixture::find(list, "db")["State"] == "running");
+  CHECK(run("ls " + fx.root + "/containers | grep -c db").out == "1\n");
+  CHECK(run(fx.cmd("down")).status == 0);
+  CHECK(fx.leftovers() == "");
+}
