@@ -79,6 +79,7 @@ Result<std::unique_ptr<StackSupervisor>> StackSupervisor::create(uv_loop_t* loop
   // The project's parent group goes last on replay (records are undone newest first).
   auto rec = sup->journal_.add("cgroup", {{"rel", cgroup::project_path(sup->project_.name)}});
   if (!rec) return unexpected(rec.error());
+  STACK_TRY(sup->make_network());
   auto* self = sup.get();
   auto server = sv::ControlServer::create(
       loop, sup->layout_.control_socket(),
@@ -108,6 +109,21 @@ StackSupervisor::~StackSupervisor() {
 void StackSupervisor::terminate() {
   std::fprintf(stderr, "supervisor: SIGTERM: stopping the stack\n");
   down(std::nullopt, std::nullopt);
+}
+
+// Every service without a network_mode is on the default network (user-defined
+// networks are not made yet: their services join the default one).
+Result<void> StackSupervisor::make_network() {
+  std::map<std::string, std::string> containers;
+  for (const auto& [name, s] : project_.services)
+    if (s.network_mode.empty())
+      for (uint64_t n = 1; n <= std::max<uint64_t>(1, s.replicas()); ++n)
+        containers[container_name(project_.name, name, n)] = name;
+  if (containers.empty()) return {};
+  auto net = StackNetwork::make(root_, project_.name, containers, journal_);
+  if (!net) return unexpected(net.error());
+  network_.emplace(std::move(*net));
+  return {};
 }
 
 void StackSupervisor::start() {
@@ -193,9 +209,14 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
     spec->spec.stdio = stdio;
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
+    bool networked = network_ && s.network_mode.empty();
+    if (networked) spec->spec.etc.hosts += network_->hosts();
     auto c = rt::Container::create(std::move(spec->spec), {root_, rp->name});
     if (c && rp->cgroup->clone_fd() < 0)  // v1/hybrid: placed before it runs
       if (auto placed = rp->cgroup->place(c->pid()); !placed) return unexpected(placed.error());
+    // The child waits for start(): its netns gets the veth before the command runs.
+    if (c && networked)
+      if (auto attached = network_->attach(rp->name, c->pid(), journal_); !attached) return unexpected(attached.error());
     return c;
   };
   auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::shared_ptr<sv::LogFile>(std::move(*log)),

@@ -13,6 +13,7 @@
 
 #include "cmd/run_cgroup.hpp"
 #include "cmd/supervisor_signal.hpp"
+#include "cmd/up_network.hpp"
 #include "engine/image/store.hpp"
 #include "engine/model/project.hpp"
 #include "engine/state/journal.hpp"
@@ -50,6 +51,7 @@ class StackSupervisor {
       : loop_(loop), project_(std::move(p)), layout_(std::move(l)), root_(std::move(root)), journal_(std::move(j)),
         graph_(std::move(g)) {}
 
+  Result<void> make_network();
   void handle(supervisor::Request&& r, supervisor::Responder resp);
   void pump();
   void launch(const std::string& service);
@@ -69,6 +71,7 @@ class StackSupervisor {
   state::Journal journal_;
   supervisor::DependencyGraph graph_;
   std::map<std::string, image::Image> images_;
+  std::optional<StackNetwork> network_;  // the default network, if a service is on it
   std::optional<supervisor::StartScheduler> start_;
   std::optional<supervisor::StopScheduler> stop_;
   std::vector<std::unique_ptr<Replica>> replicas_;

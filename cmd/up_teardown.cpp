@@ -5,6 +5,7 @@
 
 #include "engine/cgroup/driver.hpp"
 #include "engine/runtime/cleanup.hpp"
+#include "network/teardown.hpp"
 
 namespace stack::cli {
 
@@ -23,6 +24,19 @@ std::map<std::string, state::Undo> stack_undo_handlers() {
     auto removed = (*driver)->remove(rel);
     if (!removed) return unexpected(removed.error());
     return {};
+  };
+  auto done = [](Result<bool> r) -> Result<void> {
+    if (!r) return unexpected(r.error());
+    return {};
+  };
+  auto str = [](const state::Record& r, const char* key) { return r.data.at(key).get<std::string>(); };
+  undo["veth"] = [=](const state::Record& r) { return done(net::teardown_veth(str(r, "name"))); };
+  undo["bridge"] = [=](const state::Record& r) { return done(net::teardown_bridge(str(r, "name"))); };
+  undo["address"] = [=](const state::Record& r) {
+    return done(net::teardown_address(str(r, "state_dir"), str(r, "network"), str(r, "container")));
+  };
+  undo["subnet"] = [=](const state::Record& r) {
+    return done(net::teardown_subnet(str(r, "state_dir"), str(r, "network")));
   };
   return undo;
 }

@@ -7,6 +7,8 @@
 //   "container" {"dir": path}   a runtime container dir: remove_container_dir (its own
 //                               journal kills the process and unmounts)
 //   "cgroup"    {"rel": path}   a group under the starting cgroup: kill_all + remove
+//   "subnet"    {"state_dir", "network"}, "address" {"state_dir", "network", "container"}:
+//                               IPAM leases; "bridge" {"name"}, "veth" {"name"}: links
 #include <map>
 #include <string>
 

@@ -198,3 +198,55 @@ TEST_CASE("two concurrent ups of one project make one stack", "[lifecycle]") {
   CHECK(run(fx.cmd("down")).status == 0);
   CHECK(fx.leftovers() == "");
 }
+
+TEST_CASE("a service reaches another by name on the stack's bridge", "[lifecycle][network]") {
+  LifeFixture fx;
+  std::ofstream(fx.file) << "name: " << fx.project << R"(
+services:
+  web:
+    image: busybox:lc
+    command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
+  client:
+    image: busybox:lc
+    # busybox's static wget crashes in glibc's resolver; nc names the host through /etc/hosts.
+    command:
+      - sh
+      - -c
+      - |
+        for i in $$(seq 50); do
+          r=$$(printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 1 web 80 | tail -n 1)
+          if [ "$$r" = hello-from-web ]; then echo "$$r"; exit 0; fi
+          sleep 0.1
+        done
+        exit 1
+    depends_on: [web]
+)";
+  auto links = [] { return run("ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(sb-|sv)' | sort", false).out; };
+  std::string before = links();
+  auto up = run(fx.cmd("up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  std::string during = links();
+  nlohmann::json client;
+  for (int i = 0; i < 100; ++i) {
+    client = LifeFixture::find(fx.ps(), "client");
+    if (client.value("State", "") == "exited") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(client.dump());
+  CHECK(client["ExitCode"] == 0);
+  auto logs = run(fx.cmd("logs --no-log-prefix client"));
+  CHECK(logs.out == "hello-from-web\n");
+  // Our links: those that appeared with up; none of them may outlive down.
+  std::string ours;
+  std::istringstream in(during);
+  for (std::string l; std::getline(in, l);)
+    if (before.find(l + "\n") == std::string::npos) ours += l + "\n";
+  CHECK(ours != "");  // a bridge and two veth host ends
+  REQUIRE(run(fx.cmd("down")).status == 0);
+  std::string after = links();
+  std::istringstream again(ours);
+  for (std::string l; std::getline(again, l);) CHECK(after.find(l + "\n") == std::string::npos);
+  CHECK(fx.leftovers() == "");
+  CHECK(run("grep -c " + fx.project + " " + fx.root + "/network/ipam.state").out == "0\n");
+}
