@@ -250,3 +250,31 @@ services:
   CHECK(fx.leftovers() == "");
   CHECK(run("grep -c " + fx.project + " " + fx.root + "/network/ipam.state").out == "0\n");
 }
+
+TEST_CASE("foreground up prints the logs and Ctrl-C stops the stack", "[lifecycle]") {
+  LifeFixture fx;
+  std::string out = fx.tmp.path() + "/fg.out";
+  // The shell's background job ignores SIGINT (POSIX); setsid gives up its own signals.
+  auto started = run("setsid " + fx.cmd("up --no-color") + " > " + out + " 2>&1 < /dev/null & echo $!", false);
+  int pid = std::stoi(started.out);
+  bool logged = false;
+  for (int i = 0; i < 100 && !logged; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    logged = run("grep -c 'db-1 .*| db-ready' " + out, false).out == "1\n";
+  }
+  INFO(run("cat " + out).out);
+  CHECK(logged);
+  auto list = fx.ps();
+  CHECK(list.size() == 3);
+  REQUIRE(::kill(pid, SIGINT) == 0);
+  for (int i = 0; i < 150 && alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(!alive(pid));
+  for (const auto& c : list) CHECK(!alive(c["Pid"].get<int>()));
+  CHECK(run(fx.cmd("ps")).status == 1);
+  std::string left = fx.leftovers();
+  for (int i = 0; i < 50 && !left.empty(); ++i) {  // the supervisor may still be exiting
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = fx.leftovers();
+  }
+  CHECK(left == "");
+}
