@@ -28,9 +28,17 @@ struct DownFlags {
 
 bool exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
 
+// Exited counts as gone: the supervisor is an orphan, and its zombie waits for the
+// host's PID 1 to reap it, which may take a while (proc(5): state 'Z').
+bool running(pid_t pid) {
+  auto stat = stack::read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return false;
+  auto paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
+}
+
 void wait_gone(pid_t pid) {
-  for (int i = 0; pid > 0 && i < 1000 && ::kill(pid, 0) == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; pid > 0 && i < 1000 && running(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 pid_t read_pid(const std::string& path) {
