@@ -104,6 +104,7 @@ StackSupervisor::~StackSupervisor() {
   exit_timer_.reset();
   teardown_timer_.reset();
   sigterm_.reset();
+  dns_.reset();
 }
 
 void StackSupervisor::terminate() {
@@ -123,6 +124,24 @@ Result<void> StackSupervisor::make_network() {
   auto net = StackNetwork::make(root_, project_.name, containers, journal_);
   if (!net) return unexpected(net.error());
   network_.emplace(std::move(*net));
+  return start_dns();
+}
+
+// Every container's service and container name, answered on the gateway (the addresses
+// are leased up front). Other names get no answer: no upstream is configured yet.
+Result<void> StackSupervisor::start_dns() {
+  net::dns::ServerOptions o;
+  auto* sin = reinterpret_cast<sockaddr_in*>(&o.listen);
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons(53);
+  sin->sin_addr.s_addr = htonl(network_->gateway().value);
+  auto server = net::dns::Server::start(loop_, o);
+  if (!server) return unexpected(server.error().wrap("name server of " + project_.name + "_default"));
+  dns_ = std::move(*server);
+  for (const auto& [container, a] : network_->addresses()) {
+    in_addr ip{htonl(a.second.value)};
+    dns_->table().set(container, {a.first, container}, {ip});
+  }
   return {};
 }
 
@@ -211,6 +230,8 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
     bool networked = network_ && s.network_mode.empty();
     if (networked) spec->spec.etc.hosts += network_->hosts();
+    if (networked && s.dns.empty())
+      spec->spec.etc.resolv_conf = "nameserver " + net::format(network_->gateway()) + "\noptions ndots:0\n";
     auto c = rt::Container::create(std::move(spec->spec), {root_, rp->name});
     if (c && rp->cgroup->clone_fd() < 0)  // v1/hybrid: placed before it runs
       if (auto placed = rp->cgroup->place(c->pid()); !placed) return unexpected(placed.error());
@@ -354,6 +375,7 @@ void StackSupervisor::finish_down() {
   // The replies are on their way (uv_write); the loop ends once they had a moment.
   auto done = [this] {
     server_.reset();
+    dns_.reset();
     sigterm_.reset();
     finished_ = true;
   };

@@ -21,6 +21,7 @@
 #include "engine/supervisor/container_runner.hpp"
 #include "engine/supervisor/control_server.hpp"
 #include "engine/supervisor/dependency.hpp"
+#include "network/dns_server.hpp"
 
 namespace stack::cli {
 
@@ -52,6 +53,7 @@ class StackSupervisor {
         graph_(std::move(g)) {}
 
   Result<void> make_network();
+  Result<void> start_dns();
   void handle(supervisor::Request&& r, supervisor::Responder resp);
   void pump();
   void launch(const std::string& service);
@@ -72,6 +74,7 @@ class StackSupervisor {
   supervisor::DependencyGraph graph_;
   std::map<std::string, image::Image> images_;
   std::optional<StackNetwork> network_;  // the default network, if a service is on it
+  std::unique_ptr<net::dns::Server> dns_;  // on the gateway, port 53
   std::optional<supervisor::StartScheduler> start_;
   std::optional<supervisor::StopScheduler> stop_;
   std::vector<std::unique_ptr<Replica>> replicas_;

@@ -4,7 +4,7 @@
 // (leased up front, so that every /etc/hosts names every container), and a veth into
 // each container's netns, attached between Container::create and start(). Each object
 // is in the stack's journal before it is made (undo: network/teardown.hpp).
-// Not yet: the name server, published ports, NAT to the outside, user-defined networks.
+// The name server on the gateway is the supervisor's (supervisor_stack.cpp). Not yet: published ports, NAT to the outside, user-defined networks.
 #include <sys/types.h>
 
 #include <map>
@@ -24,6 +24,9 @@ class StackNetwork {
   // "<ip>\t<service> <container>" per container, for /etc/hosts.
   std::string hosts() const;
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
+  net::Ipv4 gateway() const { return lease_.gateway; }
+  // container -> (service, address)
+  const std::map<std::string, std::pair<std::string, net::Ipv4>>& addresses() const { return addresses_; }
 
  private:
   StackNetwork(std::string state_dir, std::string network, net::Netlink nl)
