@@ -160,7 +160,8 @@ stack::cli::Registrar reg("run", [](CLI::App& app, stack::cli::Globals& g) -> st
   auto f = std::make_shared<RunFlags>();
   auto* sub = app.add_subcommand("run", "Run a one-off command in a new container of a service");
   sub->add_option("service", f->service, "Service")->required();
-  sub->add_option("-e,--env", f->env, "Set an environment variable (K=V, or K to take it from here)");
+  sub->add_option("-e,--env", f->env, "Set an environment variable (K=V, or K to take it from here)")
+      ->allow_extra_args(false);
   sub->add_option("-u,--user", f->user, "Run as this user (name or uid[:gid])");
   sub->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
   sub->add_option("--entrypoint", f->entrypoint, "Override the entrypoint")

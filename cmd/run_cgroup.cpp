@@ -61,6 +61,10 @@ Result<void> RunCgroup::remove() {
   STACK_TRY(driver_->kill_all(rel_));
   auto removed = driver_->remove(rel_);
   if (!removed) return unexpected(removed.error());
+  // The project's and stack's own groups go too once nothing else of theirs runs.
+  auto slash = rel_.find_last_of('/');
+  if (slash != std::string::npos) STACK_TRY(driver_->prune_empty(rel_.substr(0, slash)));
+  driver_.reset();
   return {};
 }
 

@@ -2,6 +2,9 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <filesystem>
 
@@ -77,20 +80,57 @@ Result<void> apply_security(rt::Spec& spec, const model::Service& s) {
 
 // A named volume: <root>/volumes/<name>, seeded on first use from the image's content at
 // the target (Docker's copy-up), taken from the topmost layer that has it.
+// cp -a of a directory tree: content, owners, modes and symlinks (no following).
+Result<void> copy_tree(const std::string& from, const std::string& to) {
+  struct stat st {};
+  if (::lstat(from.c_str(), &st) != 0) return fail_errno("lstat " + from);
+  if (S_ISDIR(st.st_mode)) {
+    if (::mkdir(to.c_str(), 0700) != 0) return fail_errno("mkdir " + to);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(from, ec))
+      STACK_TRY(copy_tree(e.path().string(), to + "/" + e.path().filename().string()));
+    if (ec) return fail("reading " + from + ": " + ec.message());
+  } else if (S_ISLNK(st.st_mode)) {
+    std::string link(static_cast<size_t>(st.st_size) + 1, '\0');
+    ssize_t n = ::readlink(from.c_str(), link.data(), link.size());
+    if (n < 0) return fail_errno("readlink " + from);
+    link.resize(static_cast<size_t>(n));
+    if (::symlink(link.c_str(), to.c_str()) != 0) return fail_errno("symlink " + to);
+  } else if (S_ISREG(st.st_mode)) {
+    std::error_code ec;
+    if (!std::filesystem::copy_file(from, to, ec)) return fail("copying " + from + ": " + ec.message());
+  } else {
+    return {};  // devices, fifos, sockets and whiteouts are not volume content
+  }
+  if (::lchown(to.c_str(), st.st_uid, st.st_gid) != 0) return fail_errno("chown " + to);
+  if (!S_ISLNK(st.st_mode) && ::chmod(to.c_str(), st.st_mode & 07777) != 0) return fail_errno("chmod " + to);
+  return {};
+}
+
 Result<std::string> named_volume(const std::string& root, const std::string& name, const image::Image& img,
                                  const std::string& target) {
   std::string dir = root + "/volumes/" + name;
-  auto made = make_dirs(dir, 0755);
-  if (!made) return unexpected(made.error());
-  if (!*made) return dir;
-  for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it) {
-    std::filesystem::path src = *it + target;
-    std::error_code ec;
-    if (!std::filesystem::is_directory(src, ec)) continue;
-    std::filesystem::copy(src, dir,
-                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks, ec);
-    if (ec) return fail("seeding volume " + name + " from the image's " + target + ": " + ec.message());
-    break;
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) == 0) return dir;
+  STACK_TRY(make_dirs(root + "/volumes", 0700));
+  // Seed a new volume from the image's content at the target (Docker does so on first
+  // use), owners and modes included, in a temp dir renamed into place: a failed seed
+  // never leaves a half-filled volume that later runs would take as seeded.
+  std::string tmp = dir + ".seeding." + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::remove_all(tmp, ec);
+  std::string src;
+  for (auto it = img.layers.rbegin(); it != img.layers.rend() && src.empty(); ++it) {
+    struct stat s {};
+    if (::stat((*it + target).c_str(), &s) == 0 && S_ISDIR(s.st_mode)) src = *it + target;
+  }
+  Result<void> seeded;
+  if (!src.empty()) seeded = copy_tree(src, tmp);
+  else if (::mkdir(tmp.c_str(), 0755) != 0) seeded = fail_errno("mkdir " + tmp);
+  if (seeded && ::rename(tmp.c_str(), dir.c_str()) != 0) seeded = fail_errno("renaming " + tmp + " to " + dir);
+  if (!seeded) {
+    std::filesystem::remove_all(tmp, ec);
+    return unexpected(seeded.error().wrap("seeding volume " + name + " from the image's " + target));
   }
   return dir;
 }
@@ -108,7 +148,11 @@ Result<void> add_volumes(ServiceSpec& out, const model::Project& p, const model:
     } else if (v.type == "tmpfs") {
       std::vector<std::string> opts = {"nosuid", "nodev"};
       if (v.tmpfs_size) opts.push_back("size=" + std::to_string(*v.tmpfs_size));
-      if (v.tmpfs_mode) opts.push_back("mode=" + std::to_string(*v.tmpfs_mode));
+      if (v.tmpfs_mode) {
+        char mode[16];
+        std::snprintf(mode, sizeof mode, "mode=%o", *v.tmpfs_mode);  // tmpfs(5) reads mode= in octal
+        opts.push_back(mode);
+      }
       out.spec.mounts.push_back({v.target, "tmpfs", "tmpfs", opts});
     } else if (v.type == "volume") {
       std::string name;

@@ -179,6 +179,14 @@ Result<void> Cgroup1Driver::kill_all(const std::string& rel) {
   });
 }
 
+Result<void> Cgroup1Driver::prune_empty(const std::string& rel) {
+  STACK_TRY(check_relative(rel));
+  std::vector<std::string> dirs = hierarchy_dirs();
+  if (unified_) dirs.push_back(*unified_);
+  for (const std::string& base : dirs) STACK_TRY(fs::prune_empty(base, rel));
+  return {};
+}
+
 Result<bool> Cgroup1Driver::remove(const std::string& rel) {
   STACK_TRY(check_relative(rel));
   std::vector<std::string> dirs = hierarchy_dirs();

@@ -33,6 +33,7 @@ class Cgroup1Driver final : public Driver {
   Result<std::vector<pid_t>> pids(const std::string& rel) override;
   Result<void> kill_all(const std::string& rel) override;
   Result<bool> remove(const std::string& rel) override;
+  Result<void> prune_empty(const std::string& rel) override;
 
  private:
   // Each distinct hierarchy directory once (co-mounted controllers share one).

@@ -217,6 +217,11 @@ Result<void> Cgroup2Driver::kill_all(const std::string& rel) {
   });
 }
 
+Result<void> Cgroup2Driver::prune_empty(const std::string& rel) {
+  STACK_TRY(check_relative(rel));
+  return fs::prune_empty(base_, rel);
+}
+
 Result<bool> Cgroup2Driver::remove(const std::string& rel) {
   STACK_TRY(check_relative(rel));
   return fs::remove_tree(base_ + "/" + rel);

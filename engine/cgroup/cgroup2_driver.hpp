@@ -24,6 +24,7 @@ class Cgroup2Driver final : public Driver {
   Result<std::vector<pid_t>> pids(const std::string& rel) override;
   Result<void> kill_all(const std::string& rel) override;
   Result<bool> remove(const std::string& rel) override;
+  Result<void> prune_empty(const std::string& rel) override;
 
   const std::string& base() const { return base_; }
 

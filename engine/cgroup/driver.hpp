@@ -148,6 +148,11 @@ class Driver {
   // rmdir of rel and everything below it, leaf first, in every hierarchy; retries EBUSY
   // a bounded number of times. true = removed now, false = it was already gone.
   virtual Result<bool> remove(const std::string& rel) = 0;
+
+  // rmdir of rel and then of each parent up to the starting group, stopping at the first
+  // that still has children (other containers of the project): no retry, no kill. For the
+  // empty `stack/<project>` and `stack` groups left once a project's last container went.
+  virtual Result<void> prune_empty(const std::string& rel) = 0;
 };
 
 // Detects the host's mode once from /proc/self/mountinfo and /proc/self/cgroup and

@@ -141,6 +141,20 @@ Result<bool> make_below(const std::string& base, const std::string& rel,
   return created;
 }
 
+Result<void> prune_empty(const std::string& base, const std::string& rel) {
+  std::string r = rel;
+  while (!r.empty()) {
+    std::string dir = base + "/" + r;
+    if (::rmdir(dir.c_str()) != 0) {
+      if (errno == EBUSY || errno == ENOTEMPTY) return {};
+      if (errno != ENOENT) return fail_errno("failed to remove cgroup '" + dir + "'");
+    }
+    auto slash = r.find_last_of('/');
+    r = slash == std::string::npos ? std::string() : r.substr(0, slash);
+  }
+  return {};
+}
+
 Result<bool> remove_tree(const std::string& dir) {
   auto dirs = subtree_post_order(dir);
   if (!dirs) return unexpected(dirs.error());

@@ -42,5 +42,8 @@ Result<bool> make_below(const std::string& base, const std::string& rel,
 // rmdir of dir and everything below it, leaf first; EBUSY (a process still leaving)
 // is retried for up to about a second. true if dir existed.
 Result<bool> remove_tree(const std::string& dir);
+// rmdir base/rel, then its parents up to base, until one is not empty (EBUSY, ENOTEMPTY)
+// or already gone. Never retries and never touches base itself.
+Result<void> prune_empty(const std::string& base, const std::string& rel);
 
 }  // namespace stack::cgroup::fs

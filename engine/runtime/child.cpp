@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,20 @@ void build_rootfs(const ChildPlan& plan, int sync_fd) {
   if (plan.readonly_root)
     CHILD_CHECK(::mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NODEV, nullptr) == 0,
                 Step::kReadonlyRoot);
+}
+
+// A new network namespace has lo down (netdevice(7): SIOCSIFFLAGS); Docker raises it
+// even with `network: none`, and programs expect 127.0.0.1 to work.
+void loopback_up(int sync_fd) {
+  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  CHILD_CHECK(s >= 0, Step::kLoopback);
+  struct ifreq ifr {};
+  ifr.ifr_name[0] = 'l';
+  ifr.ifr_name[1] = 'o';
+  CHILD_CHECK(::ioctl(s, SIOCGIFFLAGS, &ifr) == 0, Step::kLoopback);
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  CHILD_CHECK(::ioctl(s, SIOCSIFFLAGS, &ifr) == 0, Step::kLoopback);
+  ::close(s);
 }
 
 void setup_stdio(const ChildPlan& plan, int sync_fd) {
@@ -190,6 +205,7 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   for (const auto& [fd, type] : plan.join_ns) CHILD_CHECK(::setns(fd, type) == 0, Step::kJoinNamespace);
   if (plan.unshare_cgroup) CHILD_CHECK(::unshare(CLONE_NEWCGROUP) == 0, Step::kCgroupNamespace);
   CHILD_CHECK(::setsid() >= 0, Step::kSession);
+  if (plan.loopback_up) loopback_up(sync_fd);
   build_rootfs(plan, sync_fd);
   if (plan.set_hostname)
     CHILD_CHECK(::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, Step::kHostname);

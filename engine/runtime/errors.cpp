@@ -17,6 +17,7 @@ std::string step_text(const SyncMessage& m, const ChildPlan& plan) {
     case Step::kPivotRoot: return "pivot_root into " + plan.rootfs;
     case Step::kReadonlyRoot: return "making the rootfs read-only";
     case Step::kHostname: return "setting hostname " + plan.hostname;
+    case Step::kLoopback: return "bringing up lo in the network namespace";
     case Step::kRlimit:
       return m.index < plan.rlimits.size() ? "setting rlimit " + std::to_string(plan.rlimits[m.index].resource)
                                            : "setting an rlimit";

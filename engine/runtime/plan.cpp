@@ -172,6 +172,7 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   // into its cgroups after the clone, and the namespace's root is where the child is
   // when it unshares (cgroup_namespaces(7)).
   plan.unshare_cgroup = (plan.clone_flags & CLONE_NEWCGROUP) != 0;
+  plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;
   plan.clone_flags &= ~CLONE_NEWCGROUP;
   if (!has_namespace(spec, NamespaceType::kMount) || !has_namespace(spec, NamespaceType::kPid))
     return fail("a container needs its own mount and pid namespaces");

@@ -65,6 +65,7 @@ struct ChildPlan {
   std::vector<std::pair<int, int>> join_ns;  // (fd, CLONE_NEW*) to setns into, fds owned by the launcher
   int clone_flags = 0;                        // CLONE_NEW* for the namespaces to create
   bool unshare_cgroup = false;                // CLONE_NEWCGROUP, made after go (see plan.cpp)
+  bool loopback_up = false;                   // a new net namespace: lo starts down (Docker raises it)
 
   // Pointer arrays for execve, built by seal() right before the clone so that the
   // child allocates nothing.

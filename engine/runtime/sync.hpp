@@ -22,6 +22,7 @@ enum class Step : uint32_t {
   kPivotRoot,
   kReadonlyRoot,
   kHostname,
+  kLoopback,
   kRlimit,  // index = the rlimit
   kStdio,
   kCloseFds,

@@ -100,10 +100,8 @@ TEST_CASE("web-db: the named volume keeps redis's data from one container to the
 
 // Docker's copy-up gives a new named volume the owner and mode of the image's directory
 // (here /data, owned by redis), so the db service, running as user redis, can write there.
-// stack's copy-up (cmd/run_spec.cpp named_volume) does not copy ownership yet: the volume
-// is root's and redis cannot open its appendonly file. Marked shouldfail: when the seeding
-// is fixed this test fails, and the tag should go.
-TEST_CASE("web-db: db as user redis writes into its fresh named volume", "[!shouldfail]") {
+// stack's copy-up (cmd/run_spec.cpp named_volume) keeps owners and modes, as Docker does.
+TEST_CASE("web-db: db as user redis writes into its fresh named volume") {
   stack::testing::require_root();
   const Sandbox& sb = images();
   std::string script = "id -un; redis-server --port 0 --unixsocket /tmp/r.sock --dir /data --appendonly yes "

@@ -170,3 +170,18 @@ TEST_CASE("the container gets exactly stdio, even from a leaky parent", "[runtim
   INFO(r->out);
   CHECK(r->out == "0\n1\n2\n");
 }
+
+TEST_CASE("a new network namespace has only lo, and lo is up (as in Docker)", "[runtime]") {
+  RuntimeFixture fx;
+  // busybox nc listens on 127.0.0.1 and a second nc reaches it: this needs lo up.
+  auto r = fx.run_capture(fx.spec({"/bin/sh", "-c",
+                                   "ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags;"
+                                   " (echo pong | nc -l -p 7777 127.0.0.1 &) ; sleep 0.3; nc 127.0.0.1 7777 </dev/null"}));
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->status.code == 0);
+  CHECK(r->out.find("lo\n") == 0);  // the only interface
+  CHECK(r->out.find("0x9\n") != std::string::npos);  // IFF_UP | IFF_LOOPBACK
+  CHECK(r->out.find("pong") != std::string::npos);
+  CHECK(fx.leftover_mounts().empty());
+}

@@ -59,6 +59,11 @@ TEST_CASE("stack run: the command's exit code, overrides, clear errors", "[runti
   INFO(ov.out);
   CHECK(ov.out == "hello 1 1000 /tmp\n");
 
+  // Each -e takes one value: the service right after it is not swallowed.
+  auto env = run(fx.stack_cmd + " run --rm -e A=1 -e B=2 app sh -c 'echo $A$B'");
+  INFO(env.out);
+  CHECK(env.out == "12\n");
+
   // --entrypoint replaces the entrypoint; the command (here given) follows it.
   auto ep = run(fx.stack_cmd + " run --rm --entrypoint 'echo via' app entrypoint");
   INFO(ep.out);
@@ -73,6 +78,8 @@ TEST_CASE("stack run: the command's exit code, overrides, clear errors", "[runti
   CHECK(nosvc.out.find("no such service: nope") != std::string::npos);
   CHECK(fx.leftover_mounts().empty());
   CHECK(run("ls -A " + fx.root + "/containers | wc -l").out == "0\n");
+  // The project's own cgroup went with its last container, in every hierarchy.
+  CHECK(run("find /sys/fs/cgroup -type d -path '*/stack/" + fx.name + "'").out == "");
 }
 
 TEST_CASE("stack run: a named volume keeps data across container removal", "[runtime][cli]") {
