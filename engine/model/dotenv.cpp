@@ -8,6 +8,7 @@
 // error, and a bare KEY on the last line without a newline is inherited like any other.
 #include "engine/model/dotenv.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace stack::model {
@@ -91,6 +92,7 @@ class DotenvParser {
   std::string_view text_;
   const Lookup& lookup_;
   std::map<std::string, std::string, std::less<>> seen_;
+  size_t longest_ = 0;  // the longest value set so far, for the expansion budget
   std::vector<EnvEntry> entries_;
   size_t line_pos_ = 0;  // line_at() counts forward from here
   int line_ = 1;
@@ -114,6 +116,12 @@ std::optional<std::string> DotenvParser::look(std::string_view name) const {
 }
 
 Result<std::string> DotenvParser::expand(std::string_view value, size_t pos) {
+  // Each line may reference earlier keys several times, so sizes can double line after
+  // line (A=x, B=$A$A, C=$B$B, ...). Refuse before expanding what could outgrow the budget.
+  constexpr size_t kBudget = 16u << 20;
+  size_t refs = static_cast<size_t>(std::count(value.begin(), value.end(), '$'));
+  if (refs != 0 && longest_ > (kBudget - value.size()) / refs)
+    return error_at(pos, "expanded value would exceed " + std::to_string(kBudget >> 20) + " MiB");
   auto r = interpolate(value, [this](std::string_view n) { return look(n); });
   if (!r) return error_at(pos, r.error().message);
   return r;
@@ -162,6 +170,7 @@ Result<std::string> DotenvParser::unquoted_value(size_t* pos) {
 
 void DotenvParser::add(std::string key, std::optional<std::string> value, int line) {
   if (value) {
+    longest_ = std::max(longest_, value->size());
     seen_[key] = *value;
   } else if (seen_.count(key) != 0) {
     return;  // an inherited KEY the lookup lacks leaves an earlier value in place

@@ -146,3 +146,16 @@ TEST_CASE("dotenv: errors name the line", "[dotenv]") {
   CHECK(err("A=1\n=x") == "line 2: empty variable name");
   CHECK_THAT(err("{\"json\": 1}"), Catch::StartsWith("line 1: unexpected character \"{\""));
 }
+
+TEST_CASE("dotenv: values that double line after line are refused, not expanded", "[dotenv]") {
+  // A=16 bytes, B=2^k x A ... would reach gigabytes within a few dozen lines.
+  std::string text = "V0=0123456789abcdef\n";
+  for (int i = 1; i <= 40; ++i)
+    text += "V" + std::to_string(i) + "=${V" + std::to_string(i - 1) + "}${V" + std::to_string(i - 1) + "}\n";
+  std::string e = err(text);
+  CHECK(e.find("expanded value would exceed 16 MiB") != std::string::npos);
+  INFO(e);
+  CHECK(e.rfind("line 21:", 0) == 0);  // V20 (line 21) would be 16 MiB plus its own text
+  // Below the budget, the same shape is fine.
+  CHECK(value("A=xy\nB=${A}${A}\nC=${B}${B}\n", "C") == "xyxyxyxy");
+}
