@@ -105,6 +105,7 @@ StackSupervisor::~StackSupervisor() {
   teardown_timer_.reset();
   sigterm_.reset();
   dns_.reset();
+  ports_.reset();
 }
 
 void StackSupervisor::terminate() {
@@ -124,7 +125,11 @@ Result<void> StackSupervisor::make_network() {
   auto net = StackNetwork::make(root_, project_.name, containers, journal_);
   if (!net) return unexpected(net.error());
   network_.emplace(std::move(*net));
-  return start_dns();
+  STACK_TRY(start_dns());
+  auto ports = StackPorts::open(loop_, project_, *network_);
+  if (!ports) return unexpected(ports.error());
+  ports_.emplace(std::move(*ports));
+  return {};
 }
 
 // Every container's service and container name, answered on the gateway (the addresses
@@ -306,7 +311,7 @@ nlohmann::json StackSupervisor::ps(bool all) {
                     {"State", std::string(sv::to_string(i.state))},
                     {"Health", ""},
                     {"ExitCode", i.last_exit ? i.last_exit->code : 0},
-                    {"Publishers", nlohmann::json::array()},
+                    {"Publishers", ports_ ? ports_->publishers(r->service) : nlohmann::json::array()},
                     {"Pid", i.pid},
                     {"RestartCount", i.restart_count},
                     {"OOMKilled", oom},
@@ -376,6 +381,7 @@ void StackSupervisor::finish_down() {
   auto done = [this] {
     server_.reset();
     dns_.reset();
+    ports_.reset();
     sigterm_.reset();
     finished_ = true;
   };

@@ -14,6 +14,7 @@
 #include "cmd/run_cgroup.hpp"
 #include "cmd/supervisor_signal.hpp"
 #include "cmd/up_network.hpp"
+#include "cmd/up_ports.hpp"
 #include "engine/image/store.hpp"
 #include "engine/model/project.hpp"
 #include "engine/state/journal.hpp"
@@ -75,6 +76,7 @@ class StackSupervisor {
   std::map<std::string, image::Image> images_;
   std::optional<StackNetwork> network_;  // the default network, if a service is on it
   std::unique_ptr<net::dns::Server> dns_;  // on the gateway, port 53
+  std::optional<StackPorts> ports_;         // bound before any container starts
   std::optional<supervisor::StartScheduler> start_;
   std::optional<supervisor::StopScheduler> stop_;
   std::vector<std::unique_ptr<Replica>> replicas_;

@@ -206,6 +206,7 @@ services:
   web:
     image: busybox:lc
     command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
+    ports: ["127.0.0.1::80"]
   client:
     image: busybox:lc
     # busybox's static wget crashes in glibc's resolver; nc names the host through /etc/hosts.
@@ -236,6 +237,16 @@ services:
   }
   INFO(client.dump());
   CHECK(client["ExitCode"] == 0);
+  // The published port: an ephemeral one on loopback, forwarded to web's port 80.
+  auto pub = LifeFixture::find(fx.ps(), "web")["Publishers"];
+  INFO(pub.dump());
+  REQUIRE(pub.size() == 1);
+  CHECK(pub[0]["URL"] == "127.0.0.1");
+  CHECK(pub[0]["TargetPort"] == 80);
+  int port = pub[0]["PublishedPort"].get<int>();
+  CHECK(port > 0);
+  auto fetched = run("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 127.0.0.1 " + std::to_string(port) + " | tail -n 1", false);
+  CHECK(fetched.out == "hello-from-web\n");
   auto logs = run(fx.cmd("logs --no-log-prefix client"));
   CHECK(logs.out == "hello-from-web\ndns-ok\n");
   // Our links: those that appeared with up; none of them may outlive down.
