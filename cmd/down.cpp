@@ -28,38 +28,15 @@ struct DownFlags {
 
 bool exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
 
-// Exited counts as gone: the supervisor is an orphan, and its zombie waits for the
-// host's PID 1 to reap it, which may take a while (proc(5): state 'Z').
-bool running(pid_t pid) {
-  auto stat = stack::read_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return false;
-  auto paren = stat->rfind(')');
-  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
-}
-
-void wait_gone(pid_t pid) {
-  for (int i = 0; pid > 0 && i < 1000 && running(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-}
-
-pid_t read_pid(const std::string& path) {
-  auto t = stack::read_file(path);
-  if (!t) return 0;
-  try {
-    return static_cast<pid_t>(std::stol(*t));
-  } catch (...) {
-    return 0;
-  }
-}
-
 // Through the supervisor; the names of what it removed are printed as compose does.
 stack::Result<void> down_via_supervisor(sv::ControlClient& c, const stack::state::Layout& l, int timeout) {
-  pid_t pid = read_pid(l.supervisor_pid());
+  pid_t pid = stack::cli::read_pid(l.supervisor_pid());
   auto ps = c.call("ps", {{"all", true}});
   nlohmann::json params = nlohmann::json::object();
   if (timeout >= 0) params["timeout"] = timeout;
   auto r = c.call("down", params);
   if (!r) return stack::unexpected(r.error());
-  wait_gone(pid);
+  stack::cli::wait_gone(pid);
   if (ps)
     for (const auto& e : ps->at("containers")) std::printf(" \u2714 Container %s  Removed\n", e.value("Name", "").c_str());
   return {};
@@ -69,7 +46,7 @@ stack::Result<void> down_via_supervisor(sv::ControlClient& c, const stack::state
 stack::Result<void> down_from_journal(const stack::state::Layout& l) {
   auto lock = stack::state::LockFile::acquire(l.lock(), std::chrono::seconds(10));
   if (!lock) return stack::unexpected(lock.error());
-  if (pid_t pid = read_pid(l.supervisor_pid()); pid > 0 && lock->stale_pid() == 0 && ::kill(pid, 0) == 0)
+  if (pid_t pid = stack::cli::read_pid(l.supervisor_pid()); pid > 0 && lock->stale_pid() == 0 && ::kill(pid, 0) == 0)
     std::fprintf(stderr, "stack: supervisor pid %d does not answer; cleaning from the journal\n", pid);
   STACK_TRY(stack::cli::replay_stack_journal(l));
   STACK_TRY(stack::cli::remove_stack_logs(l));

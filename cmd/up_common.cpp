@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <map>
+#include <thread>
+
+#include "engine/base/file.hpp"
 
 #include "engine/model/load.hpp"
 #include "engine/state/lock.hpp"
@@ -60,6 +63,28 @@ std::string container_name(const std::string& project, const std::string& servic
 bool stack_running(const state::Layout& layout) {
   struct stat st{};
   return ::stat(layout.control_socket().c_str(), &st) == 0;
+}
+
+pid_t read_pid(const std::string& path) {
+  auto t = read_file(path);
+  if (!t) return 0;
+  try {
+    return static_cast<pid_t>(std::stol(*t));
+  } catch (...) {
+    return 0;
+  }
+}
+
+// proc(5): the state after the command name; 'Z' is a zombie.
+static bool running(pid_t pid) {
+  auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return false;
+  auto paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z';
+}
+
+void wait_gone(pid_t pid) {
+  for (int i = 0; pid > 0 && i < 1000 && running(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace stack::cli

@@ -18,5 +18,9 @@ Result<state::Layout> stack_layout(const Globals& g, const std::string& project)
 std::string container_name(const std::string& project, const std::string& service, uint64_t n);
 // "no such stack: NAME (no supervisor runs for it)" when the control socket is absent.
 bool stack_running(const state::Layout& layout);
+// The pid in a pid file (0 if none), and a wait (up to 10 s) until that process has
+// exited: a zombie counts as gone, since the supervisor's reaper is the host's PID 1.
+pid_t read_pid(const std::string& path);
+void wait_gone(pid_t pid);
 
 }  // namespace stack::cli

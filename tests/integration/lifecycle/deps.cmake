@@ -1,1 +1,1 @@
-set(STACK_TEST_LIBS stack_base)
+set(STACK_TEST_LIBS stack_net stack_base)

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "network/names.hpp"
 #include "tests/support/testing.hpp"
 
 using stack::testing::run;
@@ -80,6 +81,9 @@ services:
     out += run("ls -A " + root + "/containers 2>/dev/null").out;
     out += run("ls -A " + root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
     out += run("ip -o link 2>/dev/null | grep -F '" + project + "'").out;
+    // The default network's bridge, and its leases in the IPAM ledger under our root.
+    out += run("ip -o link show | grep -F ': " + stack::net::bridge_name(project, "default") + ":'").out;
+    out += run("grep -F '" + project + "' " + root + "/network/ipam.state 2>/dev/null").out;
     return out;
   }
 };
@@ -111,6 +115,8 @@ TEST_CASE("up -d, ps, logs, restart counting, down leaves nothing", "[lifecycle]
   CHECK(up.out.find("Container " + fx.project + "-db-1  Started") != std::string::npos);
   CHECK(up.out.find("Container " + fx.project + "-web-1  Started") != std::string::npos);
 
+  // The default network's bridge exists while the stack runs (leftovers() looks for it).
+  CHECK(run("ip -o link show | grep -cF ': " + stack::net::bridge_name(fx.project, "default") + ":'").out == "1\n");
   auto list = fx.ps();
   REQUIRE(list.size() == 3);
   auto db = LifeFixture::find(list, "db"), web = LifeFixture::find(list, "web");
