@@ -172,6 +172,9 @@ stack::cli::Registrar reg("run", [](CLI::App& app, stack::cli::Globals& g) -> st
   sub->footer("COMMAND [ARGS...] after SERVICE replaces the service's command.");
   return [&g, f, sub] {
     f->command = sub->remaining();
+    // `run -e K=V -- SERVICE CMD`: CLI11 hands the "--" on with the command; compose reads
+    // it as the end of the flags.
+    if (!f->command.empty() && f->command.front() == "--") f->command.erase(f->command.begin());
     return run(g, *f);
   };
 });

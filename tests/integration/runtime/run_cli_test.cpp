@@ -63,6 +63,9 @@ TEST_CASE("stack run: the command's exit code, overrides, clear errors", "[runti
   auto env = run(fx.stack_cmd + " run --rm -e A=1 -e B=2 app sh -c 'echo $A$B'");
   INFO(env.out);
   CHECK(env.out == "12\n");
+  auto dashes = run(fx.stack_cmd + " run --rm -e A=3 -- app sh -c 'echo $A'");
+  INFO(dashes.out);
+  CHECK(dashes.out == "3\n");
 
   // --entrypoint replaces the entrypoint; the command (here given) follows it.
   auto ep = run(fx.stack_cmd + " run --rm --entrypoint 'echo via' app entrypoint");
