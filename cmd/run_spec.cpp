@@ -193,8 +193,14 @@ Result<void> add_volumes(ServiceSpec& out, const model::Project& p, const model:
 Result<ServiceSpec> service_spec(const model::Project& project, const model::Service& s, const image::Image& img,
                                  const RunOverrides& o, const std::string& state_root, const std::string& id) {
   ServiceSpec out;
-  // Docker's default hostname is the container id's first 12 characters: ours ends in them.
-  std::string hostname = !s.hostname.empty() ? s.hostname : id.size() > 12 ? id.substr(id.size() - 12) : id;
+  // A container name that is a valid host name (hello-web-1) is the default hostname; a
+  // one-off run's id (<project>_<service>_run_<hex>) gives its 12 hex characters, as
+  // Docker's default is the container id's first 12.
+  bool name_ok = !id.empty() && id.size() <= 63 && id.find_first_not_of(
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
+  std::string hostname = !s.hostname.empty() ? s.hostname
+                         : name_ok || id.size() <= 12 ? id
+                                                      : id.substr(id.size() - 12);
   out.spec = rt::default_spec(command_line(s, img, o), img.layers, hostname);
   out.spec.image = img.ref();
   auto& p = out.spec.process;
