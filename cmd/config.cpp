@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "cmd/registry.hpp"
+#include "cmd/up_common.hpp"
 #include "engine/model/load.hpp"
 
-extern char** environ;
 
 namespace {
 
@@ -20,33 +20,8 @@ struct ConfigFlags {
   bool quiet = false;
 };
 
-std::map<std::string, std::string> process_environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv(*e);
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return env;
-}
-
-std::string working_directory() {
-  std::string buf(4096, '\0');
-  if (!::getcwd(buf.data(), buf.size())) return ".";
-  buf.resize(std::char_traits<char>::length(buf.c_str()));
-  return buf;
-}
-
 int run(const stack::cli::Globals& g, const ConfigFlags& f) {
-  stack::model::LoadOptions o;
-  o.files = g.files;
-  o.working_dir = working_directory();
-  o.project_directory = g.project_directory;
-  o.project_name = g.project_name;
-  o.env_files = g.env_files;
-  o.profiles = g.profiles;
-  o.environment = process_environment();
-  auto project = stack::model::load(o);
+  auto project = stack::cli::load_project(g);
   if (!project) return stack::cli::report(project.error().message);
   for (const auto& w : project->warnings) std::fprintf(stderr, "stack: warning: %s\n", w.c_str());
   if (f.quiet) return 0;

@@ -12,12 +12,12 @@
 #include "cmd/registry.hpp"
 #include "cmd/run_cgroup.hpp"
 #include "cmd/run_spec.hpp"
+#include "cmd/up_common.hpp"
 #include "engine/model/load.hpp"
 #include "engine/model/units.hpp"
 #include "engine/runtime/cleanup.hpp"
 #include "engine/runtime/container.hpp"
 
-extern char** environ;
 
 namespace {
 
@@ -31,21 +31,6 @@ struct RunFlags {
   bool entrypoint_set = false;
   bool rm = false;
 };
-
-std::map<std::string, std::string> environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv(*e);
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return env;
-}
-
-std::string cwd() {
-  char buf[4096];
-  return ::getcwd(buf, sizeof buf) ? buf : ".";
-}
 
 std::string run_id(const std::string& project, const std::string& service) {
   std::random_device rd;
@@ -113,15 +98,7 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
 }
 
 int run(const stack::cli::Globals& g, const RunFlags& f) {
-  stack::model::LoadOptions o;
-  o.files = g.files;
-  o.working_dir = cwd();
-  o.project_directory = g.project_directory;
-  o.project_name = g.project_name;
-  o.env_files = g.env_files;
-  o.profiles = g.profiles;
-  o.environment = environment();
-  auto project = stack::model::load(o);
+  auto project = stack::cli::load_project(g);
   if (!project) return stack::cli::report(project.error().message);
   const auto* service = project->service(f.service);
   if (!service) return stack::cli::report("no such service: " + f.service);

@@ -1,5 +1,5 @@
 #pragma once
-// What up, down, ps, logs and the supervisor share: loading the project the way every
+// What the commands share: loading the project the way every
 // command does (the global flags), the stack's run-root layout, and container names.
 #include <string>
 
