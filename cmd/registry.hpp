@@ -26,6 +26,7 @@ struct Globals {
   std::string root = "/var/lib/stack";     // --root: persistent state
   std::string run_root = "/run/stack";     // --run-root: runtime state
   bool debug = false;                      // --debug
+  bool ignore_unenforced_limits = false;   // up's flag, passed on to the supervisor it starts
 };
 
 using Runner = std::function<int()>;

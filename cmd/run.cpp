@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <random>
 
+#include "cmd/limit_enforcement.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/run_cgroup.hpp"
 #include "cmd/run_spec.hpp"
@@ -67,8 +68,11 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
                   const std::string& id, const std::string& root, int sigfd) {
   auto limits = stack::cli::service_limits(service);
   if (!limits) return stack::cli::report(limits.error().message);
-  auto cg = stack::cli::RunCgroup::make(project, id.substr(project.size() + 1), *limits);
+  auto enforcement = stack::cli::enforcement_of(service, false);
+  if (!enforcement) return stack::cli::report(enforcement.error().message);
+  auto cg = stack::cli::RunCgroup::make(project, id.substr(project.size() + 1), *limits, *enforcement);
   if (!cg) return stack::cli::report("service " + service.name + ": " + cg.error().message);
+  for (const auto& w : cg->warnings()) std::fprintf(stderr, "stack: warning: service %s: %s\n", service.name.c_str(), w.c_str());
   spec.spec.cgroup_fd = cg->clone_fd();
   int code = 1;
   {

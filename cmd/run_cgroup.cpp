@@ -1,5 +1,6 @@
 #include "cmd/run_cgroup.hpp"
 
+#include "cmd/service_blkio.hpp"
 #include "engine/cgroup/mapping.hpp"
 #include "engine/cgroup/path.hpp"
 
@@ -23,18 +24,22 @@ Result<cgroup::Limits> service_limits(const model::Service& s) {
   }
   if (s.cpu_shares) l.cpu_shares = static_cast<uint64_t>(*s.cpu_shares);
   if (!s.cpuset.empty()) l.cpuset_cpus = s.cpuset;
+  auto blkio = blkio_limits(s);
+  if (!blkio) return unexpected(blkio.error());
+  l.blkio = std::move(*blkio);
   return l;
 }
 
-Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string& name, const cgroup::Limits& limits) {
+Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
+                                  cgroup::Enforcement e) {
   auto driver = cgroup::make_host_driver();
   if (!driver) return unexpected(driver.error());
-  auto warnings = (*driver)->check(limits, cgroup::Enforcement::kStrict);
+  auto warnings = (*driver)->check(limits, e);
   if (!warnings) return unexpected(warnings.error());
   RunCgroup g(std::move(*driver), cgroup::project_path(project) + "/" + cgroup::escape_name(name));
   auto created = g.driver_->create(g.rel_);
   if (!created) return unexpected(created.error());
-  auto applied = g.driver_->apply(g.rel_, limits, cgroup::Enforcement::kStrict);
+  auto applied = g.driver_->apply(g.rel_, limits, e);
   if (!applied) {
     (void)g.remove();
     return unexpected(applied.error());
@@ -45,6 +50,7 @@ Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string&
     return unexpected(fd.error());
   }
   g.fd_ = std::move(*fd);
+  g.warnings_ = std::move(*applied);  // apply judges every limit again, in the group itself
   return g;
 }
 
@@ -53,6 +59,28 @@ Result<void> RunCgroup::place(pid_t pid) { return driver_->place_pid(rel_, pid);
 bool RunCgroup::oom_killed() {
   auto n = driver_->oom_kill_count(rel_);
   return n && *n > 0;
+}
+
+void RunCgroup::mark_run() {
+  if (!driver_) return;
+  auto n = driver_->oom_kill_count(rel_);
+  oom_mark_ = n ? *n : 0;
+}
+
+bool RunCgroup::oom_killed_since_mark() {
+  if (!driver_) return false;
+  auto n = driver_->oom_kill_count(rel_);
+  return n && *n > oom_mark_;
+}
+
+Result<cgroup::Stats> RunCgroup::stats() {
+  if (!driver_) return fail("cgroup '" + rel_ + "' was removed");
+  return driver_->stats(rel_);
+}
+
+Result<std::vector<pid_t>> RunCgroup::pids() {
+  if (!driver_) return fail("cgroup '" + rel_ + "' was removed");
+  return driver_->pids(rel_);
 }
 
 Result<void> RunCgroup::remove() {

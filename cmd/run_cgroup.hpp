@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/base/result.hpp"
 #include "engine/base/unique_fd.hpp"
@@ -19,15 +20,26 @@ Result<cgroup::Limits> service_limits(const model::Service& s);
 class RunCgroup {
  public:
   // Makes <start>/stack/<project>/<name> in every hierarchy with the limits written.
-  static Result<RunCgroup> make(const std::string& project, const std::string& name, const cgroup::Limits& limits);
+  // kWarn: an unenforceable limit is skipped, with a warning (cmd/limit_enforcement.hpp).
+  static Result<RunCgroup> make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
+                                cgroup::Enforcement e = cgroup::Enforcement::kStrict);
   RunCgroup(RunCgroup&&) = default;
   ~RunCgroup();
 
   // v2: a directory fd for CLONE_INTO_CGROUP (-1 on v1/hybrid: use place() instead).
   int clone_fd() const { return fd_.get(); }
+  // kWarn: the limits that were not written, one line each ("<limit>: cannot be ...").
+  const std::vector<std::string>& warnings() const { return warnings_; }
   // v1/hybrid: moves the (still waiting) container process in.
   Result<void> place(pid_t pid);
   bool oom_killed();
+  // A new run of the container starts: the group (and its OOM kill count) outlives runs.
+  void mark_run();
+  // The kernel OOM-killed a process of the group since mark_run().
+  bool oom_killed_since_mark();
+  // For `stack stats` and `stack top`.
+  Result<cgroup::Stats> stats();
+  Result<std::vector<pid_t>> pids();
   // Kills what is left and removes the group (idempotent).
   Result<void> remove();
 
@@ -36,6 +48,8 @@ class RunCgroup {
   std::unique_ptr<cgroup::Driver> driver_;
   std::string rel_;
   UniqueFd fd_;
+  uint64_t oom_mark_ = 0;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace stack::cli

@@ -33,7 +33,8 @@ void remove_run_files(const stack::state::Layout& l, bool keep_log) {
   ::rmdir(l.stack_dir().c_str());
 }
 
-stack::Result<void> serve(stack::model::Project project, const stack::state::Layout& layout, const std::string& root) {
+stack::Result<void> serve(stack::model::Project project, const stack::state::Layout& layout, const std::string& root,
+                          bool ignore_unenforced_limits) {
   uv_loop_t loop;
   if (int rc = uv_loop_init(&loop); rc < 0) return stack::fail_uv(rc, "failed to create an event loop");
   stack::Result<void> result;
@@ -42,6 +43,7 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
     if (!sup) {
       result = stack::unexpected(sup.error());
     } else {
+      (*sup)->ignore_unenforced_limits(ignore_unenforced_limits);
       (*sup)->start();
       log_line("started");
       while (!(*sup)->finished()) uv_run(&loop, UV_RUN_ONCE);
@@ -74,7 +76,7 @@ int supervise(const stack::cli::Globals& g) {
   }
   if (auto r = stack::write_file_atomic(layout->supervisor_pid(), std::to_string(::getpid()) + "\n"); !r)
     return stack::cli::report(r.error().message);
-  auto served = serve(std::move(*project), *layout, g.root);
+  auto served = serve(std::move(*project), *layout, g.root, g.ignore_unenforced_limits);
   int code = 0;
   if (!served) {
     log_line(served.error().message);
@@ -89,6 +91,7 @@ int supervise(const stack::cli::Globals& g) {
 stack::cli::Registrar reg("__supervisor", [](CLI::App& app, stack::cli::Globals& g) -> stack::cli::Runner {
   auto* sub = app.add_subcommand("__supervisor", "The stack's supervisor (started by up)");
   sub->group("");  // hidden
+  sub->add_flag("--ignore-unenforced-limits", g.ignore_unenforced_limits, "up's flag");
   return [&g] { return supervise(g); };
 });
 

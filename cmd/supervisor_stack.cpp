@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_teardown.hpp"
@@ -159,6 +160,7 @@ void StackSupervisor::start() {
 
 void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
   if (r.method == "ps") return resp.reply(ps(r.params.value("all", false)));
+  if (handle_stats(r, resp)) return;
   if (r.method == "wait") {
     waiters_.push_back(resp);
     return answer_waiters();
@@ -210,9 +212,12 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   std::string group = s.name + "-" + std::to_string(n);
   auto rec = journal_.add("cgroup", {{"rel", cgroup::project_path(project_.name) + "/" + cgroup::escape_name(group)}});
   if (!rec) return unexpected(rec.error());
-  auto cg = RunCgroup::make(project_.name, group, *limits);
+  auto enforcement = enforcement_of(s, ignore_unenforced_);
+  if (!enforcement) return unexpected(enforcement.error());
+  auto cg = RunCgroup::make(project_.name, group, *limits, *enforcement);
   if (!cg) return unexpected(cg.error().wrap("service " + s.name));
   r.cgroup.emplace(std::move(*cg));
+  r.warnings = r.cgroup->warnings();
   auto policy = restart_of(s);
   if (!policy) return unexpected(policy.error());
   sv::LogFileOptions lo;
@@ -228,6 +233,7 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   if (!rec) return unexpected(rec.error());
   Replica* rp = &r;
   auto factory = [this, rp, &s](const rt::Stdio& stdio) -> Result<rt::Container> {
+    rp->cgroup->mark_run();
     auto spec = service_spec(project_, s, images_.at(s.name), {}, root_, rp->name);
     if (!spec) return unexpected(spec.error());
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
@@ -249,6 +255,7 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
                                             [this, rp](const sv::RunInfo& info) { on_change(*rp, info); });
   if (!runner) return unexpected(runner.error());
   r.runner = std::move(*runner);
+  r.runner->classify_exit([rp](rt::ExitStatus& st) { st.oom = rp->cgroup->oom_killed_since_mark(); });
   return {};
 }
 
@@ -282,6 +289,7 @@ nlohmann::json StackSupervisor::wait_result() const {
     nlohmann::json e{{"name", r->name}, {"service", r->service}};
     if (r->started) e["status"] = "Started";
     else e["status"] = "Error", e["message"] = r->error;
+    if (!r->warnings.empty()) e["warnings"] = r->warnings;
     list.push_back(e);
   }
   for (const auto& [service, why] : start_->blocked())
@@ -304,7 +312,7 @@ nlohmann::json StackSupervisor::ps(bool all) {
     const auto& i = r->runner->info();
     bool up = i.state == sv::RunState::kRunning || i.state == sv::RunState::kRestarting;
     if (!all && !up) continue;
-    bool oom = (i.last_exit && i.last_exit->oom) || (r->cgroup && r->cgroup->oom_killed());
+    bool oom = i.last_exit && i.last_exit->oom;
     list.push_back({{"Name", r->name},
                     {"Service", r->service},
                     {"Project", project_.name},

@@ -34,6 +34,8 @@ class StackSupervisor {
                                                          state::Layout layout, std::string state_root);
   ~StackSupervisor();
   void start();
+  // up --ignore-unenforced-limits: unenforceable limits of every service are warnings.
+  void ignore_unenforced_limits(bool on) { ignore_unenforced_ = on; }
   // down finished (or failed) and the loop may end.
   bool finished() const { return finished_; }
   Result<void> outcome() const { return outcome_; }
@@ -47,6 +49,7 @@ class StackSupervisor {
     std::unique_ptr<supervisor::ContainerRunner> runner;
     bool started = false;  // has run at least once
     std::string error;
+    std::vector<std::string> warnings;  // limits not enforced, as asked
   };
   StackSupervisor(uv_loop_t* loop, model::Project p, state::Layout l, std::string root, state::Journal j,
                   supervisor::DependencyGraph g)
@@ -56,6 +59,10 @@ class StackSupervisor {
   Result<void> make_network();
   Result<void> start_dns();
   void handle(supervisor::Request&& r, supervisor::Responder resp);
+  // supervisor_stats.cpp: "stats" (raw samples for `stack stats`) and "top" (pids).
+  bool handle_stats(const supervisor::Request& r, const supervisor::Responder& resp);
+  Result<nlohmann::json> stats(const nlohmann::json& params);
+  Result<nlohmann::json> top(const nlohmann::json& params);
   void pump();
   void launch(const std::string& service);
   Result<void> make_replica(Replica& r, const model::Service& s, uint64_t n);
@@ -87,6 +94,7 @@ class StackSupervisor {
   UvOwned<net::UvTimer> exit_timer_, teardown_timer_;
   UvOwned<SignalWatch> sigterm_;
   bool tearing_down_ = false;
+  bool ignore_unenforced_ = false;
   bool pumping_ = false, again_ = false, stop_pumping_ = false, stop_again_ = false, down_started_ = false, finished_ = false;
   Result<void> outcome_;
 };

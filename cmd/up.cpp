@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "cmd/limit_enforcement.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_spawn.hpp"
@@ -32,6 +33,8 @@ int print_progress(const nlohmann::json& result) {
   int code = 0;
   for (const auto& c : result.at("containers")) {
     std::string name = c.value("name", ""), status = c.value("status", "");
+    for (const auto& w : c.value("warnings", nlohmann::json::array()))
+      std::fprintf(stderr, "stack: warning: container %s: %s\n", name.c_str(), w.get<std::string>().c_str());
     if (status == "Started") {
       std::printf(" \u2714 Container %s  Started\n", name.c_str());
     } else {
@@ -84,6 +87,8 @@ int up(const stack::cli::Globals& g, const UpFlags& f) {
   if (!project) return stack::cli::report(project.error().message);
   auto layout = stack::cli::stack_layout(g, project->name);
   if (!layout) return stack::cli::report(layout.error().message);
+  if (auto checked = stack::cli::check_project_limits(*project, g.ignore_unenforced_limits); !checked)
+    return stack::cli::report(checked.error().message);
   auto client = stack::cli::connect_or_start(g, *project, *layout, std::chrono::seconds(f.wait_timeout));
   if (!client) return stack::cli::report(client.error().message);
   auto started = client->call("wait", nlohmann::json::object(), {}, nullptr, std::chrono::seconds(f.wait_timeout));
@@ -98,6 +103,8 @@ stack::cli::Registrar reg("up", [](CLI::App& app, stack::cli::Globals& g) -> sta
   auto* sub = app.add_subcommand("up", "Create and start containers");
   sub->add_flag("-d,--detach", f->detach, "Detached mode: run containers in the background");
   sub->add_flag("--no-color", f->no_color, "Produce monochrome output");
+  sub->add_flag("--ignore-unenforced-limits", g.ignore_unenforced_limits,
+                "A limit this host cannot enforce is a warning, not an error");
   sub->add_option("--wait-timeout", f->wait_timeout, "Seconds to wait for the stack to start")->capture_default_str();
   sub->add_option("service", f->services, "Services");
   return [&g, f] { return up(g, *f); };

@@ -43,13 +43,15 @@ std::string StackNetwork::hosts() const {
   return out;
 }
 
+std::string StackNetwork::host_veth(const std::string& container) const { return net::veth_name(container, network_); }
+
 Result<void> StackNetwork::attach(const std::string& container, pid_t pid, state::Journal& journal) {
   auto it = addresses_.find(container);
   if (it == addresses_.end()) return fail("container " + container + " has no address on " + network_);
   auto ns = net::Netns::of_pid(pid);
   if (!ns) return unexpected(ns.error());
   net::VethConfig cfg;
-  cfg.host_name = net::veth_name(container, network_);
+  cfg.host_name = host_veth(container);
   cfg.bridge = bridge_;
   cfg.ifname = net::container_ifname(0);
   cfg.address = net::Cidr{it->second.second, lease_.subnet.prefix};

@@ -24,6 +24,8 @@ class StackNetwork {
   // "<ip>\t<service> <container>" per container, for /etc/hosts.
   std::string hosts() const;
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
+  // The host end of the container's veth (its counters are the container's NET I/O).
+  std::string host_veth(const std::string& container) const;
   net::Ipv4 gateway() const { return lease_.gateway; }
   // container -> (service, address)
   const std::map<std::string, std::pair<std::string, net::Ipv4>>& addresses() const { return addresses_; }

@@ -19,6 +19,7 @@ std::vector<std::string> supervisor_args(const Globals& g, const model::Project&
   for (const auto& pr : g.profiles) a.insert(a.end(), {"--profile", pr});
   if (g.debug) a.push_back("--debug");
   a.push_back("__supervisor");
+  if (g.ignore_unenforced_limits) a.push_back("--ignore-unenforced-limits");
   return a;
 }
 

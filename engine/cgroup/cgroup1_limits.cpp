@@ -112,6 +112,7 @@ Result<Stats> read_v1_stats(const std::optional<std::string>& memory,
     auto usage = fs::read_u64(dir + "/memory.usage_in_bytes");
     if (!usage) return unexpected(usage.error().wrap("reading stats of '" + rel + "'"));
     s.memory_usage = *usage;
+    if (auto f = fs::read_keyed(dir + "/memory.stat", "total_inactive_file"); f && *f) s.memory_inactive_file = **f;
     // "Unlimited" reads as PAGE_COUNTER_MAX pages, about 2^63: anything above 2^62 is none.
     if (auto lim = fs::read_u64(dir + "/memory.limit_in_bytes"); lim && *lim < (uint64_t{1} << 62))
       s.memory_limit = *lim;

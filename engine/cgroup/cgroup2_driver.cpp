@@ -184,6 +184,7 @@ Result<Stats> Cgroup2Driver::stats(const std::string& rel) {
   if (!cpu) return unexpected(cpu.error().wrap("reading stats of '" + rel + "'"));
   s.cpu_usage_ns = cpu->value_or(0) * 1000;
   if (auto m = fs::read_u64(dir + "/memory.current")) s.memory_usage = *m;
+  if (auto f = fs::read_keyed(dir + "/memory.stat", "inactive_file"); f && *f) s.memory_inactive_file = **f;
   if (auto m = fs::read_value(dir + "/memory.max"); m && *m != "max") {
     auto v = fs::read_u64(dir + "/memory.max");
     if (v) s.memory_limit = *v;

@@ -71,6 +71,7 @@ enum class Enforcement { kStrict, kWarn };
 
 struct Stats {
   uint64_t memory_usage = 0;            // bytes
+  uint64_t memory_inactive_file = 0;    // of it, inactive page cache (docker stats subtracts it)
   std::optional<uint64_t> memory_limit; // bytes; unset = unlimited
   uint64_t cpu_usage_ns = 0;            // cumulative
   uint64_t pids_current = 0;

@@ -107,6 +107,23 @@ void put_list(json& o, const char* key, const C& v) {
   if (!v.empty()) o[key] = v;
 }
 
+json blkio_json(const BlkioConfig& b) {
+  json o = json::object();
+  if (b.weight) o["weight"] = *b.weight;
+  auto devices = [&](const char* key, const std::vector<BlkioDevice>& list, const char* value_key) {
+    if (list.empty()) return;
+    json a = json::array();
+    for (const auto& d : list) a.push_back({{"path", d.path}, {value_key, d.value}});
+    o[key] = a;
+  };
+  devices("weight_device", b.weight_device, "weight");
+  devices("device_read_bps", b.device_read_bps, "rate");
+  devices("device_write_bps", b.device_write_bps, "rate");
+  devices("device_read_iops", b.device_read_iops, "rate");
+  devices("device_write_iops", b.device_write_iops, "rate");
+  return o;
+}
+
 json runtime_json(const Service& s, json o) {
   put_size(o, "mem_limit", s.mem_limit);
   put_size(o, "memswap_limit", s.memswap_limit);
@@ -116,6 +133,7 @@ json runtime_json(const Service& s, json o) {
   if (s.cpus) o["cpus"] = *s.cpus;
   if (s.cpu_shares) o["cpu_shares"] = *s.cpu_shares;
   put_string(o, "cpuset", s.cpuset);
+  if (s.blkio_config) o["blkio_config"] = blkio_json(*s.blkio_config);
   if (!s.ulimits.empty()) {
     json u = json::object();
     for (const auto& [k, l] : s.ulimits) u[k] = l.single ? json(l.soft) : json{{"soft", l.soft}, {"hard", l.hard}};

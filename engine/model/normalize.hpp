@@ -31,6 +31,7 @@ Result<std::vector<VolumeMount>> read_volumes(const Node& n, const std::string& 
 Result<std::vector<std::string>> read_tmpfs(const Node& n, const std::string& path);
 Result<std::map<std::string, Dependency>> read_depends_on(const Node& n, const std::string& path);
 Result<Healthcheck> read_healthcheck(const Node& n, const std::string& path);
+Result<BlkioConfig> read_blkio_config(const Node& n, const std::string& path);  // service_blkio.cpp
 Result<Deploy> read_deploy(const Node& n, const std::string& path);
 Result<std::map<std::string, Ulimit>> read_ulimits(const Node& n, const std::string& path);
 Result<Logging> read_logging(const Node& n, const std::string& path);

@@ -72,6 +72,16 @@ struct Resources {
   std::optional<int64_t> pids;
 };
 
+// blkio_config: a device is a host path (a block device, resolved to major:minor at up).
+struct BlkioDevice {
+  std::string path;
+  int64_t value = 0;  // a weight 10..1000, bytes per second, or operations per second
+};
+struct BlkioConfig {
+  std::optional<int64_t> weight;  // 10..1000
+  std::vector<BlkioDevice> weight_device, device_read_bps, device_write_bps, device_read_iops, device_write_iops;
+};
+
 struct RestartPolicy {
   std::string condition;  // "none", "on-failure", "any"; "" = not written
   std::optional<int64_t> delay_ns;
@@ -135,6 +145,7 @@ struct Service {
   std::optional<double> cpus;
   std::optional<int64_t> cpu_shares;
   std::string cpuset;
+  std::optional<BlkioConfig> blkio_config;
   std::map<std::string, Ulimit> ulimits;
   std::map<std::string, std::string> sysctls;
   std::vector<std::string> cap_add, cap_drop, security_opt;

@@ -108,6 +108,10 @@ const std::map<std::string, Field>& fields() {
          return {};
        }},
       {"cpuset", set(&Service::cpuset, &string_reader)},
+      {"blkio_config", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
+         STACK_ASSIGN(s.blkio_config, read_blkio_config(v, p));
+         return {};
+       }},
       {"pids_limit", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
          STACK_ASSIGN(s.pids_limit, read_int(v, p, -1, INT64_MAX));
          return {};
@@ -176,7 +180,7 @@ const std::map<std::string, Field>& fields() {
 // Compose fields (compose-spec.schema.json, service) that stack does not implement.
 bool unsupported(const std::string& key) {
   static const std::set<std::string> keys = {
-      "develop", "annotations", "attach", "build", "blkio_config", "cgroup", "cgroup_parent",
+      "develop", "annotations", "attach", "build", "cgroup", "cgroup_parent",
       "configs", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period", "cpu_rt_period",
       "cpu_rt_runtime", "credential_spec", "device_cgroup_rules", "devices", "dns_opt",
       "dns_search", "domainname", "extends", "provider", "external_links", "gpus", "group_add",

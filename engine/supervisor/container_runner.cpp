@@ -122,6 +122,12 @@ void ContainerRunner::finish_run() {
   out_.reset();
   err_.reset();
   watch_.reset();
+  if (classify_) classify_(*status_);
+  if (status_->oom) {
+    (void)log_->append({"stack: container OOMKilled: " + status_->describe() + ", exit code " +
+                        std::to_string(status_->code)}, "stderr", now_ns());
+    (void)log_->flush();
+  }
   info_.last_exit = *status_;
   info_.pid = 0;
   std::string cleanup;

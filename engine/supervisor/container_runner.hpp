@@ -50,6 +50,10 @@ class ContainerRunner {
   // cancelled. on_change reports kExited when it is down.
   void stop(int signal, std::chrono::milliseconds grace);
   const RunInfo& info() const { return info_; }
+  // Called with each run's exit status before it is reported and the restart policy
+  // decides: the cgroup part sets status.oom there. An OOM kill also gets a line in
+  // the container's log (stderr).
+  void classify_exit(std::function<void(engine::runtime::ExitStatus&)> f) { classify_ = std::move(f); }
 
  private:
   ContainerRunner(uv_loop_t* loop, Factory make, RestartSpec policy, std::shared_ptr<LogFile> log, OnChange cb)
@@ -65,6 +69,7 @@ class ContainerRunner {
   RestartTracker policy_;
   std::shared_ptr<LogFile> log_;
   OnChange on_change_;
+  std::function<void(engine::runtime::ExitStatus&)> classify_;
   RunInfo info_;
   std::optional<engine::runtime::Container> container_;
   UvOwned<LogPump> out_, err_;
