@@ -8,6 +8,7 @@
 
 #include "engine/cgroup/cgroup1_limits.hpp"
 #include "engine/cgroup/fs.hpp"
+#include "engine/cgroup/io_scheduler.hpp"
 #include "engine/cgroup/limits_common.hpp"
 #include "engine/cgroup/path.hpp"
 #include "engine/cgroup/requirements.hpp"
@@ -53,7 +54,7 @@ Result<std::vector<std::string>> Cgroup1Driver::check(const Limits& limits, Enfo
       if (fs::exists(*dir_of(r.controller) + "/" + f)) return true;
     return false;
   };
-  auto verdict = judge(v1_requirements(limits), e, has_controller, has_file);
+  auto verdict = judge(v1_requirements(limits), e, has_controller, has_file, host_proportional_io);
   if (!verdict) return unexpected(verdict.error());
   return verdict->warnings;
 }
@@ -90,7 +91,7 @@ Result<std::vector<std::string>> Cgroup1Driver::apply(const std::string& rel, co
       if (fs::exists(*dir_of(r.controller) + "/" + rel + "/" + f)) return true;
     return false;
   };
-  auto verdict = judge(v1_requirements(limits), e, has_controller, has_file);
+  auto verdict = judge(v1_requirements(limits), e, has_controller, has_file, host_proportional_io);
   if (!verdict) return unexpected(verdict.error());
   auto leaf = [&](const char* controller) {
     auto d = dir_of(controller);

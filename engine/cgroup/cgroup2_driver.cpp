@@ -9,6 +9,7 @@
 
 #include "engine/base/file.hpp"
 #include "engine/cgroup/fs.hpp"
+#include "engine/cgroup/io_scheduler.hpp"
 #include "engine/cgroup/limits_common.hpp"
 #include "engine/cgroup/mapping.hpp"
 #include "engine/cgroup/path.hpp"
@@ -107,7 +108,7 @@ Result<std::vector<std::string>> Cgroup2Driver::check(const Limits& limits, Enfo
     return fail("'" + base_ + "' is not a cgroup v2 directory (no cgroup.controllers)");
   std::set<std::string> available = words_of(base_ + "/cgroup.controllers");
   auto has_controller = [&](const std::string& c) { return available.count(c) > 0; };
-  auto verdict = judge(v2_requirements(limits), e, has_controller, nullptr);
+  auto verdict = judge(v2_requirements(limits), e, has_controller, nullptr, host_proportional_io);
   if (!verdict) return unexpected(verdict.error());
   return verdict->warnings;
 }
@@ -132,7 +133,7 @@ Result<std::vector<std::string>> Cgroup2Driver::apply(const std::string& rel, co
       if (fs::exists(dir + "/" + f)) return true;
     return false;
   };
-  auto verdict = judge(v2_requirements(limits), e, has_controller, has_file);
+  auto verdict = judge(v2_requirements(limits), e, has_controller, has_file, host_proportional_io);
   if (!verdict) return unexpected(verdict.error());
 
   auto r = write_v2_limits(dir, limits, *verdict);

@@ -11,16 +11,21 @@ const char kSwapReasonV2[] =
 
 void add_blkio(std::vector<Requirement>& out, const BlkioLimits& b, bool v2) {
   std::string ctl = v2 ? "io" : "blkio";
-  if (b.weight)
+  if (b.weight) {
     out.push_back({"blkio_config.weight", ctl,
                    v2 ? std::vector<std::string>{"io.weight", "io.bfq.weight"}
                       : std::vector<std::string>{"blkio.weight", "blkio.bfq.weight"},
                    "no proportional I/O scheduler (CFQ/BFQ) is active", false});
-  if (!b.weight_device.empty())
+    out.back().needs_proportional_io = true;
+  }
+  if (!b.weight_device.empty()) {
     out.push_back({"blkio_config.weight_device", ctl,
                    v2 ? std::vector<std::string>{"io.weight", "io.bfq.weight"}
                       : std::vector<std::string>{"blkio.weight_device", "blkio.bfq.weight"},
-                   "no proportional I/O scheduler (CFQ/BFQ) is active", false});
+                   "no proportional I/O scheduler (CFQ/BFQ) is active on the device", false});
+    out.back().needs_proportional_io = true;
+    for (const DeviceValue& d : b.weight_device) out.back().devices.emplace_back(d.major, d.minor);
+  }
   struct Throttle {
     const std::vector<DeviceValue>* list;
     const char* limit;
@@ -82,7 +87,8 @@ std::vector<Requirement> v2_requirements(const Limits& l) {
 
 Result<Verdict> judge(const std::vector<Requirement>& reqs, Enforcement e,
                       const std::function<bool(const std::string&)>& has_controller,
-                      const std::function<bool(const Requirement&)>& has_file) {
+                      const std::function<bool(const Requirement&)>& has_file,
+                      const std::function<bool(const Requirement&)>& proportional_io) {
   Verdict v;
   for (const Requirement& r : reqs) {
     std::string reason;
@@ -91,6 +97,8 @@ Result<Verdict> judge(const std::vector<Requirement>& reqs, Enforcement e,
     else if (has_file && !has_file(r))
       reason = r.missing_reason.empty() ? "no " + r.files.front() + " in the cgroup"
                                         : r.missing_reason;
+    else if (r.needs_proportional_io && proportional_io && !proportional_io(r))
+      reason = r.missing_reason;
     if (reason.empty()) continue;
     std::string msg = r.limit + ": cannot be enforced on this host: " + reason;
     if (e == Enforcement::kStrict) return fail(msg);

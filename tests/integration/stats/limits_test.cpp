@@ -99,6 +99,18 @@ TEST_CASE("an unenforceable limit is an error at up, a warning when asked", "[st
   CHECK(StackFixture::find(fx.ps(), "Service", "app").value("State", "") == "running");
   REQUIRE(run(fx.cmd("down -t 0")).status == 0);
 
+  // blkio weights where no device runs BFQ or CFQ (this project's CI machines: "none"):
+  // the weight files exist, but nothing would act on them.
+  if (run("grep -qE '\\[(bfq|cfq)\\]' /sys/block/*/queue/scheduler").status != 0) {
+    fx.write("  app:\n    image: busybox:st\n    blkio_config: {weight: 300}\n    command: [\"sleep\", \"1000\"]\n");
+    auto weight = run(fx.cmd("up -d"));
+    INFO(weight.out);
+    CHECK(weight.status == 1);
+    CHECK(weight.out.find("blkio_config.weight: cannot be enforced on this host: no proportional I/O scheduler") !=
+          std::string::npos);
+    CHECK(fx.leftovers() == "");  // refused before anything was made
+  }
+
   fx.write(service + "    x-stack-ignore-unenforced-limits: yes please\n");
   auto bad = run(without_pids(fx.cmd("up -d")));
   CHECK(bad.status == 1);
