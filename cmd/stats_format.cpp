@@ -37,6 +37,8 @@ nlohmann::json to_json(const StatsSample& s) {
           {"memory_limit", s.memory_limit},
           {"net_rx_bytes", s.net_rx_bytes},
           {"net_tx_bytes", s.net_tx_bytes},
+          {"net_rx_packets", s.net_rx_packets},
+          {"net_tx_packets", s.net_tx_packets},
           {"io_read_bytes", s.io_read_bytes},
           {"io_write_bytes", s.io_write_bytes},
           {"pids", s.pids}};
@@ -54,6 +56,8 @@ StatsSample sample_from_json(const nlohmann::json& j) {
   s.memory_limit = j.value("memory_limit", uint64_t{0});
   s.net_rx_bytes = j.value("net_rx_bytes", uint64_t{0});
   s.net_tx_bytes = j.value("net_tx_bytes", uint64_t{0});
+  s.net_rx_packets = j.value("net_rx_packets", uint64_t{0});
+  s.net_tx_packets = j.value("net_tx_packets", uint64_t{0});
   s.io_read_bytes = j.value("io_read_bytes", uint64_t{0});
   s.io_write_bytes = j.value("io_write_bytes", uint64_t{0});
   s.pids = j.value("pids", uint64_t{0});
@@ -123,6 +127,7 @@ nlohmann::json stats_row(const StatsSample& current, const StatsSample* previous
           {"Name", current.name},
           {"NetIO", decimal_size(static_cast<double>(current.net_rx_bytes)) + " / " +
                         decimal_size(static_cast<double>(current.net_tx_bytes))},
+          {"NetPackets", std::to_string(current.net_rx_packets) + " / " + std::to_string(current.net_tx_packets)},
           {"PIDs", std::to_string(current.pids)}};
 }
 

@@ -91,6 +91,8 @@ Result<nlohmann::json> StackSupervisor::stats(const nlohmann::json& params) {
       if (auto io = net::read_net_io(*nl, network_->host_veth(r->name))) {
         s.net_rx_bytes = io->rx_bytes;
         s.net_tx_bytes = io->tx_bytes;
+        s.net_rx_packets = io->rx_packets;
+        s.net_tx_packets = io->tx_packets;
       }
     list.push_back(to_json(s));
   }

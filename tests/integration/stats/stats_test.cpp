@@ -83,6 +83,9 @@ TEST_CASE("stats and top of a running stack", "[stats]") {
   CHECK(decimal_bytes(part(net["NetIO"], 1)) >= 4 * 1000);
   CHECK(decimal_bytes(part(net["NetIO"], 0)) >= 4 * 1000);
   CHECK(decimal_bytes(part(busy["NetIO"], 0)) >= 4 * 1000);
+  // Four echo requests out, four replies in (and the ARP and name lookups around them).
+  CHECK(std::atoi(part(net["NetPackets"], 0).c_str()) >= 4);
+  CHECK(std::atoi(part(net["NetPackets"], 1).c_str()) >= 4);
 
   // The table, one service, an unknown service.
   auto table = run(fx.cmd("stats --no-stream mem"), false);

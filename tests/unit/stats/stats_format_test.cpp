@@ -70,6 +70,8 @@ TEST_CASE("a row has docker stats' JSON keys and values", "[stats]") {
   now.memory_limit = 64 << 20;
   now.net_rx_bytes = 1234;
   now.net_tx_bytes = 56;
+  now.net_rx_packets = 12;
+  now.net_tx_packets = 1;
   now.io_read_bytes = 0;
   now.io_write_bytes = 10'000'000;
   now.pids = 3;
@@ -78,6 +80,7 @@ TEST_CASE("a row has docker stats' JSON keys and values", "[stats]") {
   CHECK(row["MemUsage"] == "3MiB / 64MiB");
   CHECK(row["MemPerc"] == "4.69%");
   CHECK(row["NetIO"] == "1.23kB / 56B");
+  CHECK(row["NetPackets"] == "12 / 1");
   CHECK(row["BlockIO"] == "0B / 10MB");
   CHECK(row["PIDs"] == "3");
   CHECK(row["Name"] == "demo-web-1");
@@ -95,6 +98,7 @@ TEST_CASE("a sample survives the control socket's JSON", "[stats]") {
   s.service = "web";
   s.memory_inactive_file = 7;
   s.net_tx_bytes = 9;
+  s.net_tx_packets = 4;
   auto back = sample_from_json(to_json(s));
   CHECK(back.name == s.name);
   CHECK(back.service == "web");
@@ -103,4 +107,5 @@ TEST_CASE("a sample survives the control socket's JSON", "[stats]") {
   CHECK(back.online_cpus == 3);
   CHECK(back.memory_inactive_file == 7);
   CHECK(back.net_tx_bytes == 9);
+  CHECK(back.net_tx_packets == 4);
 }
