@@ -1,4 +1,4 @@
-// `stack stats [--no-stream] [--format table|json] [--no-trunc] [SERVICE...]`: CPU %,
+// `stack stats [-a] [--no-stream] [--format table|json] [--no-trunc] [SERVICE...]`: CPU %,
 // memory, NET I/O, block I/O and pids of each running container, as docker compose
 // stats shows them. The supervisor gives raw samples ("stats"); CPU % needs two, so
 // the first table comes after one interval; streaming redraws it about once a second
@@ -19,7 +19,7 @@ namespace {
 namespace cli = stack::cli;
 
 struct StatsFlags {
-  bool no_stream = false, no_trunc = false;
+  bool all = false, no_stream = false, no_trunc = false;
   std::string format = "table";
   std::vector<std::string> services;
 };
@@ -27,7 +27,7 @@ struct StatsFlags {
 using Samples = std::map<std::string, cli::StatsSample>;
 
 stack::Result<Samples> sample(stack::supervisor::ControlClient& c, const StatsFlags& f) {
-  auto r = c.call("stats", {{"services", f.services}});
+  auto r = c.call("stats", {{"services", f.services}, {"all", f.all}});
   if (!r) return stack::unexpected(r.error());
   Samples out;
   for (const auto& e : r->at("containers")) {
@@ -74,6 +74,7 @@ int stats(const cli::Globals& g, const StatsFlags& f) {
 cli::Registrar reg("stats", [](CLI::App& app, cli::Globals& g) -> cli::Runner {
   auto f = std::make_shared<StatsFlags>();
   auto* sub = app.add_subcommand("stats", "Display a live stream of container(s) resource usage statistics");
+  sub->add_flag("-a,--all", f->all, "Show all containers (default shows just running)");
   sub->add_flag("--no-stream", f->no_stream, "Disable streaming stats and only pull the first result");
   sub->add_flag("--no-trunc", f->no_trunc, "Do not truncate output (stack never truncates)");
   sub->add_option("--format", f->format, "table or json")->capture_default_str();

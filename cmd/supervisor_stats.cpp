@@ -68,15 +68,20 @@ Result<nlohmann::json> StackSupervisor::stats(const nlohmann::json& params) {
   auto host = host_sample();
   if (!host) return unexpected(host.error());
   auto nl = net::Netlink::open();
+  bool all = params.is_object() && params.value("all", false);
   auto list = nlohmann::json::array();
   for (const auto& r : replicas_) {
     if (!services->count(r->service) || !r->runner || !r->cgroup) continue;
-    if (r->runner->info().state != sv::RunState::kRunning) continue;
-    auto cg = r->cgroup->stats();
-    if (!cg) continue;  // it just exited: compose shows only running containers
     StatsSample s;
     s.name = r->name;
     s.service = r->service;
+    // Not running (or it just exited): zeros with --all, as docker shows a stopped one.
+    auto cg = r->runner->info().state == sv::RunState::kRunning ? r->cgroup->stats()
+                                                                 : Result<cgroup::Stats>(fail("not running"));
+    if (!cg) {
+      if (all) list.push_back(to_json(s));
+      continue;
+    }
     s.cpu_usage_ns = cg->cpu_usage_ns;
     s.system_cpu_ns = host->system_cpu_ns;
     s.online_cpus = host->online_cpus;

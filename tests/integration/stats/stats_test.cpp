@@ -154,6 +154,15 @@ TEST_CASE("an OOM kill through up: OOMKilled, 137, a log line, the restart polic
   CHECK(fails["OOMKilled"] == false);
   CHECK(fails["ExitCode"] == 3);
 
+  // stats shows running containers; --all also the exited ones, with zeros.
+  CHECK(StackFixture::json_lines(run(fx.cmd("stats --no-stream --format json hog"), false).out).empty());
+  auto all = StackFixture::json_lines(run(fx.cmd("stats --no-stream --all --format json hog"), false).out);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0]["Name"] == fx.project + "-hog-1");
+  CHECK(all[0]["CPUPerc"] == "0.00%");
+  CHECK(all[0]["MemUsage"] == "0B / 0B");
+  CHECK(all[0]["PIDs"] == "0");
+
   auto logs = run(fx.cmd("logs --no-color hog"));
   INFO(logs.out);
   // One line per run: the first run and its restart were both OOM-killed.
