@@ -25,7 +25,7 @@ Result<std::string> read_file(const std::string& path) {
   return out;
 }
 
-Result<void> write_file_atomic(const std::string& path, std::string_view content, int mode) {
+Result<void> write_file_atomic(const std::string& path, std::string_view content, int mode, Durability durability) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) return fail_errno("failed to create '" + tmp + "'");
@@ -40,7 +40,7 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
+  if ((durability == Durability::kDisk && ::fsync(fd.get()) != 0) || ::close(fd.release()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
     return fail_errno(e, "failed to flush '" + tmp + "'");

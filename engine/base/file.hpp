@@ -9,8 +9,18 @@
 namespace stack {
 
 Result<std::string> read_file(const std::string& path);
+
+// What an atomic write must survive. kDisk: a power loss (fsync before the rename), for
+// files that outlive a reboot and matter then (image metadata, the IPAM ledger).
+// kProcessCrash: only a crash of the writer (rename alone: the page cache already shows
+// the whole new file to every other process), for files that describe kernel objects or
+// are regenerated (a container's /etc files, state.json): an fsync there costs
+// milliseconds per container and protects nothing that survives the reboot.
+enum class Durability { kDisk, kProcessCrash };
+
 // Writes content to path atomically: readers see the old file or the new one, never half.
-Result<void> write_file_atomic(const std::string& path, std::string_view content, int mode = 0644);
+Result<void> write_file_atomic(const std::string& path, std::string_view content, int mode = 0644,
+                               Durability durability = Durability::kDisk);
 // mkdir -p; true if something was created.
 Result<bool> make_dirs(const std::string& path, int mode = 0755);
 

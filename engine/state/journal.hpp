@@ -6,9 +6,17 @@
 // pending records in reverse; "already gone" is success; a record is forgotten only
 // after its undo succeeded. It works with the maker dead: the journal is a file.
 //
-// On disk: JSON lines, appended and fsync'd. {"op":"add","id":N,"kind":K,"data":{...}}
+// On disk: JSON lines, appended under flock. {"op":"add","id":N,"kind":K,"data":{...}}
 // and {"op":"done","id":N}. A torn last line (crash mid-append) is ignored; a corrupt
 // line elsewhere is reported with its line number.
+//
+// Appends are not fsync'd. The journal must survive the death of its writer (kill -9 of
+// the supervisor), and a write(2) that returned is in the page cache, where the next
+// reader sees it, crash of the writer or not. It need not survive a power loss: the
+// objects it records (mounts, links, netns, cgroups, processes) do not survive a reboot
+// either (a stack's journal lives in the run root, a tmpfs, for that reason). An
+// fdatasync per record is a disk flush each, and a container makes about a dozen
+// records (docs/performance.md).
 #include <cstdint>
 #include <functional>
 #include <map>
