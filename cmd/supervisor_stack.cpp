@@ -5,6 +5,7 @@
 
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
+#include "cmd/supervisor_exec.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"
@@ -100,6 +101,7 @@ Result<std::unique_ptr<StackSupervisor>> StackSupervisor::create(uv_loop_t* loop
 }
 
 StackSupervisor::~StackSupervisor() {
+  execs_.reset();
   replicas_.clear();
   server_.reset();
   exit_timer_.reset();
@@ -161,6 +163,7 @@ void StackSupervisor::start() {
 void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
   if (r.method == "ps") return resp.reply(ps(r.params.value("all", false)));
   if (handle_stats(r, resp)) return;
+  if (r.method == "exec") return exec(std::move(r), resp);
   if (r.method == "wait") {
     waiters_.push_back(resp);
     return answer_waiters();

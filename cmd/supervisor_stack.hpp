@@ -27,6 +27,7 @@
 namespace stack::cli {
 
 int signal_number(const std::string& name);  // "SIGTERM", "TERM", "15"; 0 if unknown
+class ExecSessions;  // cmd/supervisor_exec.hpp
 
 class StackSupervisor {
  public:
@@ -63,6 +64,7 @@ class StackSupervisor {
   bool handle_stats(const supervisor::Request& r, const supervisor::Responder& resp);
   Result<nlohmann::json> stats(const nlohmann::json& params);
   Result<nlohmann::json> top(const nlohmann::json& params);
+  void exec(supervisor::Request&& r, supervisor::Responder resp);  // cmd/supervisor_exec.cpp
   void pump();
   void launch(const std::string& service);
   Result<void> make_replica(Replica& r, const model::Service& s, uint64_t n);
@@ -90,6 +92,7 @@ class StackSupervisor {
   std::set<std::string> launched_, reported_, stopping_, stopped_;
   std::vector<supervisor::Responder> waiters_, downs_;
   std::optional<int64_t> stop_timeout_s_;
+  std::unique_ptr<ExecSessions> execs_;  // processes started by `exec`
   UvOwned<supervisor::ControlServer> server_;
   UvOwned<net::UvTimer> exit_timer_, teardown_timer_;
   UvOwned<SignalWatch> sigterm_;

@@ -21,12 +21,13 @@
 #include <cerrno>
 
 #include "engine/runtime/child_ops.hpp"
+#include "engine/runtime/child_steps.hpp"
 #include "engine/runtime/sync.hpp"
 
 namespace stack::engine::runtime {
-namespace {
+namespace child {
 
-[[noreturn]] void die(int sync_fd, Step step, int err, uint32_t index = 0) {
+void die(int sync_fd, Step step, int err, uint32_t index) {
   SyncMessage m{SyncKind::kError, step, index, err};
   (void)::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
   ::_exit(127);
@@ -45,6 +46,10 @@ void reset_signals() {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
+
+}  // namespace child
+namespace {
+using child::die;
 
 // The parent says go once cgroup and network are set; EOF means it died: give up.
 void wait_for_go(int sync_fd) {
@@ -89,6 +94,9 @@ void loopback_up(int sync_fd) {
   ::close(s);
 }
 
+}  // namespace
+namespace child {
+
 void setup_stdio(const ChildPlan& plan, int sync_fd) {
   int tmp[3];
   for (int i = 0; i < 3; ++i) CHILD_CHECK((tmp[i] = ::fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 3)) >= 0, Step::kStdio);
@@ -115,10 +123,12 @@ void enter_workdir(const ChildPlan& plan, int sync_fd) {
   if (n > 0 && buf[0] != '/') die(sync_fd, Step::kWorkdirEscape, EXDEV);  // "(unreachable)/..."
 }
 
+namespace {
 void load_seccomp(const ChildPlan& plan, int sync_fd) {
   sock_fprog prog{static_cast<unsigned short>(plan.seccomp.size()), const_cast<sock_filter*>(plan.seccomp.data())};
   CHILD_CHECK(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0, Step::kSeccomp);
 }
+}  // namespace
 
 // capabilities(7): bounding first (needs CAP_SETPCAP), then the ids with KEEPCAPS so that
 // the permitted set survives setuid, then capset. Without no_new_privs the filter goes
@@ -152,6 +162,18 @@ void drop_privileges(const ChildPlan& plan, int sync_fd) {
   }
 }
 
+void set_rlimits(const ChildPlan& plan, int sync_fd) {
+  for (size_t i = 0; i < plan.rlimits.size(); ++i) {
+    const Rlimit& r = plan.rlimits[i];
+    struct rlimit rl{r.soft, r.hard};
+    if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &rl) != 0)
+      die(sync_fd, Step::kRlimit, errno, static_cast<uint32_t>(i));
+  }
+}
+
+}  // namespace child
+namespace {
+
 // init: true. PID 1 stays in this code: it forwards every signal to the command and
 // reaps every zombie; it exits with the command's status. It is non-dumpable (set at
 // the start), so /proc/1/exe - the host binary - cannot be opened from inside
@@ -182,7 +204,10 @@ void fork_init(int sync_fd) {
   }
 }
 
-[[noreturn]] void exec_command(const ChildPlan& plan, int sync_fd) {
+}  // namespace
+namespace child {
+
+void exec_command(const ChildPlan& plan, int sync_fd) {
   SyncMessage execing{SyncKind::kExecing, Step::kExec, 0, 0};
   (void)::send(sync_fd, &execing, sizeof execing, MSG_NOSIGNAL);
   int err = ENOENT;
@@ -195,11 +220,11 @@ void fork_init(int sync_fd) {
   die(sync_fd, Step::kExec, err);
 }
 
-}  // namespace
+}  // namespace child
 
 void run_child(const ChildPlan& plan, int sync_fd) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  reset_signals();
+  child::reset_signals();
   ::umask(0);
   wait_for_go(sync_fd);
   for (const auto& [fd, type] : plan.join_ns) CHILD_CHECK(::setns(fd, type) == 0, Step::kJoinNamespace);
@@ -209,18 +234,13 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   build_rootfs(plan, sync_fd);
   if (plan.set_hostname)
     CHILD_CHECK(::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, Step::kHostname);
-  for (size_t i = 0; i < plan.rlimits.size(); ++i) {
-    const Rlimit& r = plan.rlimits[i];
-    struct rlimit rl{r.soft, r.hard};
-    if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &rl) != 0)
-      die(sync_fd, Step::kRlimit, errno, static_cast<uint32_t>(i));
-  }
-  setup_stdio(plan, sync_fd);
-  enter_workdir(plan, sync_fd);
-  drop_privileges(plan, sync_fd);
+  child::set_rlimits(plan, sync_fd);
+  child::setup_stdio(plan, sync_fd);
+  child::enter_workdir(plan, sync_fd);
+  child::drop_privileges(plan, sync_fd);
   ::umask(022);
   if (plan.init) fork_init(sync_fd);
-  exec_command(plan, sync_fd);
+  child::exec_command(plan, sync_fd);
 }
 
 }  // namespace stack::engine::runtime

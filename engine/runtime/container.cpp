@@ -83,7 +83,9 @@ int ns_clone_flag(NamespaceType t) {
   }
 }
 
-ExitStatus to_status(const siginfo_t& info) {
+}  // namespace
+
+ExitStatus to_exit_status(const siginfo_t& info) {
   ExitStatus s;
   if (info.si_code == CLD_EXITED) {
     s.code = info.si_status;
@@ -93,8 +95,6 @@ ExitStatus to_status(const siginfo_t& info) {
   }
   return s;
 }
-
-}  // namespace
 
 std::string ExitStatus::describe() const {
   std::string s = signal ? "killed by signal " + std::to_string(signal) : "exited with code " + std::to_string(code);
@@ -227,7 +227,7 @@ Result<ExitStatus> Container::wait() {
   if (rc < 0) return fail_errno("waiting for container process " + std::to_string(pid_));
   reaped_ = true;
   (void)journal_.done(process_record_);
-  return to_status(info);
+  return to_exit_status(info);
 }
 
 Result<void> Container::kill(int signal) {

@@ -3,6 +3,7 @@
 // the caller may then put it in a cgroup and a network; start() lets it run up to
 // execve; wait()/stop() end it; remove() undoes what it made. The child is killed and
 // reaped if the Container is dropped before it was waited for (style rule 4).
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -28,6 +29,8 @@ struct ExitStatus {
   bool oom = false; // set by the cgroup part (memory.events oom_kill)
   std::string describe() const;
 };
+// From waitid(2)'s siginfo: the exit code, or 128 + the signal.
+ExitStatus to_exit_status(const siginfo_t& info);
 
 class Container {
  public:
@@ -41,6 +44,8 @@ class Container {
   pid_t pid() const { return pid_; }
   int pidfd() const { return pidfd_.get(); }
   const ContainerPaths& paths() const { return paths_; }
+  // The spec as launched: the user resolved from the image, HOME added (exec.hpp uses it).
+  const Spec& spec() const { return spec_; }
 
   // Lets the child mount, pivot, drop privileges and execve. Returns once the command
   // runs; on failure the child is reaped, everything removed, and the error names the

@@ -36,6 +36,10 @@ std::string step_text(const SyncMessage& m, const ChildPlan& plan) {
     case Step::kNoNewPrivs: return "setting no_new_privs";
     case Step::kInitFork: return "forking the init process";
     case Step::kExec: return "exec " + (plan.args.empty() ? std::string() : plan.args[0]);
+    case Step::kJoinCgroup: return "joining the container's cgroup";
+    case Step::kOpenPty: return "opening a pty on the container's /dev/ptmx";
+    case Step::kSendPty: return "passing the pty master back";
+    case Step::kExecClone: return "cloning the process into the container's pid namespace";
   }
   return "an unknown step";
 }

@@ -26,36 +26,6 @@ int clone_flag(NamespaceType t) {
   return 0;
 }
 
-int read_last_cap() {
-  std::ifstream f("/proc/sys/kernel/cap_last_cap");
-  int v = 40;
-  f >> v;
-  return v;
-}
-
-std::string env_value(const std::vector<std::string>& env, const std::string& key) {
-  for (const auto& e : env)
-    if (e.rfind(key + "=", 0) == 0) return e.substr(key.size() + 1);
-  return {};
-}
-
-std::vector<std::string> exec_candidates(const Process& p) {
-  const std::string& cmd = p.args[0];
-  if (cmd.find('/') != std::string::npos) return {cmd};
-  std::string path = env_value(p.env, "PATH");
-  if (path.empty()) path = kDefaultPath;
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t end = path.find(':', start);
-    std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (dir.empty()) dir = ".";
-    out.push_back(dir + "/" + cmd);
-    if (end == std::string::npos) return out;
-    start = end + 1;
-  }
-}
-
 Result<void> add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
   bool dev_tmpfs = false, pts = false;
   for (const auto& m : spec.mounts) {
@@ -128,6 +98,36 @@ void add_masks(std::vector<ChildOp>& ops, const Spec& spec) {
 }
 
 }  // namespace
+
+int read_last_cap() {
+  std::ifstream f("/proc/sys/kernel/cap_last_cap");
+  int v = 40;
+  f >> v;
+  return v;
+}
+
+static std::string env_value(const std::vector<std::string>& env, const std::string& key) {
+  for (const auto& e : env)
+    if (e.rfind(key + "=", 0) == 0) return e.substr(key.size() + 1);
+  return {};
+}
+
+std::vector<std::string> exec_candidates(const Process& p) {
+  const std::string& cmd = p.args[0];
+  if (cmd.find('/') != std::string::npos) return {cmd};
+  std::string path = env_value(p.env, "PATH");
+  if (path.empty()) path = kDefaultPath;
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = path.find(':', start);
+    std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (dir.empty()) dir = ".";
+    out.push_back(dir + "/" + cmd);
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
 
 Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const EtcPaths& etc) {
   const Process& p = spec.process;

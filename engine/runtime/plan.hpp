@@ -85,6 +85,12 @@ struct EtcPaths {
 // mounted overlay; the ops that create mount targets resolve them inside it.
 Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const EtcPaths& etc);
 
+// /proc/sys/kernel/cap_last_cap (40 if unreadable).
+int read_last_cap();
+// The paths execve tries for p.args[0]: itself when it has a '/', else each dir of PATH
+// in p.env (Docker's default PATH when unset) + "/" + args[0] (execvp(3)).
+std::vector<std::string> exec_candidates(const Process& p);
+
 // Mount options ("ro", "nosuid", "rbind", "mode=755", ...) to mount(2) flags and data.
 struct MountFlags {
   unsigned long flags = 0;  // MS_* for mount(2), without MS_BIND/MS_REC

@@ -9,7 +9,9 @@
 
 namespace stack::engine::runtime {
 
-enum class SyncKind : uint32_t { kGo = 1, kError = 2, kExecing = 3 };
+// exec.hpp's helper also sends kPid (index = the exec'd process's pid) and kPtyMaster
+// (the master fd attached with SCM_RIGHTS).
+enum class SyncKind : uint32_t { kGo = 1, kError = 2, kExecing = 3, kPid = 4, kPtyMaster = 5 };
 
 enum class Step : uint32_t {
   kWaitGo,
@@ -39,6 +41,10 @@ enum class Step : uint32_t {
   kNoNewPrivs,
   kInitFork,
   kExec,
+  kJoinCgroup,   // exec: writing 0 into a cgroup.procs (index = which)
+  kOpenPty,      // exec: /dev/ptmx in the container
+  kSendPty,      // exec: passing the master back
+  kExecClone,    // exec: cloning the process into the pid namespace
 };
 
 struct SyncMessage {

@@ -144,6 +144,10 @@ void ContainerRunner::finish_run() {
   if (!r) set(RunState::kDead, r.error().message);
 }
 
+const engine::runtime::Container* ContainerRunner::current() const {
+  return info_.state == RunState::kRunning && container_ && !status_ ? &*container_ : nullptr;
+}
+
 void ContainerRunner::stop(int signal, std::chrono::milliseconds grace) {
   stop_requested_ = true;
   if (info_.state == RunState::kRestarting) {

@@ -54,6 +54,9 @@ class ContainerRunner {
   // decides: the cgroup part sets status.oom there. An OOM kill also gets a line in
   // the container's log (stderr).
   void classify_exit(std::function<void(engine::runtime::ExitStatus&)> f) { classify_ = std::move(f); }
+  // The container of the current run while its command runs (kRunning, not yet seen
+  // exiting), else null: what `exec` and healthchecks enter (engine/runtime/exec.hpp).
+  const engine::runtime::Container* current() const;
 
  private:
   ContainerRunner(uv_loop_t* loop, Factory make, RestartSpec policy, std::shared_ptr<LogFile> log, OnChange cb)

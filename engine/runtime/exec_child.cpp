@@ -1,0 +1,116 @@
+// The exec helper's fixed sequence (style rule 6). Only system calls on the plan made
+// before the clone: the caller may have threads, so the heap may be in any state here.
+#include "engine/runtime/exec_child.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/runtime/child_ops.hpp"
+#include "engine/runtime/child_steps.hpp"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+namespace stack::engine::runtime {
+namespace {
+
+using child::die;
+
+void send_kind(int sync_fd, SyncKind kind, uint32_t index) {
+  SyncMessage m{kind, Step::kExec, index, 0};
+  (void)::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+}
+
+// cgroups(7): writing "0" to cgroup.procs moves the writer. Done before joining the
+// container's cgroup namespace, from which the host's groups are out of reach.
+void join_cgroup(const ExecPlan& plan, int sync_fd) {
+  for (size_t i = 0; i < plan.cgroup_procs.size(); ++i)
+    if (::write(plan.cgroup_procs[i], "0", 1) != 1) die(sync_fd, Step::kJoinCgroup, errno, static_cast<uint32_t>(i));
+}
+
+// setns(2) with a pidfd enters several namespaces at once (Linux >= 5.8); older kernels
+// say EINVAL for a pidfd, and then each /proc/<pid>/ns file is joined on its own.
+void join_namespaces(const ExecPlan& plan, int sync_fd) {
+  if (::setns(plan.target_pidfd, plan.ns_flags) == 0) return;
+  if (errno != EINVAL || plan.ns_fds.empty()) die(sync_fd, Step::kJoinNamespace, errno);
+  for (const auto& [fd, type] : plan.ns_fds)
+    if (::setns(fd, type) != 0) die(sync_fd, Step::kJoinNamespace, errno);
+}
+
+// The master goes back to the caller; the slave (TIOCGPTPEER: no path lookup in the
+// container) becomes the process's stdio. Called inside the container's mount
+// namespace, so /dev/ptmx is the container's own devpts instance.
+void open_pty(ExecPlan& plan, int sync_fd) {
+  int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) die(sync_fd, Step::kOpenPty, errno);
+  int master = child::resolve(root, "/dev/ptmx", O_RDWR | O_NOCTTY);
+  if (master < 0) die(sync_fd, Step::kOpenPty, errno);
+  ::close(root);
+  int unlock = 0;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) != 0) die(sync_fd, Step::kOpenPty, errno);
+  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) die(sync_fd, Step::kOpenPty, errno);
+  // The user owns their terminal (as login(1) arranges), so tools that reopen it work.
+  if (::fchown(slave, plan.process.user.uid, static_cast<gid_t>(-1)) != 0) die(sync_fd, Step::kOpenPty, errno);
+  SyncMessage m{SyncKind::kPtyMaster, Step::kSendPty, 0, 0};
+  iovec iov{&m, sizeof m};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &master, sizeof master);
+  if (::sendmsg(sync_fd, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof m)) die(sync_fd, Step::kSendPty, errno);
+  ::close(master);
+  for (int& fd : plan.process.stdio) fd = slave;
+}
+
+[[noreturn]] void run_process(const ChildPlan& plan, int sync_fd) {
+  if (::setsid() < 0) die(sync_fd, Step::kSession, errno);
+  child::set_rlimits(plan, sync_fd);
+  child::setup_stdio(plan, sync_fd);
+  child::enter_workdir(plan, sync_fd);
+  child::drop_privileges(plan, sync_fd);
+  ::umask(022);
+  child::exec_command(plan, sync_fd);
+}
+
+}  // namespace
+
+void run_exec_helper(ExecPlan& plan, int sync_fd) {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  child::reset_signals();
+  ::umask(0);
+  join_cgroup(plan, sync_fd);
+  join_namespaces(plan, sync_fd);
+  if (plan.tty) open_pty(plan, sync_fd);
+  // Joining a pid namespace affects only children (pid_namespaces(7)); CLONE_PARENT makes
+  // the process our caller's child, so the caller reaps it through its pidfd.
+  long pid = ::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, nullptr);
+  if (pid < 0) die(sync_fd, Step::kExecClone, errno);
+  if (pid == 0) {
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    run_process(plan.process, sync_fd);
+  }
+  send_kind(sync_fd, SyncKind::kPid, static_cast<uint32_t>(pid));
+  ::_exit(0);
+}
+
+}  // namespace stack::engine::runtime
