@@ -34,6 +34,16 @@ int finish(const stack::Result<nlohmann::json>& r) {
   return r->value("exit_code", 1);
 }
 
+// A raw control message's final body as call() would return it.
+stack::Result<nlohmann::json> final_result(const stack::Result<nlohmann::json>& body) {
+  if (!body) return stack::unexpected(body.error());
+  if (body->contains("error")) {
+    const auto& e = body->at("error");
+    return stack::unexpected(stack::Error{e.value("code", 0), e.value("message", std::string("exec failed"))});
+  }
+  return body->value("result", nlohmann::json::object());
+}
+
 // One datagram carrying the pty master (supervisor_exec.hpp).
 stack::Result<stack::UniqueFd> receive_master(int fd) {
   char byte;
@@ -66,11 +76,11 @@ int exec_tty(sv::ControlClient& c, const nlohmann::json& params) {
     if (errno != EINTR) return stack::cli::report(std::string("poll: ") + std::strerror(errno));
   if (!(p[0].revents & POLLIN)) {
     auto m = c.receive();
-    return finish(m ? stack::Result<nlohmann::json>(m->body) : stack::unexpected(m.error()));
+    return finish(final_result(m ? stack::Result<nlohmann::json>(m->body) : stack::unexpected(m.error())));
   }
   auto master = receive_master(mine.get());
   if (!master) return stack::cli::report(master.error().message);
-  return finish(stack::cli::relay_tty(c, std::move(*master)));
+  return finish(final_result(stack::cli::relay_tty(c, std::move(*master))));
 }
 
 int exec(const stack::cli::Globals& g, ExecFlags& f) {

@@ -5,7 +5,6 @@
 
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
-#include "cmd/supervisor_exec.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"

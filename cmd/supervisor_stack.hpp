@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cmd/run_cgroup.hpp"
+#include "cmd/supervisor_exec.hpp"
 #include "cmd/supervisor_signal.hpp"
 #include "cmd/up_network.hpp"
 #include "cmd/up_ports.hpp"
@@ -27,7 +28,6 @@
 namespace stack::cli {
 
 int signal_number(const std::string& name);  // "SIGTERM", "TERM", "15"; 0 if unknown
-class ExecSessions;  // cmd/supervisor_exec.hpp
 
 class StackSupervisor {
  public:

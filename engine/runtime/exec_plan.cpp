@@ -42,6 +42,7 @@ Result<ChildPlan> build_exec_process(const Spec& spec, const ExecOptions& option
   if (user) env = merge_env(std::move(env), {"HOME=" + (user->home.empty() ? "/" : user->home)});
   env = merge_env(std::move(env), options.env);
   if (!sets(env, "HOME")) env.push_back("HOME=/");
+  if (options.tty && !sets(env, "TERM")) env.push_back("TERM=xterm");  // Docker does so with a tty
   plan.user = user ? user->user : p.user;
   plan.rlimits = p.rlimits;
   plan.caps = p.capabilities;

@@ -61,6 +61,13 @@ TEST_CASE("exec plan: -u, -w and -e", "[runtime]") {
   CHECK(p->env == std::vector<std::string>{"PATH=/usr/bin", "HOME=/nonexistent", "MODE=debug"});
   CHECK(p->exec_candidates == std::vector<std::string>{"/bin/id"});
 
+  o.tty = true;
+  p = build_exec_process(container_spec(), o, &nobody);
+  REQUIRE(p);
+  CHECK(p->env.back() == "TERM=xterm");
+  CHECK(p->terminal);
+
+  o.tty = false;
   o.env.push_back("HOME=/h");
   p = build_exec_process(container_spec(), o, &nobody);
   REQUIRE(p);
