@@ -13,6 +13,7 @@
 #include "cmd/exec_tty.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/up_common.hpp"
+#include "engine/base/fd_passing.hpp"
 #include "engine/supervisor/control_client.hpp"
 
 namespace {
@@ -47,18 +48,9 @@ stack::Result<nlohmann::json> final_result(const stack::Result<nlohmann::json>& 
 // One datagram carrying the pty master (supervisor_exec.hpp).
 stack::Result<stack::UniqueFd> receive_master(int fd) {
   char byte;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  if (::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC) < 0) return stack::fail_errno("receiving the pty master");
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) return stack::fail("the supervisor sent no pty master");
-  int master;
-  std::memcpy(&master, CMSG_DATA(c), sizeof master);
+  int master = -1;
+  if (stack::recv_with_fd(fd, &byte, 1, &master) < 0) return stack::fail_errno("receiving the pty master");
+  if (master < 0) return stack::fail("the supervisor sent no pty master");
   return stack::UniqueFd(master);
 }
 

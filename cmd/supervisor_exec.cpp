@@ -2,12 +2,10 @@
 #include "cmd/supervisor_exec.hpp"
 
 #include <fcntl.h>
-#include <sys/socket.h>
-
-#include <cstring>
 
 #include "cmd/supervisor_stack.hpp"
 #include "cmd/up_common.hpp"
+#include "engine/base/fd_passing.hpp"
 #include "engine/supervisor/exec_target.hpp"
 
 namespace stack::cli {
@@ -42,19 +40,7 @@ namespace {
 // writes lines): one datagram with the fd, on a fresh socket, so it does not block.
 Result<void> send_master(int channel, int master) {
   char byte = 'm';
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master, sizeof master);
-  if (::sendmsg(channel, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) return fail_errno("sending the pty master");
+  if (send_with_fd(channel, &byte, 1, master) != 1) return fail_errno("sending the pty master");
   return {};
 }
 

@@ -16,24 +16,13 @@
 #include "engine/base/file.hpp"
 #include "engine/runtime/child.hpp"
 #include "engine/runtime/cleanup.hpp"
+#include "engine/runtime/clone3.hpp"
 #include "engine/runtime/errors.hpp"
 #include "engine/runtime/sync.hpp"
 #include "engine/runtime/users.hpp"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 namespace stack::engine::runtime {
 namespace {
-
-// struct clone_args of clone3(2), kept here so <linux/sched.h> need not meet <sched.h>.
-struct CloneArgs {
-  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-};
 
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 128 || id[0] == '.') return false;

@@ -9,30 +9,20 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 
+#include "engine/base/fd_passing.hpp"
+#include "engine/runtime/clone3.hpp"
 #include "engine/runtime/errors.hpp"
 #include "engine/runtime/exec_child.hpp"
 #include "engine/runtime/exec_plan.hpp"
 #include "engine/runtime/sync.hpp"
 #include "engine/runtime/users.hpp"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 namespace stack::engine::runtime {
 namespace {
 
 constexpr int kSetupTimeoutMs = 10'000;
 constexpr const char* kNotFound = "executable file not found";
-
-struct CloneArgs {
-  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-};
 
 bool alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) == 0; }
 
@@ -55,19 +45,6 @@ Result<ExecUser> resolve_exec_user(const ExecTarget& t, const std::string& who) 
   auto r = resolve_user(who, t.spec->process.group_add, parse_passwd(*passwd), parse_group(*group));
   if (!r) return unexpected(r.error().wrap("user " + who));
   return ExecUser{r->user, r->home};
-}
-
-int ns_flag(NamespaceType t) {
-  switch (t) {
-    case NamespaceType::kPid: return CLONE_NEWPID;
-    case NamespaceType::kMount: return CLONE_NEWNS;
-    case NamespaceType::kUts: return CLONE_NEWUTS;
-    case NamespaceType::kIpc: return CLONE_NEWIPC;
-    case NamespaceType::kNet: return CLONE_NEWNET;
-    case NamespaceType::kCgroup: return CLONE_NEWCGROUP;
-    case NamespaceType::kUser: return 0;  // not supported by the runtime
-  }
-  return 0;
 }
 
 const char* ns_file(int flag) {
@@ -93,7 +70,7 @@ Result<void> add_targets(ExecPlan& plan, PlanFds& fds, const ExecTarget& t) {
   for (auto type : {NamespaceType::kIpc, NamespaceType::kUts, NamespaceType::kNet, NamespaceType::kPid,
                     NamespaceType::kCgroup, NamespaceType::kMount}) {
     if (!has_namespace(*t.spec, type)) continue;
-    int flag = ns_flag(type);
+    int flag = clone_flag(type);
     plan.ns_flags |= flag;
     std::string path = "/proc/" + std::to_string(t.pid) + "/ns/" + ns_file(flag);
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -155,22 +132,11 @@ Result<Reply> receive(int sync, std::chrono::steady_clock::time_point deadline) 
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return fail_errno("waiting for the exec helper");
     if (rc == 0) return fail("the process did not start within 10 s (is the container paused?)");
-    iovec iov{&r.m, sizeof r.m};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    r.n = ::recvmsg(sync, &msg, MSG_CMSG_CLOEXEC);
+    int fd = -1;
+    r.n = recv_with_fd(sync, &r.m, sizeof r.m, &fd);
     if (r.n < 0 && errno == EINTR) continue;
     if (r.n < 0) return fail_errno("reading from the exec helper");
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-        r.fd.reset(fd);
-      }
+    r.fd.reset(fd);
     return r;
   }
 }

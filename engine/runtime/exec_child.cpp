@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
+#include "engine/base/fd_passing.hpp"
 #include "engine/runtime/child_ops.hpp"
 #include "engine/runtime/child_steps.hpp"
 
@@ -65,19 +65,7 @@ void open_pty(ExecPlan& plan, int sync_fd) {
   // The user owns their terminal (as login(1) arranges), so tools that reopen it work.
   if (::fchown(slave, plan.process.user.uid, static_cast<gid_t>(-1)) != 0) die(sync_fd, Step::kOpenPty, errno);
   SyncMessage m{SyncKind::kPtyMaster, Step::kSendPty, 0, 0};
-  iovec iov{&m, sizeof m};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master, sizeof master);
-  if (::sendmsg(sync_fd, &msg, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof m)) die(sync_fd, Step::kSendPty, errno);
+  if (send_with_fd(sync_fd, &m, sizeof m, master) != static_cast<ssize_t>(sizeof m)) die(sync_fd, Step::kSendPty, errno);
   ::close(master);
   for (int& fd : plan.process.stdio) fd = slave;
 }

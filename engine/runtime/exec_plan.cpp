@@ -1,7 +1,6 @@
 #include "engine/runtime/exec_plan.hpp"
 
 #include "engine/runtime/exec.hpp"
-#include "engine/runtime/seccomp.hpp"
 
 namespace stack::engine::runtime {
 namespace {
@@ -48,12 +47,7 @@ Result<ChildPlan> build_exec_process(const Spec& spec, const ExecOptions& option
   plan.caps = p.capabilities;
   plan.last_cap = read_last_cap();
   plan.no_new_privs = p.no_new_privileges;
-  if (spec.seccomp) {
-    auto prog = compile_seccomp(*spec.seccomp, p.capabilities.bounding);
-    if (!prog) return unexpected(std::move(prog).error());
-    plan.has_seccomp = true;
-    plan.seccomp = std::move(prog->filter);
-  }
+  STACK_TRY(add_seccomp(plan, spec));
   plan.cwd = options.workdir.empty() ? p.cwd : options.workdir;
   plan.args = options.args;
   plan.env = std::move(env);

@@ -13,18 +13,6 @@
 namespace stack::engine::runtime {
 namespace {
 
-int clone_flag(NamespaceType t) {
-  switch (t) {
-    case NamespaceType::kPid: return CLONE_NEWPID;
-    case NamespaceType::kMount: return CLONE_NEWNS;
-    case NamespaceType::kUts: return CLONE_NEWUTS;
-    case NamespaceType::kIpc: return CLONE_NEWIPC;
-    case NamespaceType::kNet: return CLONE_NEWNET;
-    case NamespaceType::kCgroup: return CLONE_NEWCGROUP;
-    case NamespaceType::kUser: return CLONE_NEWUSER;
-  }
-  return 0;
-}
 
 Result<void> add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
   bool dev_tmpfs = false, pts = false;
@@ -99,6 +87,28 @@ void add_masks(std::vector<ChildOp>& ops, const Spec& spec) {
 
 }  // namespace
 
+int clone_flag(NamespaceType t) {
+  switch (t) {
+    case NamespaceType::kPid: return CLONE_NEWPID;
+    case NamespaceType::kMount: return CLONE_NEWNS;
+    case NamespaceType::kUts: return CLONE_NEWUTS;
+    case NamespaceType::kIpc: return CLONE_NEWIPC;
+    case NamespaceType::kNet: return CLONE_NEWNET;
+    case NamespaceType::kCgroup: return CLONE_NEWCGROUP;
+    case NamespaceType::kUser: return CLONE_NEWUSER;
+  }
+  return 0;
+}
+
+Result<void> add_seccomp(ChildPlan& plan, const Spec& spec) {
+  if (!spec.seccomp) return {};
+  auto prog = compile_seccomp(*spec.seccomp, spec.process.capabilities.bounding);
+  if (!prog) return unexpected(std::move(prog).error());
+  plan.has_seccomp = true;
+  plan.seccomp = std::move(prog->filter);
+  return {};
+}
+
 int read_last_cap() {
   std::ifstream f("/proc/sys/kernel/cap_last_cap");
   int v = 40;
@@ -151,12 +161,7 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   plan.caps = p.capabilities;
   plan.last_cap = read_last_cap();
   plan.no_new_privs = p.no_new_privileges;
-  if (spec.seccomp) {
-    auto prog = compile_seccomp(*spec.seccomp, p.capabilities.bounding);
-    if (!prog) return unexpected(std::move(prog).error());
-    plan.has_seccomp = true;
-    plan.seccomp = std::move(prog->filter);
-  }
+  STACK_TRY(add_seccomp(plan, spec));
   plan.cwd = p.cwd;
   plan.args = p.args;
   plan.env = p.env;

@@ -85,6 +85,10 @@ struct EtcPaths {
 // mounted overlay; the ops that create mount targets resolve them inside it.
 Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const EtcPaths& etc);
 
+// CLONE_NEW* for a namespace type.
+int clone_flag(NamespaceType t);
+// The spec's seccomp profile compiled into plan (nothing when unconfined).
+Result<void> add_seccomp(ChildPlan& plan, const Spec& spec);
 // /proc/sys/kernel/cap_last_cap (40 if unreadable).
 int read_last_cap();
 // The paths execve tries for p.args[0]: itself when it has a '/', else each dir of PATH
