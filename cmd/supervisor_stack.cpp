@@ -5,6 +5,7 @@
 
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
+#include "cmd/up_bandwidth.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"
@@ -251,6 +252,9 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     // The child waits for start(): its netns gets the veth before the command runs.
     if (c && networked)
       if (auto attached = network_->attach(rp->name, c->pid(), journal_); !attached) return unexpected(attached.error());
+    if (c && networked)
+      if (auto shaped = shape_new_link(s, "default", network_->host_veth(rp->name), journal_); !shaped)
+        return unexpected(shaped.error());
     return c;
   };
   auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::shared_ptr<sv::LogFile>(std::move(*log)),

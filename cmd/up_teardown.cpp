@@ -5,6 +5,7 @@
 
 #include "engine/cgroup/driver.hpp"
 #include "engine/runtime/cleanup.hpp"
+#include "network/bandwidth_apply.hpp"
 #include "network/teardown.hpp"
 
 namespace stack::cli {
@@ -31,6 +32,7 @@ std::map<std::string, state::Undo> stack_undo_handlers() {
   };
   auto str = [](const state::Record& r, const char* key) { return r.data.at(key).get<std::string>(); };
   undo["veth"] = [=](const state::Record& r) { return done(net::teardown_veth(str(r, "name"))); };
+  undo["bandwidth"] = [=](const state::Record& r) { return done(net::teardown_bandwidth(str(r, "link"), str(r, "ifb"))); };
   undo["bridge"] = [=](const state::Record& r) { return done(net::teardown_bridge(str(r, "name"))); };
   undo["address"] = [=](const state::Record& r) {
     return done(net::teardown_address(str(r, "state_dir"), str(r, "network"), str(r, "container")));

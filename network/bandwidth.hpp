@@ -1,12 +1,10 @@
 #pragma once
-// Bandwidth limits of a container link as values: parsing tc's units (tc(8) "PARAMETERS",
-// iproute2 tc/tc_util.c get_rate64/get_size) and sizing the token bucket that enforces
-// them (tc-tbf(8)). Pure: no kernel, so every rule here is unit tested.
+// Bandwidth limits of a container link as numbers, and sizing the token bucket that
+// enforces them (tc-tbf(8)). Pure: no kernel, so every rule here is unit tested. The
+// text form (tc's units) is read by the model (engine/model/tc_units.hpp).
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "engine/base/result.hpp"
 
@@ -23,32 +21,11 @@ struct Bandwidth {
   friend bool operator==(const Bandwidth&, const Bandwidth&) = default;
 };
 
-// A rate as tc reads it, in bits per second. Case-insensitive units: bit, kbit, mbit,
-// gbit, tbit (x1000 steps), kibit, mibit, gibit, tibit (x1024 steps), and bytes per
-// second bps, kbps, mbps, gbps, tbps (x1000) and kibps, mibps, gibps, tibps (x1024).
-// A bare number is bits per second. Decimals are allowed ("1.5mbit"). Zero, negative,
-// garbage, or less than 8 bit/s (tc keeps bytes per second) is an error naming the
-// value: `invalid rate "10mbitz": unknown unit "mbitz"`.
-Result<std::uint64_t> parse_rate(std::string_view text);
-
-// A size as tc's get_size reads it, in bytes: b, k/kb, m/mb, g/gb (x1024 steps), kbit,
-// mbit, gbit (x1024 steps of bits, /8); a bare number is bytes. Zero, negative, garbage
-// or more than 4 GiB - 1 is an error naming the value.
-Result<std::uint32_t> parse_size(std::string_view text);
-
-// The sub-keys of x-bandwidth: egress, ingress, burst. An unknown sub-key, a bad value
-// (the error starts with the sub-key: `egress: invalid rate ...`) or a burst without
-// any rate is an error. An empty map is an empty Bandwidth (no limit).
-Result<Bandwidth> parse_bandwidth(const std::map<std::string, std::string>& keys);
-
-// Normalised text (what `stack config` prints): rates in bits per second with the unit
-// ("10000000bit"), the burst in bytes ("32768b"). Both parse back to the same value.
-std::string format_rate(std::uint64_t bps);
-std::string format_size(std::uint32_t bytes);
-std::map<std::string, std::string> format_bandwidth(const Bandwidth& bw);
-// Short human form for tables: the largest SI unit that divides exactly ("10mbit",
-// "1536kbit", "12345bit"); it parses back too.
+// Short human forms for tables and messages, in tc's units: a rate in the largest SI
+// unit that divides it exactly ("10mbit", "1536kbit", "12345bit"), a size in bytes
+// ("3028b"). Both are valid x-bandwidth values again.
 std::string human_rate(std::uint64_t bps);
+std::string human_size(std::uint32_t bytes);
 
 // The largest frame a link of this MTU puts in a qdisc: the MTU plus the Ethernet
 // header (skb->len at a qdisc of an Ethernet device includes it).

@@ -83,7 +83,7 @@ Result<void> replace_root_tbf(Netlink& nl, int ifindex, const TbfShape& shape, c
   rtnl_qdisc_tbf_set_limit(q->get(), static_cast<int>(shape.limit_bytes));
   if (int err = rtnl_qdisc_add(nl.get(), q->get(), NLM_F_CREATE | NLM_F_REPLACE); err < 0)
     return nl_fail(err, "failed to set tbf " + human_rate(std::uint64_t{shape.rate_bytes} * 8) + " burst " +
-                            format_size(shape.burst_bytes) + " limit " + format_size(shape.limit_bytes) + " on " +
+                            human_size(shape.burst_bytes) + " limit " + human_size(shape.limit_bytes) + " on " +
                             what);
   return {};
 }

@@ -1,5 +1,6 @@
 // The Project in the shape of `docker compose config --format json` (compose v2): sizes
 // as strings of bytes, durations in Go's spelling, default networks spelled out.
+#include "engine/model/bandwidth.hpp"
 #include "engine/model/load.hpp"
 #include "engine/model/units.hpp"
 #include "engine/model/yaml_tree.hpp"
@@ -199,6 +200,7 @@ json service_json(const Service& s) {
       json v = json::object();
       put_list(v, "aliases", sn->aliases);
       put_string(v, "ipv4_address", sn->ipv4_address);
+      if (sn->bandwidth) v["x-bandwidth"] = bandwidth_json(*sn->bandwidth);
       n[k] = v;
     }
     o["networks"] = n;
@@ -212,6 +214,7 @@ json service_json(const Service& s) {
   put_list(o, "labels", s.labels);
   put_list(o, "profiles", s.profiles);
   if (s.scale) o["scale"] = *s.scale;
+  if (s.bandwidth) o["x-bandwidth"] = bandwidth_json(*s.bandwidth);
   for (const auto& [k, v] : s.extensions.items()) o[k] = v;
   return runtime_json(s, std::move(o));
 }

@@ -37,6 +37,10 @@ Result<std::map<std::string, Ulimit>> read_ulimits(const Node& n, const std::str
 Result<Logging> read_logging(const Node& n, const std::string& path);
 Result<std::map<std::string, std::optional<ServiceNetwork>>> read_service_networks(
     const Node& n, const std::string& path);
+// x-bandwidth (service_bandwidth.cpp), and its refusal with a network_mode that leaves
+// the service no link of its own (host, none, service:X); `service` is its mapping.
+Result<Bandwidth> read_bandwidth(const Node& n, const std::string& path);
+Result<void> check_bandwidth_mode(const Node& service, const Service& s, const std::string& path);
 Result<std::vector<ExtraHost>> read_extra_hosts(const Node& n, const std::string& path);
 Result<std::vector<std::string>> read_command(const Node& n, const std::string& path);
 // environment and env_file together: env_file entries first, `environment` over them,

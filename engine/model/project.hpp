@@ -103,9 +103,19 @@ struct Ulimit {
   bool single = false;  // written as one number (soft == hard)
 };
 
+// x-bandwidth (engine/model/bandwidth.hpp): limits of a container's link, the
+// container's directions (egress = out of it). Empty (no rate) means no limit.
+struct Bandwidth {
+  std::optional<uint64_t> egress_bps, ingress_bps;  // bits per second
+  std::optional<uint32_t> burst_bytes;              // bytes; from the rate if unset
+  bool empty() const { return !egress_bps && !ingress_bps; }
+  friend bool operator==(const Bandwidth&, const Bandwidth&) = default;
+};
+
 struct ServiceNetwork {
   std::vector<std::string> aliases;
   std::string ipv4_address;
+  std::optional<Bandwidth> bandwidth;  // x-bandwidth: on this network, instead of the service's
 };
 
 struct Logging {
@@ -167,7 +177,8 @@ struct Service {
   bool stdin_open = false;
   std::string container_name;
   std::optional<uint64_t> scale;
-  // The service's `x-*` keys as written (after interpolation), e.g. x-bandwidth.
+  std::optional<Bandwidth> bandwidth;  // x-bandwidth, on every network unless one says otherwise
+  // The service's other `x-*` keys as written (after interpolation).
   nlohmann::json extensions = nlohmann::json::object();
 
   // How many containers: scale, else deploy.replicas, else 1.

@@ -206,6 +206,11 @@ Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ct
   for (const auto& e : entry.value.entries) {
     const std::string& k = e.key.text;
     std::string p = join_path(path, k);
+    if (k == "x-bandwidth") {
+      s.marks[k] = to_mark(e.value.pos);
+      STACK_ASSIGN(s.bandwidth, read_bandwidth(e.value, p));
+      continue;
+    }
     if (k.rfind("x-", 0) == 0) {
       s.extensions[k] = to_json_value(e.value);
       continue;
@@ -230,6 +235,7 @@ Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ct
     return fail_at(entry.key, path, "network_mode and networks cannot be used together");
   }
   if (s.network_mode == "bridge") s.network_mode.clear();
+  STACK_TRY(check_bandwidth_mode(entry.value, s, path));
   if (s.network_mode.rfind("service:", 0) == 0) {
     // compose-go normalize: sharing a service's network namespace implies depending on it
     s.depends_on.try_emplace(s.network_mode.substr(8), Dependency{});

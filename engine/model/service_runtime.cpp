@@ -207,6 +207,7 @@ Result<std::map<std::string, std::optional<ServiceNetwork>>> read_service_networ
     if (const Node* ip = e.value.find("ipv4_address")) {
       STACK_ASSIGN(sn.ipv4_address, read_string(*ip, join_path(kp, "ipv4_address")));
     }
+    if (const Node* b = e.value.find("x-bandwidth")) STACK_ASSIGN(sn.bandwidth, read_bandwidth(*b, join_path(kp, "x-bandwidth")));
     out[e.key.text] = sn;
   }
   return out;

@@ -74,3 +74,14 @@ TEST_CASE("bandwidth: ifb names are deterministic, distinct and fit IFNAMSIZ", "
   }
   CHECK(seen.size() == 20000);
 }
+
+TEST_CASE("bandwidth: human rates pick the largest exact SI unit", "[bandwidth]") {
+  CHECK(human_rate(10000000) == "10mbit");
+  CHECK(human_rate(1536000) == "1536kbit");
+  CHECK(human_rate(12345) == "12345bit");
+  CHECK(human_rate(2000000000) == "2gbit");
+  CHECK(human_rate(3000000000000) == "3tbit");
+  CHECK(human_rate(1048576) == "1048576bit");
+  CHECK(human_rate(8) == "8bit");
+  CHECK(human_size(3028) == "3028b");
+}

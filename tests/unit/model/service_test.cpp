@@ -167,13 +167,13 @@ TEST_CASE("service: unknown keys and unsupported compose fields are named", "[se
 }
 
 TEST_CASE("service: x- extensions are kept as JSON", "[service]") {
-  auto p = load_text("x-common: &c {a: 1}\nservices:\n  web:\n    image: x\n    x-bandwidth: {rate: 10mbit, burst: 32}\n");
+  auto p = load_text("x-common: &c {a: 1}\nservices:\n  web:\n    image: x\n    x-meta: {rate: 10mbit, burst: 32}\n");
   REQUIRE(p);
   const auto& x = p->services.at("web").extensions;
-  CHECK(x["x-bandwidth"]["rate"] == "10mbit");
-  CHECK(x["x-bandwidth"]["burst"] == 32);
+  CHECK(x["x-meta"]["rate"] == "10mbit");
+  CHECK(x["x-meta"]["burst"] == 32);
   CHECK(p->extensions["x-common"]["a"] == 1);
-  CHECK(to_json(*p)["services"]["web"]["x-bandwidth"]["burst"] == 32);
+  CHECK(to_json(*p)["services"]["web"]["x-meta"]["burst"] == 32);
 }
 
 TEST_CASE("service: signals, ulimits and capabilities are names the kernel knows", "[service][errors]") {

@@ -4,3 +4,4 @@
 #include "engine/model/interpolate.cpp"
 #include "engine/model/shell_split.cpp"
 #include "engine/model/units.cpp"
+#include "engine/model/tc_units.cpp"
