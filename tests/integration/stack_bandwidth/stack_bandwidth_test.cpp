@@ -56,10 +56,15 @@ struct Fixture {
     stack::testing::require_root();
     if (run("ip link add sbwprobe" + std::to_string(::getpid() % 100000) + " type ifb && ip link del sbwprobe" +
             std::to_string(::getpid() % 100000))
-            .status != 0)
+            .status != 0) {
+      run("rm -rf " + tmp.path());  // skip() exits: no destructor runs
       stack::testing::skip("the kernel has no ifb devices (modprobe ifb)");
+    }
     auto mk = run(stack::testing::source_dir() + "/tests/support/mkbusybox " + tmp.path() + "/layer");
-    if (mk.status != 0) stack::testing::skip("mkbusybox failed: " + mk.out);
+    if (mk.status != 0) {
+      run("rm -rf " + tmp.path());
+      stack::testing::skip("mkbusybox failed: " + mk.out);
+    }
     auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:sbw " + tmp.path() + "/layer");
     INFO(imp.out);
     REQUIRE(imp.status == 0);
