@@ -3,6 +3,7 @@
 // exec). Exit code: the command's; 126 it could not be executed, 127 not found; 1 when
 // there is no such service or stack, or the service does not run.
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -90,6 +91,8 @@ int exec(const stack::cli::Globals& g, ExecFlags& f) {
   bool tty = !f.detach && !f.no_tty && ::isatty(STDIN_FILENO);
   nlohmann::json params{{"service", f.service}, {"index", f.index},   {"args", f.command}, {"env", env},
                         {"user", f.user},       {"workdir", f.workdir}, {"tty", tty},      {"detach", f.detach}};
+  // The size goes with the request: the process may ask for it before we relay.
+  if (winsize ws{}; tty && ::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) params["rows"] = ws.ws_row, params["cols"] = ws.ws_col;
   if (tty) return exec_tty(*c, params);
   std::vector<int> fds;
   if (!f.detach) fds = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};

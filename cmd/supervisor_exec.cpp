@@ -51,6 +51,8 @@ Result<rt::ExecOptions> exec_options(const nlohmann::json& p, std::vector<Unique
   o.user = p.value("user", "");
   o.workdir = p.value("workdir", "");
   o.tty = p.value("tty", false) && !p.value("detach", false);
+  o.rows = p.value("rows", static_cast<unsigned short>(0));
+  o.cols = p.value("cols", static_cast<unsigned short>(0));
   if (o.args.empty()) return fail("exec needs a command");
   if (p.value("detach", false)) {
     null.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));

@@ -2,7 +2,8 @@
 // The supervisor's `exec` control method (docker compose exec): runs a process in a
 // service's running container (engine/runtime/exec.hpp) and answers when it exits.
 //
-//   params {service, index (1), args [...], env ["K=V"], user, workdir, tty, detach}
+//   params {service, index (1), args [...], env ["K=V"], user, workdir, tty, detach,
+//           rows, cols (the pty's initial window size)}
 //   fds    without tty: the client's stdin, stdout, stderr; with tty: one end of a unix
 //          socket on which the pty master is sent back (SCM_RIGHTS); detach: none
 //   result {"exit_code": N} when the process ended (detach: at once, with 0), or

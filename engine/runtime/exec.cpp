@@ -195,6 +195,8 @@ Result<ExecProcess> exec_in(const ExecTarget& target, const ExecOptions& options
   ExecPlan plan;
   plan.process = std::move(*process);
   plan.tty = options.tty;
+  plan.rows = options.rows;
+  plan.cols = options.cols;
   PlanFds fds;
   STACK_TRY_CTX(add_targets(plan, fds, target), "exec in " + target.name);
   int sv[2];

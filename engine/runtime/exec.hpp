@@ -53,6 +53,8 @@ struct ExecOptions {
   // the controlling terminal (setsid + TIOCSCTTY); ExecProcess::take_pty_master() hands
   // out the master. (Detaching is the caller's business: it just does not wait.)
   bool tty = false;
+  // The pty's window size, set before the process runs (0: leave the kernel's 0x0).
+  unsigned short rows = 0, cols = 0;
 };
 
 class ExecProcess {

@@ -60,6 +60,10 @@ void open_pty(ExecPlan& plan, int sync_fd) {
   ::close(root);
   int unlock = 0;
   if (::ioctl(master, TIOCSPTLCK, &unlock) != 0) die(sync_fd, Step::kOpenPty, errno);
+  if (plan.rows || plan.cols) {
+    winsize ws{plan.rows, plan.cols, 0, 0};
+    if (::ioctl(master, TIOCSWINSZ, &ws) != 0) die(sync_fd, Step::kOpenPty, errno);
+  }
   int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) die(sync_fd, Step::kOpenPty, errno);
   // The user owns their terminal (as login(1) arranges), so tools that reopen it work.

@@ -159,6 +159,10 @@ TEST_CASE("exec runs in the container's namespaces, cgroup and hardening", "[exe
   INFO(tty.out);
   CHECK(tty.out.find("/dev/pts/") != std::string::npos);
   CHECK(tty.out.find("xterm") != std::string::npos);
+  // The window size follows the caller's terminal (set on script's pty by stty first).
+  auto size = run("sleep 1 | script -qec 'stty rows 31 cols 101; " + fx.cmd("exec app stty size") + "' /dev/null", false);
+  INFO(size.out);
+  CHECK(size.out.find("31 101") != std::string::npos);
   auto tty_code = run("sleep 1 | script -qec '" + fx.cmd("exec app sh -c \"exit 3\"") + "' /dev/null", false);
   CHECK(tty_code.status == 3);
 
