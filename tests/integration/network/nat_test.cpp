@@ -2,6 +2,9 @@
 // "host" netns: the real host's ruleset and ip_forward are never touched.
 #include "network/nat.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "network/link.hpp"
 #include "network/link_route.hpp"
 #include "network/nat_nft.hpp"
@@ -12,6 +15,19 @@ using namespace lab;
 namespace {
 
 std::string host_ip_forward() { return stack::testing::run("cat /proc/sys/net/ipv4/ip_forward").out; }
+
+// A new netns copies ip_forward from the initial one (net.core.devconf_inherit_init_net
+// = 0, the default), and a host that ran a stack or docker has it on: start the lab host
+// from off, as a fresh machine's is.
+struct ForwardOffHost : Host {
+  ForwardOffHost() {
+    ok(run_in_netns(ns, []() -> stack::Result<void> {
+      stack::UniqueFd fd(::open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC));
+      if (!fd || ::write(fd.get(), "0\n", 2) != 2) return stack::fail_errno("writing ip_forward in the lab netns");
+      return {};
+    }));
+  }
+};
 
 // An "outside" network: a plain bridge (not a stack bridge) in the lab host with a
 // peer netns that has no route back to the stacks' subnets, so only masqueraded
@@ -32,7 +48,7 @@ struct Outside {
 TEST_CASE("nat: ip_forward is per netns, set once and reported", "[nat]") {
   stack::testing::require_root();
   const std::string before = host_ip_forward();
-  Host host;
+  ForwardOffHost host;
   CHECK(ok(ip_forward_enabled(&host.ns)) == false);
   CHECK(ok(enable_ip_forward(&host.ns)) == true);
   CHECK(ok(enable_ip_forward(&host.ns)) == false);
@@ -45,7 +61,7 @@ TEST_CASE("nat: masquerade out, isolation between stacks, table removed with the
   if (!find_nft()) FAIL("nft is not installed (scripts/install-deps installs nftables)");
   const int fds_before = fd_count();
   {
-    Host host;
+    ForwardOffHost host;
     REQUIRE(ok(enable_ip_forward(&host.ns)));
     Outside outside(host);
     const std::string pa = project("a"), pb = project("b");
@@ -95,7 +111,7 @@ TEST_CASE("nat: masquerade out, isolation between stacks, table removed with the
 TEST_CASE("nat: an internal network cannot get out even with a route", "[nat]") {
   stack::testing::require_root();
   if (!find_nft()) FAIL("nft is not installed (scripts/install-deps installs nftables)");
-  Host host;
+  ForwardOffHost host;
   REQUIRE(ok(enable_ip_forward(&host.ns)));
   Outside outside(host);
   const std::string p = project("i");
