@@ -60,18 +60,34 @@ void wait_for_go(int sync_fd) {
   if (n != sizeof m || m.kind != SyncKind::kGo) ::_exit(126);
 }
 
-void build_rootfs(const ChildPlan& plan, int sync_fd) {
+// The rootfs bound onto itself: pivot_root(2) refuses a new root that is a locked mount
+// (EINVAL), which the overlay is once the mount namespace belongs to a user namespace;
+// the bind made here is ours. Done while our ids are still the host's root, which owns
+// the dirs on the way (a user namespace's root has no say over them).
+int open_root(const ChildPlan& plan, int sync_fd) {
   CHILD_CHECK(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0, Step::kMountPrivate);
-  int root = ::open(plan.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int dir = ::open(plan.rootfs_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHILD_CHECK(dir >= 0, Step::kOpenRoot);
+  int cur = ::openat(dir, plan.rootfs_name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  CHILD_CHECK(cur >= 0, Step::kOpenRoot);
+  char buf[32];
+  CHILD_CHECK(::mount(child::fd_path(cur, buf), buf, nullptr, MS_BIND | MS_REC, nullptr) == 0, Step::kOpenRoot);
+  ::close(cur);
+  int root = ::openat(dir, plan.rootfs_name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   CHILD_CHECK(root >= 0, Step::kOpenRoot);
+  ::close(dir);
+  return root;
+}
+
+void build_rootfs(const ChildPlan& plan, int root, int sync_fd) {
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     int err = child::run_op(root, plan.ops[i]);
     if (err && !plan.ops[i].optional) die(sync_fd, Step::kOp, err, static_cast<uint32_t>(i));
   }
-  ::close(root);
   // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only
   // the rootfs (pivot_root(2) NOTES).
-  CHILD_CHECK(::chdir(plan.rootfs.c_str()) == 0, Step::kPivotRoot);
+  CHILD_CHECK(::fchdir(root) == 0, Step::kPivotRoot);
+  ::close(root);
   CHILD_CHECK(::syscall(SYS_pivot_root, ".", ".") == 0, Step::kPivotRoot);
   CHILD_CHECK(::umount2(".", MNT_DETACH) == 0, Step::kPivotRoot);
   CHILD_CHECK(::chdir("/") == 0, Step::kPivotRoot);
@@ -227,11 +243,19 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   child::reset_signals();
   ::umask(0);
   wait_for_go(sync_fd);
+  int root = open_root(plan, sync_fd);
+  if (plan.userns_root) {
+    // The parent wrote the id maps. Our ids, the host's root, are unmapped here, and a
+    // file made with an unmapped fsuid fails (EOVERFLOW): become the namespace's root,
+    // which keeps every capability in it (capabilities(7), "Effect of user ID changes").
+    CHILD_CHECK(::syscall(SYS_setresgid, 0, 0, 0) == 0, Step::kSetgid);
+    CHILD_CHECK(::syscall(SYS_setresuid, 0, 0, 0) == 0, Step::kSetuid);
+  }
   for (const auto& [fd, type] : plan.join_ns) CHILD_CHECK(::setns(fd, type) == 0, Step::kJoinNamespace);
   if (plan.unshare_cgroup) CHILD_CHECK(::unshare(CLONE_NEWCGROUP) == 0, Step::kCgroupNamespace);
   CHILD_CHECK(::setsid() >= 0, Step::kSession);
   if (plan.loopback_up) loopback_up(sync_fd);
-  build_rootfs(plan, sync_fd);
+  build_rootfs(plan, root, sync_fd);
   if (plan.set_hostname)
     CHILD_CHECK(::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, Step::kHostname);
   child::set_rlimits(plan, sync_fd);

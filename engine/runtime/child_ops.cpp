@@ -36,6 +36,11 @@ int make_in(int root, const ChildOp& op) {
 int do_mount(int root, const ChildOp& op) {
   Fd target{resolve(root, op.path.c_str(), O_PATH)};
   if (target.fd < 0) return errno;
+  if (op.source_fd >= 0) {
+    if (::move_mount(op.source_fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      return errno;
+    return 0;
+  }
   char buf[32];
   const char* src = op.source.empty() ? nullptr : op.source.c_str();
   const char* type = op.fstype.empty() ? nullptr : op.fstype.c_str();

@@ -20,6 +20,7 @@
 #include "engine/runtime/errors.hpp"
 #include "engine/runtime/sync.hpp"
 #include "engine/runtime/users.hpp"
+#include "engine/runtime/userns.hpp"
 
 namespace stack::engine::runtime {
 namespace {
@@ -92,8 +93,7 @@ std::string ExitStatus::describe() const {
 
 Result<Container> Container::create(Spec spec, const LaunchOptions& options) {
   if (!valid_id(options.id)) return fail("invalid container id '" + options.id + "'");
-  if (has_namespace(spec, NamespaceType::kUser) || !spec.uid_mappings.empty())
-    return fail("user namespaces (userns_mode, id mappings) are not supported yet");
+  STACK_TRY(check_userns(spec));
   ContainerPaths paths = container_paths(options.state_root, options.id);
   STACK_TRY(make_dirs(options.state_root + "/containers", 0700));
   if (::mkdir(paths.dir.c_str(), 0700) != 0) {
@@ -116,12 +116,27 @@ Result<Container> Container::create(Spec spec, const LaunchOptions& options) {
 }
 
 Result<void> Container::prepare() {
-  STACK_TRY_CTX(make_rootfs(journal_, spec_.root, paths_), "preparing the rootfs");
-  STACK_TRY(write_etc_files(journal_, spec_, paths_));
+  if (wants_userns(spec_)) {
+    auto userns = make_userns_fd(spec_.uid_mappings, spec_.gid_mappings);
+    if (!userns) return unexpected(userns.error().wrap("preparing the rootfs"));
+    RootIdmap idmap{userns->get(), *host_id(spec_.uid_mappings, 0), *host_id(spec_.gid_mappings, 0)};
+    STACK_TRY_CTX(make_rootfs(journal_, spec_.root, paths_, &idmap), "preparing the rootfs");
+    STACK_TRY(write_etc_files(journal_, spec_, paths_));
+    for (const auto* f : {&paths_.etc.hosts, &paths_.etc.hostname, &paths_.etc.resolv_conf})
+      if (::chown(f->c_str(), idmap.uid, idmap.gid) != 0) return fail_errno("chown " + *f);
+  } else {
+    STACK_TRY_CTX(make_rootfs(journal_, spec_.root, paths_), "preparing the rootfs");
+    STACK_TRY(write_etc_files(journal_, spec_, paths_));
+  }
   STACK_TRY(resolve_process_user(spec_.process, paths_.rootfs));
   auto plan = build_plan(spec_, paths_.rootfs, paths_.etc);
   if (!plan) return unexpected(plan.error());
   plan_ = std::move(*plan);
+  if (plan_.userns_root) {
+    auto fds = open_mount_sources(plan_);
+    if (!fds) return unexpected(fds.error());
+    for (auto& fd : *fds) child_fds_.push_back(std::move(fd));
+  }
   for (const auto& n : spec_.namespaces) {
     if (n.path.empty()) continue;
     int flag = ns_clone_flag(n.type);
@@ -129,7 +144,7 @@ Result<void> Container::prepare() {
     UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return fail_errno("opening namespace " + n.path);
     plan_.join_ns.emplace_back(fd.get(), flag);
-    join_fds_.push_back(std::move(fd));
+    child_fds_.push_back(std::move(fd));
   }
   plan_.seal();
   return clone_child();
@@ -166,6 +181,7 @@ Result<void> Container::clone_child() {
   auto rec = journal_.add("process", {{"pid", pid_}, {"start", process_start_time(pid_)}});
   if (!rec) return unexpected(rec.error());
   process_record_ = *rec;
+  if (plan_.clone_flags & CLONE_NEWUSER) STACK_TRY(write_id_maps(pid_, spec_.uid_mappings, spec_.gid_mappings));
   return {};
 }
 
@@ -199,7 +215,7 @@ Result<void> Container::start() {
     execing = execing || m.kind == SyncKind::kExecing;
   }
   sync_.reset();
-  join_fds_.clear();
+  child_fds_.clear();
   return {};
 }
 

@@ -71,7 +71,7 @@ class Container {
   ContainerPaths paths_;
   state::Journal journal_;
   ChildPlan plan_;
-  std::vector<UniqueFd> join_fds_;
+  std::vector<UniqueFd> child_fds_;  // namespaces to join, mount sources: until the child runs
   UniqueFd sync_;
   UniqueFd pidfd_;
   pid_t pid_ = -1;

@@ -1,6 +1,7 @@
 #include "engine/runtime/plan.hpp"
 
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -64,10 +65,39 @@ void add_etc_binds(std::vector<ChildOp>& ops, const EtcPaths& etc) {
   }
 }
 
+// The last mount in spec.mounts at or below mounts[i]'s destination (i if none is).
+size_t last_submount(const std::vector<Mount>& mounts, size_t i) {
+  size_t last = i;
+  std::string prefix = mounts[i].destination + "/";
+  for (size_t j = i + 1; j < mounts.size(); ++j)
+    if (mounts[j].destination.rfind(prefix, 0) == 0) last = j;
+  return last;
+}
+
+// A v1 hierarchy mounted under a comma name ("cpu,cpuacct") gets a link per controller.
+void add_controller_links(std::vector<ChildOp>& ops, const Mount& m) {
+  auto slash = m.destination.rfind('/');
+  std::string dir = m.destination.substr(0, slash), name = m.destination.substr(slash + 1);
+  if (m.type != "cgroup" || name.find(',') == std::string::npos) return;
+  for (size_t a = 0, b; a <= name.size(); a = b + 1) {
+    b = std::min(name.find(',', a), name.size());
+    ChildOp op{OpKind::kSymlink, dir + "/" + name.substr(a, b - a), dir, name.substr(a, b - a)};
+    op.source = name;
+    ops.push_back(std::move(op));
+  }
+}
+
 Result<void> add_mounts(std::vector<ChildOp>& ops, const Spec& spec) {
-  for (const auto& m : spec.mounts) {
+  bool new_cgroupns = false;
+  for (const auto& n : spec.namespaces) new_cgroupns = new_cgroupns || (n.type == NamespaceType::kCgroup && n.path.empty());
+  std::vector<std::pair<size_t, ChildOp>> deferred;  // (after mount j, a read-only remount)
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    Mount m = spec.mounts[i];
     if (m.destination.empty() || m.destination[0] != '/')
       return fail("mount destination '" + m.destination + "' is not an absolute path");
+    if ((m.type == "cgroup" || m.type == "cgroup2") && !new_cgroupns)
+      return fail("mounting " + m.type + " on " + m.destination +
+                  " needs the container's own cgroup namespace (it would show the host's tree)");
     bool bind = m.type == "bind" || parse_mount_options(m.options).bind;
     bool is_file = false;
     if (bind) {
@@ -75,7 +105,20 @@ Result<void> add_mounts(std::vector<ChildOp>& ops, const Spec& spec) {
       if (::stat(m.source.c_str(), &st) != 0) return fail_errno("bind mount source " + m.source);
       is_file = !S_ISDIR(st.st_mode);
     }
+    // A read-only filesystem with mounts below it (the v1 /sys/fs/cgroup tmpfs) is
+    // mounted writable, so their targets can be made, and turned read-only after them.
+    size_t last = last_submount(spec.mounts, i);
+    auto ro = std::find(m.options.begin(), m.options.end(), "ro");
+    if (!bind && last != i && ro != m.options.end()) {
+      m.options.erase(ro);
+      ChildOp re{OpKind::kBindRemount, m.destination};
+      re.flags = MS_RDONLY | parse_mount_options(m.options).flags;
+      deferred.emplace_back(last, std::move(re));
+    }
     add_mount_ops(ops, m, is_file);
+    add_controller_links(ops, m);
+    for (auto& [after, op] : deferred)
+      if (after == i) ops.push_back(op);
   }
   return {};
 }
@@ -145,6 +188,10 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   if (p.cwd.empty() || p.cwd[0] != '/') return fail("working directory '" + p.cwd + "' is not absolute");
   ChildPlan plan;
   plan.rootfs = rootfs;
+  auto slash = rootfs.rfind('/');
+  if (slash == std::string::npos || slash + 1 == rootfs.size()) return fail("rootfs '" + rootfs + "' is not an absolute path");
+  plan.rootfs_dir = slash == 0 ? "/" : rootfs.substr(0, slash);
+  plan.rootfs_name = rootfs.substr(slash + 1);
   STACK_TRY(add_mounts(plan.ops, spec));
   STACK_TRY(add_devices(plan.ops, spec));
   // sysctls before the masks: /proc/sys turns read-only below.
@@ -178,6 +225,7 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   // when it unshares (cgroup_namespaces(7)).
   plan.unshare_cgroup = (plan.clone_flags & CLONE_NEWCGROUP) != 0;
   plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;
+  plan.userns_root = (plan.clone_flags & CLONE_NEWUSER) != 0;
   plan.clone_flags &= ~CLONE_NEWCGROUP;
   if (!has_namespace(spec, NamespaceType::kMount) || !has_namespace(spec, NamespaceType::kPid))
     return fail("a container needs its own mount and pid namespaces");

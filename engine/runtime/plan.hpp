@@ -37,6 +37,7 @@ struct ChildOp {
   unsigned long flags = 0;
   mode_t mode = 0;
   bool optional = false;  // a failure is ignored (the working dir is checked later anyway)
+  int source_fd = -1;     // kMount bind: a detached copy of source (open_tree) to move in
 
   // For error messages, in the parent: "mounting proc on /proc".
   std::string describe() const;
@@ -44,6 +45,7 @@ struct ChildOp {
 
 struct ChildPlan {
   std::string rootfs;  // host path of the container's mounted rootfs
+  std::string rootfs_dir, rootfs_name;  // its dirname and basename
   std::vector<ChildOp> ops;
   bool readonly_root = false;
   std::string hostname;
@@ -66,6 +68,7 @@ struct ChildPlan {
   int clone_flags = 0;                        // CLONE_NEW* for the namespaces to create
   bool unshare_cgroup = false;                // CLONE_NEWCGROUP, made after go (see plan.cpp)
   bool loopback_up = false;                   // a new net namespace: lo starts down (Docker raises it)
+  bool userns_root = false;                   // a new user namespace: become its root after go
 
   // Pointer arrays for execve, built by seal() right before the clone so that the
   // child allocates nothing.

@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "engine/base/file.hpp"
+#include "engine/runtime/idmap_layers.hpp"
 
 namespace stack::engine::runtime {
 namespace {
@@ -29,6 +32,7 @@ ContainerPaths container_paths(const std::string& state_root, const std::string&
   p.work = p.dir + "/work";
   p.rootfs = p.dir + "/rootfs";
   p.journal = p.dir + "/journal";
+  p.layers = p.dir + "/layers";
   p.etc = {p.dir + "/hosts", p.dir + "/hostname", p.dir + "/resolv.conf"};
   return p;
 }
@@ -50,9 +54,9 @@ Result<std::string> overlay_options(const Root& root, const ContainerPaths& path
   return opts;
 }
 
-Result<void> make_rootfs(state::Journal& journal, const Root& root, const ContainerPaths& paths) {
-  auto opts = overlay_options(root, paths);
-  if (!opts) return unexpected(opts.error());
+Result<void> make_rootfs(state::Journal& journal, const Root& root, const ContainerPaths& paths,
+                         const RootIdmap* idmap) {
+  STACK_TRY(overlay_options(root, paths));
   for (const auto& layer : root.layers) {
     struct stat st {};
     if (::stat(layer.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return fail_errno("image layer " + layer);
@@ -60,6 +64,17 @@ Result<void> make_rootfs(state::Journal& journal, const Root& root, const Contai
   STACK_TRY(make_dir(journal, paths.upper, 0755));
   STACK_TRY(make_dir(journal, paths.work, 0700));
   STACK_TRY(make_dir(journal, paths.rootfs, 0755));
+  Root lower = root;
+  std::optional<StagedLayers> staged;
+  if (idmap) {
+    auto s = StagedLayers::make(journal, root.layers, idmap->userns_fd, paths.layers);
+    if (!s) return unexpected(s.error());
+    staged.emplace(std::move(*s));
+    lower.layers = staged->paths();
+    if (::chown(paths.upper.c_str(), idmap->uid, idmap->gid) != 0) return fail_errno("chown " + paths.upper);
+  }
+  auto opts = overlay_options(lower, paths);
+  if (!opts) return unexpected(opts.error());
   STACK_TRY(journal.add("mount", {{"target", paths.rootfs}}));
   // "volatile" (Linux 5.10, overlayfs.rst) skips the sync of the upper filesystem on
   // umount and every fsync inside the container: the upper dir is thrown away when the
@@ -67,9 +82,17 @@ Result<void> make_rootfs(state::Journal& journal, const Root& root, const Contai
   // container's run time. Were an upper ever kept and remounted, work/incompat/volatile
   // would have to be removed first (overlay refuses it otherwise). Older kernels: EINVAL.
   std::string fast = *opts + ",volatile";
-  if (::mount("overlay", paths.rootfs.c_str(), "overlay", MS_NODEV, fast.c_str()) == 0) return {};
-  if (errno == EINVAL && ::mount("overlay", paths.rootfs.c_str(), "overlay", MS_NODEV, opts->c_str()) == 0) return {};
-  return fail_errno("failed to mount overlay on '" + paths.rootfs + "'");
+  bool mounted = ::mount("overlay", paths.rootfs.c_str(), "overlay", MS_NODEV, fast.c_str()) == 0;
+  if (!mounted && errno == EINVAL)
+    mounted = ::mount("overlay", paths.rootfs.c_str(), "overlay", MS_NODEV, opts->c_str()) == 0;
+  if (!mounted) {
+    if (idmap && errno == EINVAL)
+      return fail_errno("failed to mount overlay with idmapped layers on '" + paths.rootfs +
+                        "' (overlayfs takes idmapped layers since Linux 5.19)");
+    return fail_errno("failed to mount overlay on '" + paths.rootfs + "'");
+  }
+  if (staged) STACK_TRY_CTX(staged->unstage(), "after mounting the rootfs");
+  return {};
 }
 
 Result<void> write_etc_files(state::Journal& journal, const Spec& spec, const ContainerPaths& paths) {

@@ -18,6 +18,7 @@ struct ContainerPaths {
   std::string work;
   std::string rootfs;
   std::string journal;
+  std::string layers;  // staging dir of idmapped layers (user namespace only)
   EtcPaths etc;
 };
 
@@ -27,9 +28,18 @@ ContainerPaths container_paths(const std::string& state_root, const std::string&
 // lowerdir is the topmost layer; spec layers are lowest first).
 Result<std::string> overlay_options(const Root& root, const ContainerPaths& paths);
 
+// A container with its own user namespace: the layers are idmapped through userns_fd
+// (idmap_layers.hpp) and upper/ - the rootfs's "/" - belongs to the container's root.
+struct RootIdmap {
+  int userns_fd = -1;
+  uid_t uid = 0;  // host ids of the container's root
+  gid_t gid = 0;
+};
+
 // Makes upper/, work/ and rootfs/ and mounts the overlay on rootfs/ (in the host's
 // mount namespace, so host tools and remove() see it).
-Result<void> make_rootfs(state::Journal& journal, const Root& root, const ContainerPaths& paths);
+Result<void> make_rootfs(state::Journal& journal, const Root& root, const ContainerPaths& paths,
+                         const RootIdmap* idmap = nullptr);
 
 // Writes hosts, hostname and resolv.conf for the bind mounts over /etc.
 Result<void> write_etc_files(state::Journal& journal, const Spec& spec, const ContainerPaths& paths);

@@ -209,13 +209,13 @@ TEST_CASE("init reaps orphaned zombies", "[runtime]") {
   CHECK(with_init->out == "0\n");
 }
 
-TEST_CASE("what the runtime cannot do is refused, not dropped: user namespaces, bad ids, unknown users", "[runtime]") {
+TEST_CASE("what the runtime cannot do is refused, not dropped: unmapped user namespaces, bad ids", "[runtime]") {
   RuntimeFixture fx;
   auto s = fx.spec({"/bin/true"});
   s.namespaces.push_back({NamespaceType::kUser, ""});
   auto userns = fx.run_capture(s);
   REQUIRE(!userns);
-  CHECK(userns.error().message == "user namespaces (userns_mode, id mappings) are not supported yet");
+  CHECK(userns.error().message == "a user namespace needs a uid mapping");
   auto bad_id = Container::create(fx.spec({"/bin/true"}), {fx.root, "../escape"});
   REQUIRE(!bad_id);
   CHECK(bad_id.error().message == "invalid container id '../escape'");
