@@ -4,6 +4,7 @@
 #include <sys/statfs.h>
 
 #include "engine/runtime/caps.hpp"
+#include "engine/runtime/cgroup_mounts.hpp"
 
 namespace stack::engine::runtime {
 
@@ -36,8 +37,11 @@ std::vector<Mount> default_mounts(uint64_t shm_size, bool unified_cgroup) {
   };
   if (unified_cgroup)
     m.push_back({"/sys/fs/cgroup", "cgroup2", "cgroup", {"nosuid", "noexec", "nodev", "ro"}});
-  else
-    m.push_back({"/sys/fs/cgroup", "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "ro", "mode=755", "size=0"}});
+  if (unified_cgroup) return m;
+  m.push_back({"/sys/fs/cgroup", "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "ro", "mode=755", "size=64k"}});
+  auto host = cgroup::read_cgroup_mounts();
+  if (host)  // unreadable mountinfo: the tmpfs stays empty, as it was before this existed
+    for (auto& sub : cgroup_v1_mounts(*host)) m.push_back(std::move(sub));
   return m;
 }
 
