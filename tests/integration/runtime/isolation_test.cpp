@@ -1,4 +1,7 @@
 // From inside a running container: what it can see and do (issue 3, "Checks").
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <catch2/catch.hpp>
 
 #include "tests/integration/runtime/fixture.hpp"
@@ -117,14 +120,21 @@ TEST_CASE("user by name from the image's passwd and group", "[runtime]") {
 
 TEST_CASE("a device node the container makes (CAP_MKNOD) cannot be opened", "[runtime]") {
   RuntimeFixture fx;
+  // The block device the host's / lives on (a disk: /dev/sda, /dev/vda): the node is made
+  // (Docker's CAP_MKNOD) but cannot be opened on any mount the container can write to.
+  struct stat root_st {};
+  REQUIRE(::stat("/", &root_st) == 0);
+  std::string disk = std::to_string(major(root_st.st_dev)) + " " + std::to_string(minor(root_st.st_dev));
   auto r = fx.run_capture(fx.spec({"/bin/sh", "-c",
                                    "mknod /dev/mynull c 1 3 && (echo x > /dev/mynull) 2>/dev/null && echo DEV-OPEN;"
                                    "mknod /tmp/mynull c 1 3 && (echo x > /tmp/mynull) 2>/dev/null && echo TMP-OPEN;"
                                    "mknod /dev/shm/n c 1 3 && (echo x > /dev/shm/n) 2>/dev/null && echo SHM-OPEN;"
+                                   "mknod /disk b " + disk + " && echo made && (head -c 512 /disk >/dev/null) 2>/dev/null && echo DISK-OPEN;"
+                                   "mknod /dev/disk b " + disk + " && (head -c 512 /dev/disk >/dev/null) 2>/dev/null && echo DEVDISK-OPEN;"
                                    "echo x > /dev/null && echo NULL-OK"}));
   REQUIRE(r);
   INFO(r->out);
-  CHECK(r->out == "NULL-OK\n");
+  CHECK(r->out == "made\nNULL-OK\n");
 }
 
 TEST_CASE("raw system calls from inside: keyctl, unshare, mount, clone3, newer syscalls", "[runtime][seccomp]") {

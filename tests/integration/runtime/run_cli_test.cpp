@@ -109,3 +109,28 @@ TEST_CASE("stack run: limits are enforced (pids_limit, mem_limit with OOM report
   CHECK(run("find /sys/fs/cgroup -mindepth 1 -type d -path '*/stack/" + fx.name + "/*' | wc -l").out == "0\n");
   CHECK(fx.leftover_mounts().empty());
 }
+
+namespace {
+
+// The container's memory limit file as seen from inside: v1/hybrid hosts mount the memory
+// hierarchy at /sys/fs/cgroup/memory (as Docker does), v2 hosts the group itself.
+std::string limit_file() {
+  return stack::engine::runtime::host_cgroup_is_unified() ? "/sys/fs/cgroup/memory.max"
+                                                          : "/sys/fs/cgroup/memory/memory.limit_in_bytes";
+}
+
+}  // namespace
+
+TEST_CASE("stack run: /sys/fs/cgroup shows the container's own group, read-only", "[runtime][cli][cgroup]") {
+  CliFixture fx;
+  std::string pids = stack::engine::runtime::host_cgroup_is_unified() ? "/sys/fs/cgroup/pids.max"
+                                                                     : "/sys/fs/cgroup/pids/pids.max";
+  auto r = run(fx.stack_cmd + " run --rm limited sh -c 'cat " + limit_file() + " " + pids +
+               "; mkdir /sys/fs/cgroup/x 2>/dev/null && echo MKDIR; touch /sys/fs/cgroup/y 2>/dev/null && echo TOUCH;"
+               " grep -c . /sys/fs/cgroup/memory/cgroup.procs 2>/dev/null || grep -c . /sys/fs/cgroup/cgroup.procs'");
+  INFO(r.out);
+  CHECK(r.status == 0);
+  // The limits, and only the container's own processes (sh and grep).
+  CHECK(r.out == "33554432\n8\n2\n");
+  CHECK(fx.leftover_mounts().empty());
+}
