@@ -105,11 +105,11 @@ Result<void> add_mounts(std::vector<ChildOp>& ops, const Spec& spec) {
       if (::stat(m.source.c_str(), &st) != 0) return fail_errno("bind mount source " + m.source);
       is_file = !S_ISDIR(st.st_mode);
     }
-    // A read-only filesystem with mounts below it (the v1 /sys/fs/cgroup tmpfs) is
-    // mounted writable, so their targets can be made, and turned read-only after them.
+    // A read-only tmpfs with mounts below it (the v1 /sys/fs/cgroup) is mounted
+    // writable, so that their targets can be made, and turned read-only after them.
     size_t last = last_submount(spec.mounts, i);
     auto ro = std::find(m.options.begin(), m.options.end(), "ro");
-    if (!bind && last != i && ro != m.options.end()) {
+    if (m.type == "tmpfs" && last != i && ro != m.options.end()) {
       m.options.erase(ro);
       ChildOp re{OpKind::kBindRemount, m.destination};
       re.flags = MS_RDONLY | parse_mount_options(m.options).flags;
