@@ -17,11 +17,8 @@ struct PsFlags {
   std::string format = "table";
 };
 
-std::string status_text(const nlohmann::json& c) {
-  std::string state = c.value("State", "");
-  if (state == "exited" || state == "dead") return state + " (" + std::to_string(c.value("ExitCode", 0)) + ")";
-  return state;
-}
+// Docker's words, made by the supervisor: "Up 5 seconds (healthy)", "Exited (1) 3 seconds ago".
+std::string status_text(const nlohmann::json& c) { return c.value("Status", ""); }
 
 void print_table(const std::vector<nlohmann::json>& list) {
   std::size_t w_name = 4, w_service = 7;

@@ -5,6 +5,7 @@
 
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
+#include "cmd/supervisor_health.hpp"
 #include "cmd/up_bandwidth.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_teardown.hpp"
@@ -12,6 +13,7 @@
 #include "engine/cgroup/path.hpp"
 #include "engine/supervisor/log_format.hpp"
 #include "engine/supervisor/log_printer.hpp"
+#include "engine/supervisor/ps_status.hpp"
 
 namespace stack::cli {
 
@@ -32,14 +34,10 @@ namespace {
 Result<sv::DependencyGraph> make_graph(const model::Project& p) {
   std::vector<sv::ServiceDeps> deps;
   for (const auto& [name, s] : p.services) {
-    sv::ServiceDeps d{name, s.healthcheck && !s.healthcheck->disable, {}};
+    sv::ServiceDeps d{name, service_health(s).has_value(), {}};
     for (const auto& [dep, how] : s.depends_on) {
       auto c = sv::parse_depend_condition(how.condition);
       if (!c) return unexpected(c.error().wrap("service " + name + ": depends_on " + dep));
-      // Healthchecks need exec into the container, which the supervisor does not do yet.
-      if (*c == sv::DependCondition::kHealthy)
-        return fail("service " + name + ": depends_on " + dep +
-                    ": condition service_healthy is not supported yet (healthchecks are not run)");
       d.depends_on.push_back({dep, *c, how.required});
     }
     deps.push_back(std::move(d));
@@ -262,11 +260,41 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   if (!runner) return unexpected(runner.error());
   r.runner = std::move(*runner);
   r.runner->classify_exit([rp](rt::ExitStatus& st) { st.oom = rp->cgroup->oom_killed_since_mark(); });
+  return make_health(r, s);
+}
+
+Result<void> StackSupervisor::make_health(Replica& r, const model::Service& s) {
+  auto h = service_health(s);
+  if (!h) return {};
+  Replica* rp = &r;
+  auto health = sv::HealthRunner::create(loop_, h->spec, exec_probe(*r.runner, r.cgroup->clone_fd(), r.name, h->argv),
+                                         [this, rp](sv::Health status) { on_health(*rp, status); });
+  if (!health) return unexpected(health.error().wrap("healthcheck of " + r.name));
+  r.health = std::move(*health);
   return {};
+}
+
+// A service is healthy once each of its replicas is; one unhealthy replica fails it
+// (compose's service_healthy waits for every container of the service).
+void StackSupervisor::on_health(Replica& r, sv::Health status) {
+  std::string last = r.health->log().empty() ? "" : r.health->log().back().output;
+  std::fprintf(stderr, "%s: health: %s%s%s\n", r.name.c_str(), std::string(sv::to_string(status)).c_str(),
+               last.empty() ? "" : ": ", last.c_str());
+  bool all = true;
+  for (const auto& o : replicas_)
+    if (o->service == r.service) all = all && o->health && o->health->status() == sv::Health::kHealthy;
+  if (status == sv::Health::kUnhealthy) start_->unhealthy(r.service);
+  else if (all) start_->healthy(r.service);
+  if (!down_started_) pump();
 }
 
 void StackSupervisor::on_change(Replica& r, const sv::RunInfo& info) {
   int code = info.last_exit ? info.last_exit->code : 0;
+  if (r.health && info.state == sv::RunState::kRunning) r.health->start(info.started_ns);
+  if (info.state != sv::RunState::kRunning) {
+    if (r.health) r.health->stop();  // a restart begins again at "starting"
+    r.finished_ns = sv::now_ns();
+  }
   switch (info.state) {
     case sv::RunState::kRunning: {
       r.started = true;
@@ -319,11 +347,15 @@ nlohmann::json StackSupervisor::ps(bool all) {
     bool up = i.state == sv::RunState::kRunning || i.state == sv::RunState::kRestarting;
     if (!all && !up) continue;
     bool oom = i.last_exit && i.last_exit->oom;
+    std::optional<sv::Health> health;
+    if (r->health && r->health->active()) health = r->health->status();
     list.push_back({{"Name", r->name},
                     {"Service", r->service},
                     {"Project", project_.name},
                     {"State", std::string(sv::to_string(i.state))},
-                    {"Health", ""},
+                    {"Status", sv::status_text({i.state, health, i.last_exit ? i.last_exit->code : 0, i.started_ns,
+                                                r->finished_ns, sv::now_ns()})},
+                    {"Health", health ? std::string(sv::to_string(*health)) : ""},
                     {"ExitCode", i.last_exit ? i.last_exit->code : 0},
                     {"Publishers", ports_ ? ports_->publishers(r->service) : nlohmann::json::array()},
                     {"Pid", i.pid},

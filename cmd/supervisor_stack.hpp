@@ -23,6 +23,7 @@
 #include "engine/supervisor/container_runner.hpp"
 #include "engine/supervisor/control_server.hpp"
 #include "engine/supervisor/dependency.hpp"
+#include "engine/supervisor/health_runner.hpp"
 #include "network/dns_server.hpp"
 
 namespace stack::cli {
@@ -48,7 +49,9 @@ class StackSupervisor {
     std::string service, name;
     std::optional<RunCgroup> cgroup;
     std::unique_ptr<supervisor::ContainerRunner> runner;
+    std::unique_ptr<supervisor::HealthRunner> health;  // probes runner's container: goes first
     bool started = false;  // has run at least once
+    int64_t finished_ns = 0;  // the last run's end
     std::string error;
     std::vector<std::string> warnings;  // limits not enforced, as asked
   };
@@ -69,6 +72,8 @@ class StackSupervisor {
   void launch(const std::string& service);
   Result<void> make_replica(Replica& r, const model::Service& s, uint64_t n);
   void on_change(Replica& r, const supervisor::RunInfo& info);
+  Result<void> make_health(Replica& r, const model::Service& s);
+  void on_health(Replica& r, supervisor::Health status);
   void answer_waiters();
   nlohmann::json wait_result() const;
   nlohmann::json ps(bool all);

@@ -1,7 +1,8 @@
-// `stack up [-d] [SERVICE...]`: starts the stack's supervisor (or finds it running) and
-// waits until every service was started or could not be, printing compose's plain
-// progress lines (" ✔ Container demo-web-1  Started"). Without -d it then follows the
-// logs with prefixes; Ctrl-C (SIGINT/SIGTERM) stops the stack as `down` would.
+// `stack up [-d] [--wait] [SERVICE...]`: starts the stack's supervisor (or finds it
+// running) and waits until every service was started or could not be, printing
+// compose's plain progress lines (" ✔ Container demo-web-1  Started"). --wait (implies
+// -d) then waits for running and healthy, or completed (up_wait.hpp). Without -d it
+// follows the logs with prefixes; Ctrl-C (SIGINT/SIGTERM) stops the stack as `down` would.
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "cmd/registry.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_spawn.hpp"
+#include "cmd/up_wait.hpp"
 #include "engine/supervisor/log_format.hpp"
 #include "engine/supervisor/logs_command.hpp"
 
@@ -21,6 +23,7 @@ namespace sv = stack::supervisor;
 
 struct UpFlags {
   bool detach = false;
+  bool wait = false;
   bool no_color = false;
   int wait_timeout = 120;
   std::vector<std::string> services;
@@ -85,6 +88,7 @@ int up(const stack::cli::Globals& g, const UpFlags& f) {
   if (!f.services.empty()) return stack::cli::report("up SERVICE... is not supported yet: up starts every service");
   auto project = stack::cli::load_project(g);
   if (!project) return stack::cli::report(project.error().message);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(f.wait_timeout);
   auto layout = stack::cli::stack_layout(g, project->name);
   if (!layout) return stack::cli::report(layout.error().message);
   if (auto checked = stack::cli::check_project_limits(*project, g.ignore_unenforced_limits); !checked)
@@ -94,7 +98,8 @@ int up(const stack::cli::Globals& g, const UpFlags& f) {
   auto started = client->call("wait", nlohmann::json::object(), {}, nullptr, std::chrono::seconds(f.wait_timeout));
   if (!started) return stack::cli::report(started.error().message);
   int code = print_progress(*started);
-  if (f.detach) return code;
+  if (f.wait && code == 0) return stack::cli::wait_ready(*client, deadline, f.wait_timeout);
+  if (f.detach || f.wait) return code;
   return attach(g, *layout, project->name, f);
 }
 
@@ -105,7 +110,9 @@ stack::cli::Registrar reg("up", [](CLI::App& app, stack::cli::Globals& g) -> sta
   sub->add_flag("--no-color", f->no_color, "Produce monochrome output");
   sub->add_flag("--ignore-unenforced-limits", g.ignore_unenforced_limits,
                 "A limit this host cannot enforce is a warning, not an error");
-  sub->add_option("--wait-timeout", f->wait_timeout, "Seconds to wait for the stack to start")->capture_default_str();
+  sub->add_flag("--wait", f->wait, "Wait for services to be running|healthy. Implies detached mode.");
+  sub->add_option("--wait-timeout", f->wait_timeout, "Seconds to wait for the stack to start (and with --wait, to be healthy)")
+      ->capture_default_str();
   sub->add_option("service", f->services, "Services");
   return [&g, f] { return up(g, *f); };
 });
