@@ -1,2 +1,3 @@
-# The examples are tested through the CLI binary only (stack config, image import, run).
-set(STACK_TEST_LIBS stack_base)
+# The examples are tested through the CLI binary only (stack config, image import, run,
+# up); stack_net names the default network's bridge for the leak check.
+set(STACK_TEST_LIBS stack_net stack_base)
