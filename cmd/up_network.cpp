@@ -66,3 +66,25 @@ Result<void> StackNetwork::attach(const std::string& container, pid_t pid, state
 }
 
 }  // namespace stack::cli
+
+namespace stack::cli {
+
+Result<net::Ipv4> StackNetwork::lease(const std::string& container, const std::string& service,
+                                      state::Journal& journal) {
+  if (auto it = addresses_.find(container); it != addresses_.end()) return it->second.second;
+  auto rec = journal.add("address", {{"state_dir", state_dir_}, {"network", network_}, {"container", container}});
+  if (!rec) return unexpected(rec.error());
+  auto ip = net::Ipam(state_dir_).reserve_address(network_, container);
+  if (!ip) return unexpected(ip.error().wrap("network " + network_ + ": container " + container));
+  addresses_[container] = {service, *ip};
+  return *ip;
+}
+
+Result<void> StackNetwork::release(const std::string& container) {
+  if (!addresses_.erase(container)) return {};
+  auto r = net::Ipam(state_dir_).release_address(network_, container);
+  if (!r) return unexpected(r.error().wrap("network " + network_ + ": container " + container));
+  return {};
+}
+
+}  // namespace stack::cli

@@ -26,6 +26,12 @@ class StackNetwork {
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
   // The host end of the container's veth (its counters are the container's NET I/O).
   std::string host_veth(const std::string& container) const;
+  // A container added while the stack runs (a new service or replica): its address,
+  // journaled before it is leased; an already leased one is returned as it is.
+  Result<net::Ipv4> lease(const std::string& container, const std::string& service, state::Journal& journal);
+  // A removed container's address goes back to the ledger (its journal record then
+  // finds nothing to undo).
+  Result<void> release(const std::string& container);
   net::Ipv4 gateway() const { return lease_.gateway; }
   // container -> (service, address)
   const std::map<std::string, std::pair<std::string, net::Ipv4>>& addresses() const { return addresses_; }
