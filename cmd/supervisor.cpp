@@ -34,7 +34,7 @@ void remove_run_files(const stack::state::Layout& l, bool keep_log) {
 }
 
 stack::Result<void> serve(stack::model::Project project, const stack::state::Layout& layout, const std::string& root,
-                          bool ignore_unenforced_limits) {
+                          bool ignore_unenforced_limits, std::string recovery_note) {
   uv_loop_t loop;
   if (int rc = uv_loop_init(&loop); rc < 0) return stack::fail_uv(rc, "failed to create an event loop");
   stack::Result<void> result;
@@ -44,6 +44,7 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
       result = stack::unexpected(sup.error());
     } else {
       (*sup)->ignore_unenforced_limits(ignore_unenforced_limits);
+      (*sup)->note_recovery(std::move(recovery_note));
       (*sup)->start();
       log_line("started");
       while (!(*sup)->finished()) uv_run(&loop, UV_RUN_ONCE);
@@ -69,14 +70,18 @@ int supervise(const stack::cli::Globals& g) {
     log_line(lock.error().message);
     return kLocked;
   }
+  std::string note;
   if (lock->stale_pid()) log_line("a previous holder (pid " + std::to_string(lock->stale_pid()) + ") died; cleaning its objects");
+  if (::access(layout->journal().c_str(), F_OK) == 0)
+    note = "stack: cleaned up the remains of stack " + project->name + " whose supervisor died" +
+           (lock->stale_pid() ? " (pid " + std::to_string(lock->stale_pid()) + ")" : "") + "; starting it afresh";
   if (auto r = stack::cli::replay_stack_journal(*layout); !r) {
     log_line("cleaning after a crashed supervisor failed: " + r.error().message);
     return 1;
   }
   if (auto r = stack::write_file_atomic(layout->supervisor_pid(), std::to_string(::getpid()) + "\n"); !r)
     return stack::cli::report(r.error().message);
-  auto served = serve(std::move(*project), *layout, g.root, g.ignore_unenforced_limits);
+  auto served = serve(std::move(*project), *layout, g.root, g.ignore_unenforced_limits, std::move(note));
   int code = 0;
   if (!served) {
     log_line(served.error().message);

@@ -29,8 +29,6 @@ int signal_number(const std::string& name) {
   return 0;
 }
 
-namespace {
-
 Result<sv::DependencyGraph> make_graph(const model::Project& p) {
   std::vector<sv::ServiceDeps> deps;
   for (const auto& [name, s] : p.services) {
@@ -44,6 +42,8 @@ Result<sv::DependencyGraph> make_graph(const model::Project& p) {
   }
   return sv::DependencyGraph::build(std::move(deps));
 }
+
+namespace {
 
 Result<sv::RestartSpec> restart_of(const model::Service& s) {
   std::optional<sv::DeployRestartPolicy> deploy;
@@ -151,12 +151,9 @@ Result<void> StackSupervisor::start_dns() {
   return {};
 }
 
-void StackSupervisor::start() {
-  std::set<std::string> all;
-  for (const auto& [name, s] : project_.services) all.insert(name);
-  start_.emplace(graph_, std::move(all));
-  pump();
-}
+// Nothing starts before an `up` sends "apply" (supervisor_apply.cpp): it says which
+// services, how many replicas, and brings the project as that `up` loaded it.
+void StackSupervisor::start() { apply_next(); }
 
 void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
   if (r.method == "ps") return resp.reply(ps(r.params.value("all", false)));
@@ -166,6 +163,7 @@ void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
     waiters_.push_back(resp);
     return answer_waiters();
   }
+  if (r.method == "apply") return apply(std::move(r.params), resp);
   if (r.method == "down" || r.method == "stop") {
     std::optional<int64_t> t;
     if (r.params.contains("timeout") && r.params["timeout"].is_number_integer()) t = r.params["timeout"].get<int64_t>();
@@ -187,16 +185,20 @@ void StackSupervisor::pump() {
   } while (again_);
   pumping_ = false;
   answer_waiters();
+  schedule_apply();
 }
 
 void StackSupervisor::launch(const std::string& service) {
   launched_.insert(service);
   const auto& s = project_.services.at(service);
-  for (uint64_t n = 1; n <= std::max<uint64_t>(1, s.replicas()); ++n) {
+  for (uint64_t n : indices_to_start(service)) {
     replicas_.push_back(std::make_unique<Replica>());
     Replica& r = *replicas_.back();
     r.service = service;
     r.name = container_name(project_.name, service, n);
+    r.index = n;
+    r.hash = hashes_[service];
+    r.spec = &s;
     if (auto made = make_replica(r, s, n); !made) {
       r.error = made.error().message;
       start_->failed(service, r.error);
@@ -289,6 +291,11 @@ void StackSupervisor::on_health(Replica& r, sv::Health status) {
 }
 
 void StackSupervisor::on_change(Replica& r, const sv::RunInfo& info) {
+  if (r.retiring || r.orphan) {  // no longer part of the start: an apply or down waits for it
+    if (apply_ && !apply_->committing) apply_stop_pump();
+    if (down_started_) stop_pump();
+    return;
+  }
   int code = info.last_exit ? info.last_exit->code : 0;
   if (r.health && info.state == sv::RunState::kRunning) r.health->start(info.started_ns);
   if (info.state != sv::RunState::kRunning) {
@@ -373,6 +380,7 @@ void StackSupervisor::down(std::optional<int64_t> timeout_s, std::optional<sv::R
   down_started_ = true;
   stop_timeout_s_ = timeout_s;
   answer_waiters();
+  apply_next();  // queued applies are refused
   stop_.emplace(graph_, launched_);
   stop_pump();
 }
@@ -415,11 +423,15 @@ void StackSupervisor::stop_pump() {
 }
 
 void StackSupervisor::finish_down() {
+  auto exits = nlohmann::json::array();  // for up --exit-code-from
+  for (const auto& r : replicas_)
+    if (r->runner && r->runner->info().last_exit)
+      exits.push_back({{"name", r->name}, {"service", r->service}, {"code", r->runner->info().last_exit->code}});
   replicas_.clear();  // removes each container (its journal) and its cgroup
   outcome_ = replay_stack_journal(layout_);
   if (outcome_) outcome_ = remove_stack_logs(layout_);
   for (const auto& d : downs_) {
-    if (outcome_) d.reply(nlohmann::json::object());
+    if (outcome_) d.reply({{"exits", exits}});
     else d.fail(outcome_.error());
   }
   downs_.clear();

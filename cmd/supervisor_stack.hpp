@@ -5,6 +5,8 @@
 // (until every service was started or blocked) and `down` (StopScheduler order,
 // stop_signal then SIGKILL after the grace period, then the journal is replayed).
 // Every cgroup and container dir is in the stack's journal before it is made.
+#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <set>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "cmd/run_cgroup.hpp"
+#include "cmd/supervisor_apply.hpp"
 #include "cmd/supervisor_exec.hpp"
 #include "cmd/supervisor_signal.hpp"
 #include "cmd/up_network.hpp"
@@ -29,6 +32,7 @@
 namespace stack::cli {
 
 int signal_number(const std::string& name);  // "SIGTERM", "TERM", "15"; 0 if unknown
+Result<supervisor::DependencyGraph> make_graph(const model::Project& p);
 
 class StackSupervisor {
  public:
@@ -43,10 +47,18 @@ class StackSupervisor {
   Result<void> outcome() const { return outcome_; }
   // SIGTERM: the stack stops as for `down`, with nobody to answer.
   void terminate();
+  // The journal of a supervisor killed with SIGKILL was replayed before this one
+  // started; the first `up` is told so.
+  void note_recovery(std::string note) { recovery_note_ = std::move(note); }
 
  private:
   struct Replica {
     std::string service, name;
+    uint64_t index = 0;
+    std::string hash;                        // config hash it was made with (apply_plan.hpp)
+    const model::Service* spec = nullptr;    // of the project it was made from
+    bool retiring = false;                   // an apply stops it, to remove or recreate it
+    bool orphan = false;                     // its service left the stack file
     std::optional<RunCgroup> cgroup;
     std::unique_ptr<supervisor::ContainerRunner> runner;
     std::unique_ptr<supervisor::HealthRunner> health;  // probes runner's container: goes first
@@ -80,6 +92,15 @@ class StackSupervisor {
   void down(std::optional<int64_t> timeout_s, std::optional<supervisor::Responder> resp);
   void stop_pump();
   void finish_down();
+  // supervisor_apply.cpp: the "apply" method (a second `up`).
+  void apply(nlohmann::json params, supervisor::Responder resp);
+  void schedule_apply();
+  void apply_next();
+  void begin_apply(std::unique_ptr<ApplyRun> run);
+  void apply_stop_pump();
+  void apply_commit();
+  void lease_new(const std::vector<std::string>& names, const std::string& old_hosts);
+  std::vector<uint64_t> indices_to_start(const std::string& service) const;
 
   uv_loop_t* loop_;
   model::Project project_;
@@ -101,6 +122,13 @@ class StackSupervisor {
   UvOwned<supervisor::ControlServer> server_;
   UvOwned<net::UvTimer> exit_timer_, teardown_timer_;
   UvOwned<SignalWatch> sigterm_;
+  std::unique_ptr<ApplyRun> apply_;  // the apply being carried out
+  std::deque<std::pair<nlohmann::json, supervisor::Responder>> applies_;  // waiting their turn
+  std::list<model::Project> retired_;  // earlier projects: kept replicas point into them
+  std::map<std::string, std::string> hashes_;  // service -> config hash of project_
+  std::map<std::string, std::vector<uint64_t>> to_start_;  // replicas the next launch makes
+  std::string recovery_note_;
+  UvOwned<net::UvTimer> apply_timer_;
   bool tearing_down_ = false;
   bool ignore_unenforced_ = false;
   bool pumping_ = false, again_ = false, stop_pumping_ = false, stop_again_ = false, down_started_ = false, finished_ = false;

@@ -33,7 +33,9 @@ std::string cwd() {
 
 }  // namespace
 
-Result<model::Project> load_project(const Globals& g) {
+Result<model::Project> load_project(const Globals& g) { return model::load(load_options(g)); }
+
+model::LoadOptions load_options(const Globals& g) {
   model::LoadOptions o;
   o.files = g.files;
   o.working_dir = cwd();
@@ -42,7 +44,7 @@ Result<model::Project> load_project(const Globals& g) {
   o.env_files = g.env_files;
   o.profiles = g.profiles;
   o.environment = environment();
-  return model::load(o);
+  return o;
 }
 
 Result<std::string> project_name(const Globals& g) {

@@ -5,12 +5,15 @@
 
 #include "cmd/registry.hpp"
 #include "engine/base/result.hpp"
+#include "engine/model/load.hpp"
 #include "engine/model/project.hpp"
 #include "engine/state/layout.hpp"
 
 namespace stack::cli {
 
 Result<model::Project> load_project(const Globals& g);
+// What load_project loads with (the global flags, cwd, environment).
+model::LoadOptions load_options(const Globals& g);
 // -p if given, else the loaded project's name (so `down -p X` works without a file).
 Result<std::string> project_name(const Globals& g);
 Result<state::Layout> stack_layout(const Globals& g, const std::string& project);

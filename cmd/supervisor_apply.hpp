@@ -1,0 +1,46 @@
+#pragma once
+// A second `up` applies the newly loaded stack file to the running stack (compose's
+// convergence): the CLI sends its load options and flags as the control method
+// "apply"; the supervisor loads the project, plans per config hash (apply_plan.hpp),
+// stops what is recreated or removed in dependency order (stop_signal, grace period),
+// removes those containers, leases addresses for new ones (their names reach the name
+// server and every running container's /etc/hosts), then starts what is new or
+// recreated in dependency order. One apply runs at a time; others wait their turn.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cmd/apply_plan.hpp"
+#include "engine/image/store.hpp"
+#include "engine/model/load.hpp"
+#include "engine/supervisor/control_server.hpp"
+#include "engine/supervisor/dependency.hpp"
+
+namespace stack::cli {
+
+// The CLI's load options in the apply request (the supervisor loads the files itself,
+// with the environment of the `up` that asked).
+nlohmann::json load_options_json(const model::LoadOptions& o);
+model::LoadOptions load_options_of(const nlohmann::json& j);
+
+struct ApplyRun {
+  model::Project project;
+  std::optional<supervisor::DependencyGraph> graph;
+  std::map<std::string, image::Image> images;
+  std::map<std::string, std::string> hashes;
+  ApplyOptions options;
+  std::map<std::string, uint64_t> selected;  // services this up touches -> replicas wanted
+  ApplyPlan plan;
+  std::optional<supervisor::StopScheduler> stop;  // over the running project's graph
+  std::set<std::string> stopping, stopped;
+  std::optional<supervisor::Responder> resp;
+  bool pumping = false, again = false, committing = false;
+};
+
+// Loads and plans (no side effect): the new project, its graph, images and hashes.
+Result<std::unique_ptr<ApplyRun>> prepare_apply(const nlohmann::json& params, const std::string& state_root);
+
+}  // namespace stack::cli
