@@ -50,7 +50,9 @@ stack::Result<void> down_from_journal(const stack::state::Layout& l) {
     std::fprintf(stderr, "stack: supervisor pid %d does not answer; cleaning from the journal\n", pid);
   STACK_TRY(stack::cli::replay_stack_journal(l));
   STACK_TRY(stack::cli::remove_stack_logs(l));
-  for (const auto& f : {l.control_socket(), l.supervisor_pid(), stack::cli::supervisor_log(l), l.lock()})
+  // state.json, and the temp file of a write the supervisor died in (file.hpp's name).
+  std::string state_tmp = l.state_file() + ".tmp." + std::to_string(stack::cli::read_pid(l.supervisor_pid()));
+  for (const auto& f : {l.state_file(), state_tmp, l.control_socket(), l.supervisor_pid(), stack::cli::supervisor_log(l), l.lock()})
     ::unlink(f.c_str());
   lock->release();
   ::rmdir(l.stack_dir().c_str());

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cmd/registry.hpp"
+#include "cmd/stack_client.hpp"
 #include "cmd/up_common.hpp"
 #include "engine/supervisor/log_format.hpp"
 #include "engine/supervisor/logs_command.hpp"
@@ -25,6 +26,8 @@ int logs(const stack::cli::Globals& g, const LogsFlags& f) {
   if (!name) return stack::cli::report(name.error().message);
   auto layout = stack::cli::stack_layout(g, *name);
   if (!layout) return stack::cli::report(layout.error().message);
+  if (auto drivers = stack::cli::check_log_drivers(g, f.services); !drivers)
+    return stack::cli::report(drivers.error().message);
   auto query = sv::make_log_query(f.tail, f.since, f.until, sv::now_ns());
   if (!query) return stack::cli::report(query.error().message);
   sv::LogsRequest r;

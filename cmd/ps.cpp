@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cmd/registry.hpp"
+#include "cmd/stack_client.hpp"
 #include "cmd/up_common.hpp"
 #include "engine/supervisor/control_client.hpp"
 
@@ -32,6 +33,20 @@ void print_table(const std::vector<nlohmann::json>& list) {
                 static_cast<int>(w_service), c.value("Service", "").c_str(), status_text(c).c_str());
 }
 
+// The supervisor's answer, or state.json's (pids checked) when it is gone.
+stack::Result<nlohmann::json> query(const std::string& name, const stack::state::Layout& l, bool all) {
+  if (auto c = stack::supervisor::ControlClient::connect(l.control_socket())) return c->call("ps", {{"all", all}});
+  auto doc = stack::cli::offline_state(l);
+  if (!doc) return doc;
+  stack::cli::warn_supervisor_gone(name, l);
+  auto kept = nlohmann::json::array();
+  for (const auto& e : (*doc)["containers"]) {
+    std::string st = e.value("State", "");
+    if (all || st == "running" || st == "restarting" || st == "paused") kept.push_back(e);
+  }
+  return nlohmann::json{{"containers", kept}};
+}
+
 int ps(const stack::cli::Globals& g, const PsFlags& f) {
   if (f.format != "table" && f.format != "json")
     return stack::cli::report("invalid --format '" + f.format + "': want table or json");
@@ -39,10 +54,8 @@ int ps(const stack::cli::Globals& g, const PsFlags& f) {
   if (!name) return stack::cli::report(name.error().message);
   auto layout = stack::cli::stack_layout(g, *name);
   if (!layout) return stack::cli::report(layout.error().message);
-  auto c = stack::supervisor::ControlClient::connect(layout->control_socket());
-  if (!c) return stack::cli::report("no such stack: " + *name + " (no supervisor runs for it)");
   bool all = f.all || !f.status.empty();
-  auto r = c->call("ps", {{"all", all}});
+  auto r = query(*name, *layout, all);
   if (!r) return stack::cli::report(r.error().message);
   std::vector<nlohmann::json> list;
   for (const auto& e : r->at("containers"))

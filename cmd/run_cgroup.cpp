@@ -30,6 +30,11 @@ Result<cgroup::Limits> service_limits(const model::Service& s) {
   return l;
 }
 
+void thaw_project(const std::string& project) {
+  auto driver = cgroup::make_host_driver();
+  if (driver) (void)(*driver)->freeze(cgroup::project_path(project), false);
+}
+
 Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
                                   cgroup::Enforcement e) {
   auto driver = cgroup::make_host_driver();

@@ -16,6 +16,9 @@
 namespace stack::cli {
 
 Result<cgroup::Limits> service_limits(const model::Service& s);
+// Thaws every group of the project (a paused container's frozen process gets no
+// SIGKILL on cgroup v1), before its journal is replayed. Best effort: no groups, no freezer: nothing.
+void thaw_project(const std::string& project);
 
 class RunCgroup {
  public:
@@ -40,6 +43,15 @@ class RunCgroup {
   // For `stack stats` and `stack top`.
   Result<cgroup::Stats> stats();
   Result<std::vector<pid_t>> pids();
+  // The freezer, for pause/unpause (Driver::freeze, Driver::frozen).
+  Result<void> freeze(bool on) {
+    if (!driver_) return fail("cgroup '" + rel_ + "' was removed");
+    return driver_->freeze(rel_, on);
+  }
+  Result<bool> frozen() {
+    if (!driver_) return fail("cgroup '" + rel_ + "' was removed");
+    return driver_->frozen(rel_);
+  }
   // Kills what is left and removes the group (idempotent).
   Result<void> remove();
 

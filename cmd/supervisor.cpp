@@ -27,7 +27,7 @@ void log_line(const std::string& s) {
 
 // After a failure the log stays for `up` to show (it removes it and the directory).
 void remove_run_files(const stack::state::Layout& l, bool keep_log) {
-  for (const auto& f : {l.control_socket(), l.supervisor_pid(), l.lock()}) ::unlink(f.c_str());
+  for (const auto& f : {l.state_file(), l.control_socket(), l.supervisor_pid(), l.lock()}) ::unlink(f.c_str());
   if (keep_log) return;
   ::unlink((l.stack_dir() + "/supervisor.log").c_str());
   ::rmdir(l.stack_dir().c_str());

@@ -5,6 +5,7 @@
 
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
+#include "cmd/supervisor_control.hpp"
 #include "cmd/supervisor_health.hpp"
 #include "cmd/up_bandwidth.hpp"
 #include "cmd/up_common.hpp"
@@ -95,10 +96,14 @@ Result<std::unique_ptr<StackSupervisor>> StackSupervisor::create(uv_loop_t* loop
   auto term = SignalWatch::create(loop, SIGTERM, [self] { self->terminate(); });
   if (!term) return unexpected(term.error());
   sup->sigterm_ = std::move(*term);
+  auto control = StackControl::create(*sup);
+  if (!control) return unexpected(control.error());
+  sup->control_ = std::move(*control);
   return sup;
 }
 
 StackSupervisor::~StackSupervisor() {
+  control_.reset();
   execs_.reset();
   replicas_.clear();
   server_.reset();
@@ -108,6 +113,8 @@ StackSupervisor::~StackSupervisor() {
   dns_.reset();
   ports_.reset();
 }
+
+bool StackSupervisor::finished() const { return finished_ && (!control_ || control_->idle()); }
 
 void StackSupervisor::terminate() {
   std::fprintf(stderr, "supervisor: SIGTERM: stopping the stack\n");
@@ -156,6 +163,7 @@ Result<void> StackSupervisor::start_dns() {
 void StackSupervisor::start() { apply_next(); }
 
 void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
+  if (control_->handle(r, resp)) return;
   if (r.method == "ps") return resp.reply(ps(r.params.value("all", false)));
   if (handle_stats(r, resp)) return;
   if (r.method == "exec") return exec(std::move(r), resp);
@@ -164,7 +172,7 @@ void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
     return answer_waiters();
   }
   if (r.method == "apply") return apply(std::move(r.params), resp);
-  if (r.method == "down" || r.method == "stop") {
+  if (r.method == "down") {
     std::optional<int64_t> t;
     if (r.params.contains("timeout") && r.params["timeout"].is_number_integer()) t = r.params["timeout"].get<int64_t>();
     return down(t, resp);
@@ -223,15 +231,19 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   r.warnings = r.cgroup->warnings();
   auto policy = restart_of(s);
   if (!policy) return unexpected(policy.error());
-  sv::LogFileOptions lo;
+  std::optional<sv::LogFileOptions> lo = sv::LogFileOptions{};
   if (s.logging) {
     auto o = sv::parse_log_options(s.logging->driver, s.logging->options);
     if (!o) return unexpected(o.error().wrap("service " + s.name + ": logging"));
-    if (*o) lo = **o;  // driver none: still a log file, for ps and logs (not yet honoured)
+    lo = *o;  // driver none: no log file, the output is discarded (docker's none driver)
   }
-  STACK_TRY(make_dirs(layout_.log_dir(r.name), 0755));
-  auto log = sv::LogFile::open(layout_.log_file(r.name), lo);
-  if (!log) return unexpected(log.error());
+  std::shared_ptr<sv::LogFile> log;
+  if (lo) {
+    STACK_TRY(make_dirs(layout_.log_dir(r.name), 0755));
+    auto opened = sv::LogFile::open(layout_.log_file(r.name), *lo);
+    if (!opened) return unexpected(opened.error());
+    log = std::move(*opened);
+  }
   rec = journal_.add("container", {{"dir", root_ + "/containers/" + r.name}});
   if (!rec) return unexpected(rec.error());
   Replica* rp = &r;
@@ -257,7 +269,7 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
         return unexpected(shaped.error());
     return c;
   };
-  auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::shared_ptr<sv::LogFile>(std::move(*log)),
+  auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::move(log),
                                             [this, rp](const sv::RunInfo& info) { on_change(*rp, info); });
   if (!runner) return unexpected(runner.error());
   r.runner = std::move(*runner);
@@ -318,6 +330,7 @@ void StackSupervisor::on_change(Replica& r, const sv::RunInfo& info) {
       break;
     case sv::RunState::kCreated: break;
   }
+  control_->changed(r, info);
   if (!info.error.empty()) std::fprintf(stderr, "%s: %s: %s\n", r.name.c_str(),
                                         std::string(sv::to_string(info.state)).c_str(), info.error.c_str());
   if (down_started_) return stop_pump();
@@ -356,7 +369,7 @@ nlohmann::json StackSupervisor::ps(bool all) {
     bool oom = i.last_exit && i.last_exit->oom;
     std::optional<sv::Health> health;
     if (r->health && r->health->active()) health = r->health->status();
-    list.push_back({{"Name", r->name},
+    nlohmann::json e{{"Name", r->name},
                     {"Service", r->service},
                     {"Project", project_.name},
                     {"State", std::string(sv::to_string(i.state))},
@@ -369,7 +382,9 @@ nlohmann::json StackSupervisor::ps(bool all) {
                     {"RestartCount", i.restart_count},
                     {"OOMKilled", oom},
                     {"StartedAt", i.started_ns ? sv::format_rfc3339_nano_fixed(i.started_ns) : ""},
-                    {"Error", i.error}});
+                    {"Error", i.error}};
+    control_->decorate(*r, e);
+    list.push_back(std::move(e));
   }
   return {{"containers", list}};
 }
@@ -378,6 +393,7 @@ void StackSupervisor::down(std::optional<int64_t> timeout_s, std::optional<sv::R
   if (resp) downs_.push_back(*resp);
   if (down_started_) return;
   down_started_ = true;
+  control_->going_down();
   stop_timeout_s_ = timeout_s;
   answer_waiters();
   apply_next();  // queued applies are refused
@@ -435,6 +451,7 @@ void StackSupervisor::finish_down() {
     else d.fail(outcome_.error());
   }
   downs_.clear();
+  control_->close();
   // The replies are on their way (uv_write); the loop ends once they had a moment.
   auto done = [this] {
     server_.reset();

@@ -34,6 +34,8 @@ namespace stack::cli {
 int signal_number(const std::string& name);  // "SIGTERM", "TERM", "15"; 0 if unknown
 Result<supervisor::DependencyGraph> make_graph(const model::Project& p);
 
+class StackControl;
+
 class StackSupervisor {
  public:
   static Result<std::unique_ptr<StackSupervisor>> create(uv_loop_t* loop, model::Project project,
@@ -43,7 +45,7 @@ class StackSupervisor {
   // up --ignore-unenforced-limits: unenforceable limits of every service are warnings.
   void ignore_unenforced_limits(bool on) { ignore_unenforced_ = on; }
   // down finished (or failed) and the loop may end.
-  bool finished() const { return finished_; }
+  bool finished() const;
   Result<void> outcome() const { return outcome_; }
   // SIGTERM: the stack stops as for `down`, with nobody to answer.
   void terminate();
@@ -52,6 +54,7 @@ class StackSupervisor {
   void note_recovery(std::string note) { recovery_note_ = std::move(note); }
 
  private:
+  friend class StackControl;  // cmd/supervisor_control*.cpp: start/stop/kill/pause/wait/events, state.json
   struct Replica {
     std::string service, name;
     uint64_t index = 0;
@@ -133,6 +136,7 @@ class StackSupervisor {
   bool ignore_unenforced_ = false;
   bool pumping_ = false, again_ = false, stop_pumping_ = false, stop_again_ = false, down_started_ = false, finished_ = false;
   Result<void> outcome_;
+  std::shared_ptr<StackControl> control_;  // shared_ptr: StackControl is incomplete here
 };
 
 }  // namespace stack::cli

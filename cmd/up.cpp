@@ -70,7 +70,7 @@ int attach(const stack::cli::Globals& g, const stack::state::Layout& layout, con
   nlohmann::json params = nlohmann::json::object();
   if (interrupted.load() > 1) params["timeout"] = 0;
   pid_t pid = stack::cli::read_pid(layout.supervisor_pid());
-  auto down = c->call("stop", params);
+  auto down = c->call("down", params);
   if (!down) return stack::cli::report(down.error().message);
   stack::cli::wait_gone(pid);  // its files are gone when it is
   (void)g;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/run_cgroup.hpp"
 #include "engine/cgroup/driver.hpp"
 #include "engine/runtime/cleanup.hpp"
 #include "network/bandwidth_apply.hpp"
@@ -48,6 +49,7 @@ Result<void> replay_stack_journal(const state::Layout& layout) {
   if (::stat(layout.journal().c_str(), &st) != 0) return {};
   auto journal = state::Journal::open(layout.journal());
   if (!journal) return unexpected(journal.error());
+  thaw_project(layout.project());
   STACK_TRY(state::replay(*journal, stack_undo_handlers()));
   if (::unlink(layout.journal().c_str()) != 0 && errno != ENOENT)
     return fail_errno("failed to remove journal '" + layout.journal() + "'");

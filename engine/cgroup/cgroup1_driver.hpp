@@ -32,6 +32,9 @@ class Cgroup1Driver final : public Driver {
   Result<Stats> stats(const std::string& rel) override;
   Result<std::vector<pid_t>> pids(const std::string& rel) override;
   Result<void> kill_all(const std::string& rel) override;
+  // cgroup1_freeze.cpp
+  Result<void> freeze(const std::string& rel, bool frozen) override;
+  Result<bool> frozen(const std::string& rel) override;
   Result<bool> remove(const std::string& rel) override;
   Result<void> prune_empty(const std::string& rel) override;
 

@@ -146,6 +146,13 @@ class Driver {
   // v2: cgroup.kill; v1: freeze, SIGKILL each pid, thaw, repeat. Missing rel = success.
   virtual Result<void> kill_all(const std::string& rel) = 0;
 
+  // The freezer (`pause`): freeze(rel, true) asks the kernel to stop every process in rel
+  // and below, freeze(rel, false) lets them run again. Freezing completes asynchronously:
+  // poll frozen() (v2 cgroup.events "frozen 1", v1 freezer.state FROZEN). A host
+  // without a freezer is an error naming the group.
+  virtual Result<void> freeze(const std::string& rel, bool frozen) = 0;
+  virtual Result<bool> frozen(const std::string& rel) = 0;
+
   // rmdir of rel and everything below it, leaf first, in every hierarchy; retries EBUSY
   // a bounded number of times. true = removed now, false = it was already gone.
   virtual Result<bool> remove(const std::string& rel) = 0;

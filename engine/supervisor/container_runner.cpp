@@ -30,7 +30,7 @@ Result<std::unique_ptr<ContainerRunner>> ContainerRunner::create(uv_loop_t* loop
   auto f = LogFlusher::create(loop, [self](const Error& e) { self->info_.error = e.message; });
   if (!f) return unexpected(f.error());
   r->flusher_ = std::move(*f);
-  r->flusher_->watch(r->log_);
+  if (r->log_) r->flusher_->watch(r->log_);
   return r;
 }
 
@@ -55,6 +55,7 @@ void ContainerRunner::set(RunState s, std::string error) {
 
 void ContainerRunner::start() {
   if (info_.state == RunState::kRunning || info_.state == RunState::kRestarting) return;
+  if (info_.state != RunState::kCreated) policy_ = RestartTracker(policy_.spec());
   stop_requested_ = false;
   launch();
 }
@@ -69,7 +70,10 @@ void ContainerRunner::launch() {
   }
   UniqueFd out_r(o[0]), out_w(o[1]), err_r(e[0]), err_w(e[1]);
   UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  auto c = make_({devnull.get(), out_w.get(), err_w.get()});
+  UniqueFd discard(log_ ? -1 : ::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  engine::runtime::Stdio stdio{devnull.get(), out_w.get(), err_w.get()};
+  if (!log_) stdio = {devnull.get(), discard.get(), discard.get()};
+  auto c = make_(stdio);
   if (!c) return set(RunState::kDead, c.error().message);
   container_.emplace(std::move(*c));
   if (auto r = container_->start(); !r) {
@@ -80,28 +84,35 @@ void ContainerRunner::launch() {
   // The container holds the write ends now; ours must go or EOF never comes.
   out_w.reset();
   err_w.reset();
-  eofs_ = 0;
+  eofs_ = log_ ? 0 : 2;  // without a log there is no pipe to drain
   status_.reset();
+  Result<void> pumped = log_ ? pump(std::move(out_r), std::move(err_r)) : Result<void>{};
+  auto w = PidfdWatch::create(loop_, container_->pidfd(), [this] { exited(); });
+  if (!pumped || !w) {
+    out_.reset();
+    err_.reset();
+    (void)container_->remove();  // kills and reaps
+    container_.reset();
+    return set(RunState::kDead, (!pumped ? pumped.error() : w.error()).message);
+  }
+  watch_ = std::move(*w);
+  info_.pid = container_->pid();
+  info_.started_ns = now_ns();
+  set(RunState::kRunning);
+}
+
+Result<void> ContainerRunner::pump(UniqueFd out_r, UniqueFd err_r) {
   auto eof = [this] {
     ++eofs_;
     maybe_finish();
   };
   auto po = LogPump::create(loop_, std::move(out_r), log_, "stdout", {nullptr, eof});
+  if (!po) return unexpected(po.error());
   auto pe = LogPump::create(loop_, std::move(err_r), log_, "stderr", {nullptr, eof});
-  auto w = PidfdWatch::create(loop_, container_->pidfd(), [this] { exited(); });
-  if (!po || !pe || !w) {
-    out_.reset();
-    err_.reset();
-    (void)container_->remove();  // kills and reaps
-    container_.reset();
-    return set(RunState::kDead, (!po ? po.error() : !pe ? pe.error() : w.error()).message);
-  }
+  if (!pe) return unexpected(pe.error());
   out_ = std::move(*po);
   err_ = std::move(*pe);
-  watch_ = std::move(*w);
-  info_.pid = container_->pid();
-  info_.started_ns = now_ns();
-  set(RunState::kRunning);
+  return {};
 }
 
 void ContainerRunner::exited() {
@@ -130,6 +141,7 @@ void ContainerRunner::finish_run() {
   }
   info_.last_exit = *status_;
   info_.pid = 0;
+  info_.finished_ns = now_ns();
   std::string cleanup;
   if (auto r = container_->remove(); !r) cleanup = r.error().message;
   container_.reset();
@@ -146,6 +158,18 @@ void ContainerRunner::finish_run() {
 
 const engine::runtime::Container* ContainerRunner::current() const {
   return info_.state == RunState::kRunning && container_ && !status_ ? &*container_ : nullptr;
+}
+
+Result<void> ContainerRunner::kill(int signal, bool fatal) {
+  if (fatal && info_.state == RunState::kRestarting) {
+    stop_requested_ = true;
+    restart_timer_->stop();
+    set(RunState::kExited);
+    return {};
+  }
+  if (info_.state != RunState::kRunning || !container_ || status_) return fail("container is not running");
+  if (fatal) stop_requested_ = true;
+  return container_->kill(signal);
 }
 
 void ContainerRunner::stop(int signal, std::chrono::milliseconds grace) {

@@ -27,6 +27,7 @@ struct RunInfo {
   RunState state = RunState::kCreated;
   pid_t pid = 0;
   int64_t started_ns = 0;
+  int64_t finished_ns = 0;  // of the last run
   std::optional<engine::runtime::ExitStatus> last_exit;
   uint64_t restart_count = 0;
   std::string error;  // why it is dead, or what failed while cleaning up
@@ -34,7 +35,8 @@ struct RunInfo {
 
 class ContainerRunner {
  public:
-  // Makes a new, not yet started container whose stdio are the given fds.
+  // Makes a new, not yet started container whose stdio are the given fds. A null log
+  // (logging driver none) sends stdout and stderr to /dev/null.
   using Factory = std::function<Result<engine::runtime::Container>(const engine::runtime::Stdio& stdio)>;
   using OnChange = std::function<void(const RunInfo& info)>;
 
@@ -44,11 +46,16 @@ class ContainerRunner {
   ContainerRunner(const ContainerRunner&) = delete;
   ContainerRunner& operator=(const ContainerRunner&) = delete;
 
-  // Starts the first run (kRunning), or reports why it could not (kDead).
+  // Starts a run (kRunning), or reports why it could not (kDead). A start after a stop
+  // is a user's: the restart policy begins anew and RestartCount is 0 again (Docker's
+  // ResetRestartManager on start and restart).
   void start();
   // Stops without a restart: signal now, SIGKILL after grace; a pending restart is
   // cancelled. on_change reports kExited when it is down.
   void stop(int signal, std::chrono::milliseconds grace);
+  // Sends a signal to PID 1 (`kill`). fatal (SIGKILL, the stop signal): the exit that
+  // follows is a user's stop, not restarted by the policy (docker kill's rule).
+  Result<void> kill(int signal, bool fatal);
   const RunInfo& info() const { return info_; }
   // Called with each run's exit status before it is reported and the restart policy
   // decides: the cgroup part sets status.oom there. An OOM kill also gets a line in
@@ -62,6 +69,7 @@ class ContainerRunner {
   ContainerRunner(uv_loop_t* loop, Factory make, RestartSpec policy, std::shared_ptr<LogFile> log, OnChange cb)
       : loop_(loop), make_(std::move(make)), policy_(policy), log_(std::move(log)), on_change_(std::move(cb)) {}
   void launch();
+  Result<void> pump(UniqueFd out_r, UniqueFd err_r);
   void exited();
   void maybe_finish();
   void finish_run();
