@@ -78,7 +78,7 @@ struct StackFixture {
     std::string out = run("find /sys/fs/cgroup -type d -path '*/stack/" + project + "*' 2>/dev/null").out;
     out += run("grep -F '" + tmp.path() + "' /proc/self/mountinfo").out;
     out += run("ls -A " + run_root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
-    out += run("ls -A " + root + "/containers 2>/dev/null").out;
+    out += run("ls -A " + root + "/containers 2>/dev/null", false).out;
     out += run("ls -A " + root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
     out += run("ip -o link 2>/dev/null | grep -F '" + project + "'").out;
     out += run("ps -eo pid,args | grep -F '" + tmp.path() + "' | grep -v grep").out;

@@ -45,11 +45,16 @@ TEST_CASE("state.json follows the containers; ps reads it after kill -9 of the s
       CHECK(c.contains(key));
   CHECK(run("ls -A " + fx.run_root + "/stacks/" + fx.project + " | grep -c tmp").out == "0\n");
 
-  // stop is in state.json at once (the next loop iteration).
+  // A stop reaches state.json within moments (written off the loop after the reply).
   REQUIRE(run(fx.cmd("stop -t 5 quiet")).status == 0);
-  doc = nlohmann::json::parse(run("cat " + fx.state_file()).out);
-  for (const auto& c : doc["containers"])
-    if (c["Service"] == "quiet") CHECK(c["State"] == "exited");
+  std::string quiet_state;
+  for (int i = 0; i < 50 && quiet_state != "exited"; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    doc = nlohmann::json::parse(run("cat " + fx.state_file()).out);
+    for (const auto& c : doc["containers"])
+      if (c["Service"] == "quiet") quiet_state = c["State"];
+  }
+  CHECK(quiet_state == "exited");
   REQUIRE(run(fx.cmd("start quiet")).status == 0);
 
   int sup = supervisor_pid(fx);
@@ -82,9 +87,11 @@ TEST_CASE("state.json follows the containers; ps reads it after kill -9 of the s
   fx.down_clean();
 }
 
-TEST_CASE("a corrupt state.json is reported with its path; down still cleans", "[commands]") {
+TEST_CASE("a corrupt state.json is reported with its path; down still cleans, also a paused container", "[commands]") {
   StackFixture fx(kServices);
   REQUIRE(run(fx.cmd("up -d")).status == 0);
+  // A paused container too: down must thaw it before its SIGKILL can work (cgroup v1).
+  REQUIRE(run(fx.cmd("pause web")).status == 0);
   int sup = supervisor_pid(fx);
   REQUIRE(::kill(sup, SIGKILL) == 0);
   for (int i = 0; i < 100 && cmdtest::alive(sup); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
