@@ -1,4 +1,4 @@
-// `stack down [-v] [-t S]`: the supervisor stops the stack in reverse dependency order
+// `stack down [-v] [-t S] [--force]`: the supervisor stops the stack in reverse dependency order
 // and undoes everything from the journal, then exits. When no supervisor answers
 // (killed, crashed), the journal is replayed here: processes killed, mounts undone,
 // dirs, cgroups removed, so that nothing is left either way (design.md invariant 1).
@@ -22,7 +22,7 @@ namespace {
 namespace sv = stack::supervisor;
 
 struct DownFlags {
-  bool volumes = false;
+  bool volumes = false, force = false;
   int timeout = -1;
 };
 
@@ -52,11 +52,24 @@ stack::Result<void> down_from_journal(const stack::state::Layout& l) {
   STACK_TRY(stack::cli::remove_stack_logs(l));
   // state.json, and the temp file of a write the supervisor died in (file.hpp's name).
   std::string state_tmp = l.state_file() + ".tmp." + std::to_string(stack::cli::read_pid(l.supervisor_pid()));
-  for (const auto& f : {l.state_file(), state_tmp, l.control_socket(), l.supervisor_pid(), stack::cli::supervisor_log(l), l.lock()})
+  for (const auto& f :
+       {l.state_file(), state_tmp, l.control_socket(), l.supervisor_pid(), stack::cli::supervisor_log(l), l.lock()})
     ::unlink(f.c_str());
   lock->release();
   ::rmdir(l.stack_dir().c_str());
   return {};
+}
+
+// --force: a supervisor that hangs (or whatever state it is in) is killed, and the
+// journal is replayed here as after a crash. Only our supervisor: its cmdline is checked,
+// so a reused pid is left alone.
+void kill_supervisor(const stack::state::Layout& l) {
+  pid_t pid = stack::cli::read_pid(l.supervisor_pid());
+  auto cmdline = stack::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  if (pid <= 0 || !cmdline || cmdline->find("__supervisor") == std::string::npos) return;
+  if (::kill(pid, SIGKILL) != 0) return;
+  std::fprintf(stderr, "stack: --force: killed supervisor pid %d\n", pid);
+  stack::cli::wait_gone(pid);
 }
 
 int down(const stack::cli::Globals& g, const DownFlags& f) {
@@ -66,6 +79,7 @@ int down(const stack::cli::Globals& g, const DownFlags& f) {
   auto layout = stack::cli::stack_layout(g, name);
   if (!layout) return stack::cli::report(layout.error().message);
   bool known = exists(layout->stack_dir()) || exists(layout->logs_dir());
+  if (f.force && known) kill_supervisor(*layout);
   if (auto c = sv::ControlClient::connect(layout->control_socket()); c) {
     if (auto r = down_via_supervisor(*c, *layout, f.timeout); !r) return stack::cli::report(r.error().message);
   } else if (known) {
@@ -89,6 +103,7 @@ stack::cli::Registrar reg("down", [](CLI::App& app, stack::cli::Globals& g) -> s
   auto* sub = app.add_subcommand("down", "Stop and remove containers and what up made");
   sub->add_flag("-v,--volumes", f->volumes, "Remove named volumes declared in the stack file");
   sub->add_option("-t,--timeout", f->timeout, "Shutdown timeout in seconds (default: each service's grace period)");
+  sub->add_flag("--force", f->force, "Kill the supervisor and clean up from the journal (a hung supervisor)");
   return [&g, f] { return down(g, *f); };
 });
 

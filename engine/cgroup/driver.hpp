@@ -147,7 +147,8 @@ class Driver {
   virtual Result<void> kill_all(const std::string& rel) = 0;
 
   // The freezer (`pause`): freeze(rel, true) asks the kernel to stop every process in rel
-  // and below, freeze(rel, false) lets them run again. Freezing completes asynchronously:
+  // and below, freeze(rel, false) thaws rel and every group below it (one frozen by
+  // itself stays frozen when only its parent thaws). Freezing completes asynchronously:
   // poll frozen() (v2 cgroup.events "frozen 1", v1 freezer.state FROZEN). A host
   // without a freezer is an error naming the group.
   virtual Result<void> freeze(const std::string& rel, bool frozen) = 0;
