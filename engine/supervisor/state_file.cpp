@@ -72,7 +72,8 @@ void StateWriter::start(const std::shared_ptr<Shared>& s) {
   s->req.data = s.get();
   auto work = [](uv_work_t* r) {
     auto* sh = static_cast<Shared*>(r->data);
-    auto w = write_file_atomic(sh->path, sh->writing);
+    // kProcessCrash: state.json describes processes that a reboot ends (file.hpp).
+    auto w = write_file_atomic(sh->path, sh->writing, 0644, Durability::kProcessCrash);
     sh->work_error = w ? std::string() : w.error().message;
   };
   auto after = [](uv_work_t* r, int) {

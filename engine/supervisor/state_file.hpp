@@ -9,7 +9,7 @@
 //                   "StartedAt":"...","FinishedAt":"...", ...}]}
 //
 // The keys of a container are those of `ps --format json`. The file is replaced
-// atomically (temp file, fsync, rename: design invariant 6), so a reader sees one whole
+// atomically (temp file, rename: design invariant 6), so a reader sees one whole
 // document; anything else (a truncated or hand-edited file) is reported as corrupt.
 #include <memory>
 #include <string>
@@ -29,7 +29,7 @@ Result<nlohmann::json> parse_state(std::string_view text);
 // read_file + parse_state; a parse error says "state file '<path>' is corrupt: ...".
 Result<nlohmann::json> read_state(const std::string& path);
 
-// Writes documents on libuv's thread pool, so the loop never waits for fsync. Only the
+// Writes documents on libuv's thread pool, so the loop never waits for the disk. Only the
 // newest document matters: while a write is in flight, update() just replaces the
 // pending one, which is written when the first finishes.
 class StateWriter {
