@@ -59,7 +59,10 @@ void StackControl::changed(const Replica& r, const sv::RunInfo& info) {
 }
 
 void StackControl::decorate(const Replica& r, nlohmann::json& e) const {
-  if (paused_.count(r.name) && e.value("State", "") == "running") e["State"] = "paused";
+  if (paused_.count(r.name) && e.value("State", "") == "running") {
+    e["State"] = "paused";
+    if (e.contains("Status")) e["Status"] = e.value("Status", "") + " (Paused)";  // Docker's "Up 5 seconds (Paused)"
+  }
   int64_t finished = r.runner ? r.runner->info().finished_ns : 0;
   e["FinishedAt"] = finished ? sv::format_rfc3339_nano_fixed(finished) : "";
 }

@@ -28,7 +28,7 @@ TEST_CASE("pause freezes a container until unpause; down thaws a paused one", "[
   REQUIRE(pause.status == 0);
   CHECK(pause.out.find("Container " + fx.project + "-counter-1  Paused") != std::string::npos);
   CHECK(fx.container("counter")["State"] == "paused");
-  CHECK(run(fx.cmd("ps")).out.find("paused") != std::string::npos);
+  CHECK(run(fx.cmd("ps")).out.find("(Paused)") != std::string::npos);  // Docker: "Up 5 seconds (Paused)"
   int frozen_at = cmdtest::lines(fx.logs("counter"));
   std::this_thread::sleep_for(std::chrono::milliseconds(600));
   int later = cmdtest::lines(fx.logs("counter"));

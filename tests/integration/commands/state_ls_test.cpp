@@ -149,18 +149,3 @@ TEST_CASE("logging driver none keeps no log; logs says it cannot read it", "[com
   fx.down_clean();
 }
 
-TEST_CASE("down --force kills a live supervisor and cleans from the journal", "[commands]") {
-  StackFixture fx(kServices);
-  REQUIRE(run(fx.cmd("up -d")).status == 0);
-  int sup = supervisor_pid(fx);
-  int web = fx.wait_state("web", "running")["Pid"].get<int>();
-  // A supervisor that answers nothing: stopped, it keeps its socket but never replies.
-  REQUIRE(::kill(sup, SIGSTOP) == 0);
-  auto down = run(fx.cmd("down --force"));
-  INFO(down.out);
-  CHECK(down.status == 0);
-  CHECK(down.out.find("killed supervisor pid " + std::to_string(sup)) != std::string::npos);
-  CHECK(!cmdtest::alive(sup));
-  CHECK(!cmdtest::alive(web));
-  CHECK(fx.leftovers() == "");
-}
