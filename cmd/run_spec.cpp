@@ -228,7 +228,8 @@ Result<ServiceSpec> service_spec(const model::Project& project, const model::Ser
   if (s.network_mode == "host")
     std::erase_if(out.spec.namespaces, [](const rt::Namespace& n) { return n.type == rt::NamespaceType::kNet; });
   std::string extra;
-  for (const auto& h : s.extra_hosts) extra += h.ip + "\t" + h.host + "\n";
+  for (const auto& h : s.extra_hosts)  // host-gateway depends on the network (up_netmode.cpp)
+    if (h.ip != "host-gateway") extra += h.ip + "\t" + h.host + "\n";
   out.spec.etc.hosts += extra;
   for (const auto& d : s.dns) out.spec.etc.resolv_conf += "nameserver " + d + "\n";
   if (s.network_mode == "host" && s.dns.empty()) {

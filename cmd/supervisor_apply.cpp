@@ -1,16 +1,12 @@
 #include "cmd/supervisor_apply.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "cmd/supervisor_stack.hpp"
 #include "cmd/up_common.hpp"
-#include "engine/base/file.hpp"
 #include "engine/runtime/cleanup.hpp"
 
 namespace stack::cli {
@@ -99,32 +95,6 @@ bool retiring_down(const Replicas& rs, const std::string& service) {
   return true;
 }
 
-// The lines of a container's /etc/hosts that are not the stack's (those of `old`), then
-// the stack's current ones. Written in place: the bind mount pins the file's inode.
-Result<void> rewrite_hosts(const std::string& path, const std::string& old_lines, const std::string& lines) {
-  auto text = read_file(path);
-  if (!text) return unexpected(text.error());
-  std::set<std::string> stale;
-  for (size_t i = 0, nl; i < old_lines.size(); i = nl + 1) {
-    nl = old_lines.find('\n', i);
-    if (nl == std::string::npos) nl = old_lines.size();
-    stale.insert(old_lines.substr(i, nl - i));
-  }
-  std::string out;
-  for (size_t i = 0, nl; i < text->size(); i = nl + 1) {
-    nl = text->find('\n', i);
-    if (nl == std::string::npos) nl = text->size();
-    std::string line = text->substr(i, nl - i);
-    if (!stale.count(line)) out += line + "\n";
-  }
-  out += lines;
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
-  if (!fd) return fail_errno("failed to open '" + path + "'");
-  if (::write(fd.get(), out.data(), out.size()) != static_cast<ssize_t>(out.size()))
-    return fail_errno("failed to write '" + path + "'");
-  return {};
-}
-
 }  // namespace
 
 void StackSupervisor::apply(json params, sv::Responder resp) {
@@ -151,6 +121,8 @@ void StackSupervisor::apply_next() {
   auto [params, resp] = std::move(applies_.front());
   applies_.pop_front();
   auto run = prepare_apply(params, root_);
+  if (run && networks_)
+    if (auto fits = networks_->check((*run)->project); !fits) run = unexpected(fits.error());
   if (!run) {
     resp.fail(run.error());
     return apply_next();
@@ -229,14 +201,13 @@ void StackSupervisor::apply_commit() {
   }
   std::vector<Slot> gone = plan.remove;
   if (run->options.remove_orphans) gone.insert(gone.end(), plan.orphans.begin(), plan.orphans.end());
-  std::string old_hosts = network_ ? network_->hosts() : "";
   for (const auto& s : gone) {
     lines.push_back({{"name", name(s)}, {"status", "Removed"}});
-    if (network_)
-      if (auto r = network_->release(name(s)); !r) std::fprintf(stderr, "supervisor: %s\n", r.error().message.c_str());
-    if (dns_) dns_->table().remove(name(s));
+    leave_network(name(s));
     (void)engine::runtime::remove_tree(layout_.log_dir(name(s)));
   }
+  // A recreated container joins afresh: its service's networks may have changed.
+  for (const auto& s : plan.recreate) leave_network(name(s));
   for (const auto& s : plan.orphans) {
     launched_.erase(s.service);  // down's stop order is the new graph's
     if (run->options.remove_orphans) continue;
@@ -260,9 +231,11 @@ void StackSupervisor::apply_commit() {
     }
   for (auto& [s, n] : to_start_) std::sort(n.begin(), n.end());
   for (const auto& s : services) reported_.erase(s);
-  std::vector<std::string> fresh;
-  for (const auto& s : plan.create) fresh.push_back(name(s));
-  lease_new(fresh, old_hosts);
+  if (networks_)
+    if (auto adopted = networks_->adopt(project_); !adopted)
+      std::fprintf(stderr, "supervisor: %s\n", adopted.error().message.c_str());
+  for (const auto& v : {plan.create, plan.recreate})
+    for (const auto& s : v) join_network(s.service, name(s));
   start_.emplace(graph_, std::move(services));
   json reply{{"containers", lines}, {"orphans", orphans}, {"start", start}};
   if (!recovery_note_.empty()) reply["recovered"] = std::exchange(recovery_note_, "");
@@ -270,27 +243,20 @@ void StackSupervisor::apply_commit() {
   pump();
 }
 
-// New containers on the default network: an address each, their names in the name
-// server, and every running container's /etc/hosts (which lists the whole stack).
-void StackSupervisor::lease_new(const std::vector<std::string>& names, const std::string& old_hosts) {
-  if (!network_) return;
-  for (const auto& n : names) {
-    std::string service = n.substr(project_.name.size() + 1, n.rfind('-') - project_.name.size() - 1);
-    if (!project_.services.at(service).network_mode.empty()) continue;
-    auto ip = network_->lease(n, service, journal_);
-    if (!ip) {
-      std::fprintf(stderr, "supervisor: %s\n", ip.error().message.c_str());
-      continue;
-    }
-    if (dns_) dns_->table().set(n, {service, n}, {in_addr{htonl(ip->value)}});
-  }
-  std::string hosts = network_->hosts();
-  if (hosts == old_hosts) return;
-  for (const auto& r : replicas_) {
-    if (!is_up(*r) || !r->spec || !r->spec->network_mode.empty()) continue;
-    auto done = rewrite_hosts(root_ + "/containers/" + r->name + "/hosts", old_hosts, hosts);
-    if (!done) std::fprintf(stderr, "supervisor: %s: /etc/hosts: %s\n", r->name.c_str(), done.error().message.c_str());
-  }
+void StackSupervisor::leave_network(const std::string& container) {
+  if (!networks_) return;
+  if (auto left = networks_->leave(container, journal_); !left)
+    std::fprintf(stderr, "supervisor: %s\n", left.error().message.c_str());
+}
+
+// A new (or recreated) container joins its service's networks before it starts, as the
+// first containers do in make_network: its names reach the name servers and the
+// /etc/hosts of the members it shares a network with; make_replica joins it again with
+// its own /etc files (MemberOptions) when it is made.
+void StackSupervisor::join_network(const std::string& service, const std::string& container) {
+  if (!networks_ || !networks_->networked(service)) return;
+  if (auto joined = networks_->join(container, service, {}, journal_); !joined)
+    std::fprintf(stderr, "supervisor: %s\n", joined.error().message.c_str());
 }
 
 std::vector<uint64_t> StackSupervisor::indices_to_start(const std::string& service) const {

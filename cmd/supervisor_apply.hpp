@@ -3,8 +3,10 @@
 // convergence): the CLI sends its load options and flags as the control method
 // "apply"; the supervisor loads the project, plans per config hash (apply_plan.hpp),
 // stops what is recreated or removed in dependency order (stop_signal, grace period),
-// removes those containers, leases addresses for new ones (their names reach the name
-// server and every running container's /etc/hosts), then starts what is new or
+// removes those containers (they leave their networks), joins new and recreated ones to
+// their service's networks (their names reach the name servers and the /etc/hosts of the
+// members they share a network with; no network is made while the stack runs: a stack
+// file with a new one is refused), then starts what is new or
 // recreated in dependency order. One apply runs at a time; others wait their turn.
 #include <map>
 #include <optional>

@@ -9,6 +9,7 @@
 #include "cmd/supervisor_health.hpp"
 #include "cmd/up_bandwidth.hpp"
 #include "cmd/up_common.hpp"
+#include "cmd/up_netmode.hpp"
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"
 #include "engine/cgroup/path.hpp"
@@ -110,8 +111,8 @@ StackSupervisor::~StackSupervisor() {
   exit_timer_.reset();
   teardown_timer_.reset();
   sigterm_.reset();
-  dns_.reset();
   ports_.reset();
+  networks_.reset();
 }
 
 bool StackSupervisor::finished() const { return finished_ && (!control_ || control_->idle()); }
@@ -121,41 +122,29 @@ void StackSupervisor::terminate() {
   down(std::nullopt, std::nullopt);
 }
 
-// Every service without a network_mode is on the default network (user-defined
-// networks are not made yet: their services join the default one).
+// The stack's networks, then the first containers' addresses (so that the published
+// ports know their backends and every first /etc/hosts names every first container),
+// then the ports, all before any container starts.
 Result<void> StackSupervisor::make_network() {
-  std::map<std::string, std::string> containers;
+  auto nets = StackNetworks::make(loop_, root_, project_, journal_);
+  if (!nets) return unexpected(nets.error());
+  networks_ = std::move(*nets);
+  for (const auto& note : networks_->notes()) std::fprintf(stderr, "supervisor: note: %s\n", note.c_str());
   for (const auto& [name, s] : project_.services)
-    if (s.network_mode.empty())
+    if (networks_->networked(name))
       for (uint64_t n = 1; n <= std::max<uint64_t>(1, s.replicas()); ++n)
-        containers[container_name(project_.name, name, n)] = name;
-  if (containers.empty()) return {};
-  auto net = StackNetwork::make(root_, project_.name, containers, journal_);
-  if (!net) return unexpected(net.error());
-  network_.emplace(std::move(*net));
-  STACK_TRY(start_dns());
-  auto ports = StackPorts::open(loop_, project_, *network_);
+        STACK_TRY(networks_->join(container_name(project_.name, name, n), name, {}, journal_));
+  auto ports = StackPorts::open(loop_, project_, networks_.get());
   if (!ports) return unexpected(ports.error());
   ports_.emplace(std::move(*ports));
   return {};
 }
 
-// Every container's service and container name, answered on the gateway (the addresses
-// are leased up front). Other names get no answer: no upstream is configured yet.
-Result<void> StackSupervisor::start_dns() {
-  net::dns::ServerOptions o;
-  auto* sin = reinterpret_cast<sockaddr_in*>(&o.listen);
-  sin->sin_family = AF_INET;
-  sin->sin_port = htons(53);
-  sin->sin_addr.s_addr = htonl(network_->gateway().value);
-  auto server = net::dns::Server::start(loop_, o);
-  if (!server) return unexpected(server.error().wrap("name server of " + project_.name + "_default"));
-  dns_ = std::move(*server);
-  for (const auto& [container, a] : network_->addresses()) {
-    in_addr ip{htonl(a.second.value)};
-    dns_->table().set(container, {a.first, container}, {ip});
-  }
-  return {};
+pid_t StackSupervisor::running_pid(const std::string& service) const {
+  for (const auto& r : replicas_)
+    if (r->service == service && r->runner && r->runner->info().state == sv::RunState::kRunning)
+      return r->runner->info().pid;
+  return 0;
 }
 
 // Nothing starts before an `up` sends "apply" (supervisor_apply.cpp): it says which
@@ -254,19 +243,17 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
     spec->spec.stdio = stdio;
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
-    bool networked = network_ && s.network_mode.empty();
-    if (networked) spec->spec.etc.hosts += network_->hosts();
-    if (networked && s.dns.empty())
-      spec->spec.etc.resolv_conf = "nameserver " + net::format(network_->gateway()) + "\noptions ndots:0\n";
+    NetworkContext net{networks_.get(), root_, [this](const std::string& svc) { return running_pid(svc); }, &journal_};
+    STACK_TRY(network_spec(spec->spec, s, rp->name, net));
     auto c = rt::Container::create(std::move(spec->spec), {root_, rp->name});
     if (c && rp->cgroup->clone_fd() < 0)  // v1/hybrid: placed before it runs
       if (auto placed = rp->cgroup->place(c->pid()); !placed) return unexpected(placed.error());
-    // The child waits for start(): its netns gets the veth before the command runs.
-    if (c && networked)
-      if (auto attached = network_->attach(rp->name, c->pid(), journal_); !attached) return unexpected(attached.error());
-    if (c && networked)
-      if (auto shaped = shape_new_link(s, "default", network_->host_veth(rp->name), journal_); !shaped)
-        return unexpected(shaped.error());
+    // The child waits for start(): its netns gets its links before the command runs.
+    if (c)
+      if (auto attached = network_attach(s, rp->name, c->pid(), net); !attached) return unexpected(attached.error());
+    if (c && networks_)
+      for (const auto& [network, veth] : networks_->links_of(rp->name))
+        if (auto shaped = shape_new_link(s, network, veth, journal_); !shaped) return unexpected(shaped.error());
     return c;
   };
   auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::move(log),
@@ -377,7 +364,8 @@ nlohmann::json StackSupervisor::ps(bool all) {
                                                 r->finished_ns, sv::now_ns()})},
                     {"Health", health ? std::string(sv::to_string(*health)) : ""},
                     {"ExitCode", i.last_exit ? i.last_exit->code : 0},
-                    {"Publishers", ports_ ? ports_->publishers(r->service) : nlohmann::json::array()},
+                    {"Publishers", ports_ ? ports_->publishers(r->service, r->name == container_name(project_.name, r->service, 1))
+                                         : nlohmann::json::array()},
                     {"Pid", i.pid},
                     {"RestartCount", i.restart_count},
                     {"OOMKilled", oom},
@@ -455,8 +443,8 @@ void StackSupervisor::finish_down() {
   // The replies are on their way (uv_write); the loop ends once they had a moment.
   auto done = [this] {
     server_.reset();
-    dns_.reset();
     ports_.reset();
+    networks_.reset();
     sigterm_.reset();
     finished_ = true;
   };

@@ -17,7 +17,7 @@
 #include "cmd/supervisor_apply.hpp"
 #include "cmd/supervisor_exec.hpp"
 #include "cmd/supervisor_signal.hpp"
-#include "cmd/up_network.hpp"
+#include "cmd/up_networks.hpp"
 #include "cmd/up_ports.hpp"
 #include "engine/image/store.hpp"
 #include "engine/model/project.hpp"
@@ -76,7 +76,7 @@ class StackSupervisor {
         graph_(std::move(g)) {}
 
   Result<void> make_network();
-  Result<void> start_dns();
+  pid_t running_pid(const std::string& service) const;  // its first container's; 0: none
   void handle(supervisor::Request&& r, supervisor::Responder resp);
   // supervisor_stats.cpp: "stats" (raw samples for `stack stats`) and "top" (pids).
   bool handle_stats(const supervisor::Request& r, const supervisor::Responder& resp);
@@ -102,7 +102,8 @@ class StackSupervisor {
   void begin_apply(std::unique_ptr<ApplyRun> run);
   void apply_stop_pump();
   void apply_commit();
-  void lease_new(const std::vector<std::string>& names, const std::string& old_hosts);
+  void leave_network(const std::string& container);
+  void join_network(const std::string& service, const std::string& container);
   std::vector<uint64_t> indices_to_start(const std::string& service) const;
 
   uv_loop_t* loop_;
@@ -112,8 +113,7 @@ class StackSupervisor {
   state::Journal journal_;
   supervisor::DependencyGraph graph_;
   std::map<std::string, image::Image> images_;
-  std::optional<StackNetwork> network_;  // the default network, if a service is on it
-  std::unique_ptr<net::dns::Server> dns_;  // on the gateway, port 53
+  std::unique_ptr<StackNetworks> networks_;  // bridges, leases, name servers, NAT (up_networks.hpp)
   std::optional<StackPorts> ports_;         // bound before any container starts
   std::optional<supervisor::StartScheduler> start_;
   std::optional<supervisor::StopScheduler> stop_;

@@ -1,9 +1,12 @@
 #pragma once
 // Published ports of the stack (`ports:`): every host port is bound before any
 // container starts (reserve_ports: all or none, so a port in use fails `up` cleanly),
-// then a TcpProxy on the supervisor's loop forwards it to the service's first
-// container on the default network. Sockets die with the supervisor: nothing to journal.
-// Not yet: UDP (refused by name), replicas beyond the first, host_ip of IPv6.
+// then a TcpProxy or UdpProxy on the supervisor's loop forwards it to the service's
+// first container, at its address on eth0's network. A published range for one
+// container port ("8000-8010:80") takes the first free port of the range, as Docker
+// does. Sockets die with the supervisor: nothing to journal.
+// network_mode host: ports are discarded with a warning (the container is on the host
+// already); none and service:NAME cannot publish (an error, as in compose).
 #include <map>
 #include <memory>
 #include <string>
@@ -11,20 +14,28 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cmd/up_network.hpp"
+#include "cmd/up_networks.hpp"
 #include "engine/model/project.hpp"
+#include "network/proxy_ports.hpp"
 #include "network/proxy_tcp.hpp"
+#include "network/proxy_udp.hpp"
 
 namespace stack::cli {
 
 class StackPorts {
  public:
-  static Result<StackPorts> open(uv_loop_t* loop, const model::Project& project, const StackNetwork& network);
-  // compose's Publishers of a service: [{URL, TargetPort, PublishedPort, Protocol}].
-  nlohmann::json publishers(const std::string& service) const;
+  // networks may be null when no service is on a network (then only host mode publishes).
+  static Result<StackPorts> open(uv_loop_t* loop, const model::Project& project, const StackNetworks* networks);
+  // compose's Publishers of a service's container: [{URL, TargetPort, PublishedPort,
+  // Protocol}]; exposed-only ports with URL "" and PublishedPort 0. Only the first
+  // container (n == 1) has the published ones.
+  nlohmann::json publishers(const std::string& service, bool first) const;
 
  private:
-  std::vector<std::unique_ptr<net::TcpProxy>> proxies_;
+  Result<void> start(uv_loop_t* loop, const model::Project& project, const StackNetworks& networks,
+                     std::vector<net::ReservedPort> reserved);
+  std::vector<std::unique_ptr<net::TcpProxy>> tcp_;
+  std::vector<std::unique_ptr<net::UdpProxy>> udp_;
   std::map<std::string, nlohmann::json> publishers_;
 };
 

@@ -35,6 +35,7 @@ std::map<std::string, state::Undo> stack_undo_handlers() {
   undo["veth"] = [=](const state::Record& r) { return done(net::teardown_veth(str(r, "name"))); };
   undo["bandwidth"] = [=](const state::Record& r) { return done(net::teardown_bandwidth(str(r, "link"), str(r, "ifb"))); };
   undo["bridge"] = [=](const state::Record& r) { return done(net::teardown_bridge(str(r, "name"))); };
+  undo["nft"] = [=](const state::Record& r) { return done(net::teardown_nat_table(str(r, "table"))); };
   undo["address"] = [=](const state::Record& r) {
     return done(net::teardown_address(str(r, "state_dir"), str(r, "network"), str(r, "container")));
   };

@@ -8,7 +8,8 @@
 //                               journal kills the process and unmounts)
 //   "cgroup"    {"rel": path}   a group under the starting cgroup: kill_all + remove
 //   "subnet"    {"state_dir", "network"}, "address" {"state_dir", "network", "container"}:
-//                               IPAM leases; "bridge" {"name"}, "veth" {"name"}: links
+//                               IPAM leases; "bridge" {"name"}, "veth" {"name"}: links;
+//   "nft"       {"table"}       the stack's nftables table (NAT and isolation)
 #include <map>
 #include <string>
 

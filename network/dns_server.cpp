@@ -77,6 +77,19 @@ void Server::set_client_upstreams(in_addr client, std::vector<sockaddr_storage> 
     client_upstreams_[client.s_addr] = std::move(upstreams);
 }
 
+void Server::set_client_table(in_addr client, std::shared_ptr<const NameTable> table) {
+  if (!table)
+    client_tables_.erase(client.s_addr);
+  else
+    client_tables_[client.s_addr] = std::move(table);
+}
+
+const NameTable& Server::table_for(const sockaddr* client) const {
+  if (client == nullptr || client->sa_family != AF_INET) return table_;
+  auto it = client_tables_.find(reinterpret_cast<const sockaddr_in*>(client)->sin_addr.s_addr);
+  return it == client_tables_.end() ? table_ : *it->second;
+}
+
 const std::vector<sockaddr_storage>& Server::upstreams_for(const sockaddr* client) const {
   static const std::vector<sockaddr_storage> kNone;
   if (client == nullptr || client->sa_family != AF_INET) return kNone;
@@ -85,7 +98,7 @@ const std::vector<sockaddr_storage>& Server::upstreams_for(const sockaddr* clien
 }
 
 void Server::on_udp(std::span<const std::uint8_t> data, const sockaddr* from) {
-  Decision d = decide(table_, data, Transport::Udp, options_.ttl, rotation_++);
+  Decision d = decide(table_for(from), data, Transport::Udp, options_.ttl, rotation_++);
   if (d.kind == Decision::Kind::Reply) {
     (void)udp_->send(d.reply, from);  // a lost reply is retried by the client
     return;
@@ -141,7 +154,8 @@ void Server::on_tcp_read(std::uint64_t id, ssize_t nread, const Chunk& chunk) {
 }
 
 void Server::handle_tcp_message(std::uint64_t id, std::span<const std::uint8_t> msg) {
-  Decision d = decide(table_, msg, Transport::Tcp, options_.ttl, rotation_++);
+  Decision d = decide(table_for(reinterpret_cast<const sockaddr*>(&conns_.at(id)->peer)), msg, Transport::Tcp,
+                      options_.ttl, rotation_++);
   if (d.kind == Decision::Kind::Reply) return send_tcp(id, d.reply);
   if (d.kind == Decision::Kind::Drop) return drop_tcp(id);
   TcpConn& c = *conns_.at(id);

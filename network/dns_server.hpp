@@ -42,6 +42,10 @@ class Server {
   // Queries from this client address (a container with its own `dns:` servers) are
   // forwarded to these upstreams instead of the default ones; an empty list removes it.
   void set_client_upstreams(in_addr client, std::vector<sockaddr_storage> upstreams);
+  // Queries from this client address (a container on several networks) are answered
+  // from this table instead of the network's own (the union of the client's networks);
+  // nullptr removes it. The caller keeps the table current.
+  void set_client_table(in_addr client, std::shared_ptr<const NameTable> table);
   const sockaddr_storage& udp_address() const { return udp_address_; }
   const sockaddr_storage& tcp_address() const { return tcp_address_; }
   std::size_t tcp_connections() const { return conns_.size(); }
@@ -74,6 +78,8 @@ class Server {
   std::size_t rotation_ = 0;
   std::map<std::uint32_t, std::vector<sockaddr_storage>> client_upstreams_;  // by s_addr
   const std::vector<sockaddr_storage>& upstreams_for(const sockaddr* client) const;
+  std::map<std::uint32_t, std::shared_ptr<const NameTable>> client_tables_;  // by s_addr
+  const NameTable& table_for(const sockaddr* client) const;
   std::map<std::uint64_t, std::unique_ptr<TcpConn>> conns_;
 };
 

@@ -1,5 +1,8 @@
 #include "network/dns_upstream.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <sstream>
 
@@ -27,6 +30,32 @@ Result<std::vector<sockaddr_storage>> read_resolv_conf(const std::string& path) 
   auto text = read_file(path);
   if (!text) return unexpected(std::move(text).error());
   return parse_resolv_conf(*text);
+}
+
+namespace {
+
+bool loopback(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET)
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&a)->sin_addr.s_addr) >> 24) == 127;
+  return a.ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr);
+}
+
+}  // namespace
+
+std::vector<sockaddr_storage> choose_host_upstreams(std::string_view resolv_conf, std::string_view systemd_resolv_conf) {
+  auto host = parse_resolv_conf(resolv_conf);
+  bool all_loopback = !host.empty();
+  for (const auto& a : host) all_loopback = all_loopback && loopback(a);
+  if (!all_loopback) return host;
+  auto real = parse_resolv_conf(systemd_resolv_conf);
+  std::erase_if(real, loopback);
+  return real.empty() ? host : real;
+}
+
+std::vector<sockaddr_storage> read_host_upstreams(const std::string& resolv_conf, const std::string& systemd_resolv_conf) {
+  auto text = read_file(resolv_conf);
+  auto systemd = read_file(systemd_resolv_conf);
+  return choose_host_upstreams(text ? *text : "", systemd ? *systemd : "");
 }
 
 Result<sockaddr_storage> parse_upstream(std::string_view text) {

@@ -175,6 +175,7 @@ json service_json(const Service& s) {
   put_string(o, "working_dir", s.working_dir);
   put_string(o, "user", s.user);
   put_string(o, "hostname", s.hostname);
+  put_string(o, "domainname", s.domainname);
   put_string(o, "restart", s.restart);
   put_string(o, "container_name", s.container_name);
   put_string(o, "network_mode", s.network_mode);
@@ -201,6 +202,7 @@ json service_json(const Service& s) {
       put_list(v, "aliases", sn->aliases);
       put_string(v, "ipv4_address", sn->ipv4_address);
       if (sn->bandwidth) v["x-bandwidth"] = bandwidth_json(*sn->bandwidth);
+      if (sn->priority) v["priority"] = sn->priority;
       n[k] = v;
     }
     o["networks"] = n;
@@ -211,6 +213,8 @@ json service_json(const Service& s) {
     o["extra_hosts"] = h;
   }
   put_list(o, "dns", s.dns);
+  put_list(o, "dns_search", s.dns_search);
+  put_list(o, "dns_opt", s.dns_opt);
   put_list(o, "labels", s.labels);
   put_list(o, "profiles", s.profiles);
   if (s.scale) o["scale"] = *s.scale;

@@ -116,6 +116,7 @@ struct ServiceNetwork {
   std::vector<std::string> aliases;
   std::string ipv4_address;
   std::optional<Bandwidth> bandwidth;  // x-bandwidth: on this network, instead of the service's
+  int64_t priority = 0;  // higher first: eth0 is the network of the highest priority
 };
 
 struct Logging {
@@ -141,7 +142,7 @@ struct Service {
   // Resolved: env_file entries, then `environment`; a value of nullopt is a variable
   // named without a value that is unset everywhere (compose prints it as null).
   std::map<std::string, std::optional<std::string>> environment;
-  std::string working_dir, user, hostname;
+  std::string working_dir, user, hostname, domainname;
   std::vector<Port> ports;
   std::vector<std::string> expose;
   std::vector<VolumeMount> volumes;
@@ -170,7 +171,7 @@ struct Service {
   std::map<std::string, std::optional<ServiceNetwork>> networks;
   std::string network_mode;  // "", "none", "host", "service:<name>"
   std::vector<ExtraHost> extra_hosts;
-  std::vector<std::string> dns;
+  std::vector<std::string> dns, dns_search, dns_opt;
   std::map<std::string, std::string> labels;
   std::optional<Logging> logging;
   bool tty = false;

@@ -63,6 +63,7 @@ const std::map<std::string, Field>& fields() {
       {"working_dir", set(&Service::working_dir, &string_reader)},
       {"user", set(&Service::user, &string_reader)},
       {"hostname", set(&Service::hostname, &string_reader)},
+      {"domainname", set(&Service::domainname, &string_reader)},
       {"ports", set(&Service::ports, &read_ports)},
       {"expose", set(&Service::expose, &read_expose)},
       {"volumes", [](const Node& v, const std::string& p, Service& s, const NormalizeContext& ctx) -> Result<void> {
@@ -155,6 +156,8 @@ const std::map<std::string, Field>& fields() {
        }},
       {"extra_hosts", set(&Service::extra_hosts, &read_extra_hosts)},
       {"dns", set(&Service::dns, &list_reader)},
+      {"dns_search", set(&Service::dns_search, &list_reader)},
+      {"dns_opt", set(&Service::dns_opt, &list_reader)},
       {"labels", set(&Service::labels, &read_string_map)},
       {"logging", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
          STACK_ASSIGN(s.logging, read_logging(v, p));
@@ -182,8 +185,7 @@ bool unsupported(const std::string& key) {
   static const std::set<std::string> keys = {
       "develop", "annotations", "attach", "build", "cgroup", "cgroup_parent",
       "configs", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period", "cpu_rt_period",
-      "cpu_rt_runtime", "credential_spec", "device_cgroup_rules", "devices", "dns_opt",
-      "dns_search", "domainname", "extends", "provider", "external_links", "gpus", "group_add",
+      "cpu_rt_runtime", "credential_spec", "device_cgroup_rules", "devices", "extends", "provider", "external_links", "gpus", "group_add",
       "ipc", "isolation", "label_file", "links", "mac_address", "mem_swappiness", "models",
       "oom_kill_disable", "oom_score_adj", "pid", "platform", "post_start", "pre_stop",
       "pull_policy", "pull_refresh_after", "runtime", "secrets", "storage_opt",

@@ -199,15 +199,18 @@ Result<std::map<std::string, std::optional<ServiceNetwork>>> read_service_networ
       out[e.key.text] = std::nullopt;
       continue;
     }
-    STACK_TRY(check_keys(e.value, kp, {"aliases", "ipv4_address"},
-                         {"ipv6_address", "link_local_ips", "mac_address", "driver_opts", "priority",
-                          "gw_priority", "interface_name"}));
+    STACK_TRY(check_keys(e.value, kp, {"aliases", "ipv4_address", "priority"},
+                         {"ipv6_address", "link_local_ips", "mac_address", "driver_opts", "gw_priority",
+                          "interface_name"}));
     ServiceNetwork sn;
     if (const Node* a = e.value.find("aliases")) STACK_ASSIGN(sn.aliases, read_string_list(*a, join_path(kp, "aliases")));
     if (const Node* ip = e.value.find("ipv4_address")) {
       STACK_ASSIGN(sn.ipv4_address, read_string(*ip, join_path(kp, "ipv4_address")));
     }
     if (const Node* b = e.value.find("x-bandwidth")) STACK_ASSIGN(sn.bandwidth, read_bandwidth(*b, join_path(kp, "x-bandwidth")));
+    if (const Node* pr = e.value.find("priority")) {
+      STACK_ASSIGN(sn.priority, read_int(*pr, join_path(kp, "priority"), -1000000, 1000000));
+    }
     out[e.key.text] = sn;
   }
   return out;

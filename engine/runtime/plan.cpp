@@ -54,6 +54,14 @@ Result<void> add_sysctls(std::vector<ChildOp>& ops, const Spec& spec) {
     op.source = value;
     ops.push_back(std::move(op));
   }
+  // kernel.domainname is per UTS namespace (setdomainname(2)); the sysctl key itself is
+  // refused above so that the domainname option is the one way to set it.
+  if (!spec.domainname.empty()) {
+    if (!has_namespace(spec, NamespaceType::kUts)) return fail("domainname needs a UTS namespace");
+    ChildOp op{OpKind::kSysctl, "/proc/sys/kernel/domainname"};
+    op.source = spec.domainname;
+    ops.push_back(std::move(op));
+  }
   return {};
 }
 

@@ -105,6 +105,7 @@ struct Spec {
   Process process;
   Root root;
   std::string hostname;
+  std::string domainname;  // NIS domain of the UTS namespace (compose domainname); "": unset
   std::vector<Mount> mounts;  // applied in order, after the rootfs
   std::vector<Namespace> namespaces;
   std::vector<IdMap> uid_mappings;  // only with a user namespace

@@ -1,0 +1,331 @@
+#include "cmd/up_networks.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include "engine/base/unique_fd.hpp"
+#include "network/dns_upstream.hpp"
+#include "network/ipam.hpp"
+#include "network/link_bridge.hpp"
+#include "network/link_route.hpp"
+#include "network/link_veth.hpp"
+#include "network/names.hpp"
+#include "network/nat.hpp"
+#include "network/netns.hpp"
+#include "network/uv_udp.hpp"
+
+namespace stack::cli {
+namespace {
+
+in_addr in_of(net::Ipv4 ip) { return in_addr{htonl(ip.value)}; }
+
+// The container sees its /etc/hosts through a bind mount of this very inode, so the
+// file is rewritten in place, not replaced (a rename would leave the mount on the old one).
+Result<void> rewrite_in_place(const std::string& path, const std::string& text) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd) return errno == ENOENT ? Result<void>{} : fail_errno("open " + path);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("write " + path);
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& name) {
+  if (!name.empty() && std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StackNetworks>> StackNetworks::make(uv_loop_t* loop, const std::string& root,
+                                                           const model::Project& project, state::Journal& journal) {
+  auto plan = plan_networks(project);
+  if (!plan) return unexpected(plan.error());
+  auto nl = net::Netlink::open();
+  if (!nl) return unexpected(nl.error());
+  std::unique_ptr<StackNetworks> sn(new StackNetworks(loop, root + "/network", std::move(*plan), std::move(*nl)));
+  for (const auto& [name, s] : project.services)
+    if (!s.container_name.empty()) sn->container_name_of_[name] = s.container_name;
+  sn->upstreams_ = net::dns::read_host_upstreams();
+  auto routes = net::read_host_routes(sn->nl_);
+  if (!routes) return unexpected(routes.error());
+  for (const auto& def : sn->plan_.networks) STACK_TRY(sn->make_net(def, *routes, journal));
+  bool own = std::any_of(sn->nets_.begin(), sn->nets_.end(), [](const Net& n) { return !n.def.external; });
+  if (own) STACK_TRY(sn->make_nat(project.name, journal));
+  return sn;
+}
+
+StackNetworks::~StackNetworks() = default;
+
+Result<void> StackNetworks::check(const model::Project& project) const {
+  auto plan = plan_networks(project);
+  if (!plan) return unexpected(plan.error());
+  for (const auto& def : plan->networks) {
+    bool known = std::any_of(nets_.begin(), nets_.end(),
+                             [&](const Net& n) { return n.def.key == def.key && n.def.full_name == def.full_name; });
+    if (!known)
+      return fail("network " + def.full_name + " (key " + def.key +
+                  ") is new: the networks of a running stack are made by its first up (run down, then up)");
+  }
+  return {};
+}
+
+Result<void> StackNetworks::adopt(const model::Project& project) {
+  STACK_TRY(check(project));
+  auto plan = plan_networks(project);
+  if (!plan) return unexpected(plan.error());
+  plan_.services = std::move(plan->services);
+  container_name_of_.clear();
+  for (const auto& [name, s] : project.services)
+    if (!s.container_name.empty()) container_name_of_[name] = s.container_name;
+  return {};
+}
+
+Result<void> StackNetworks::make_net(const NetDef& def, const std::vector<net::HostRoute>& routes,
+                                     state::Journal& journal) {
+  net::Ipam ipam(state_dir_);
+  Net n{def, {}, {}, nullptr};
+  if (def.external) {
+    auto exists = net::bridge_exists(nl_, def.bridge);
+    if (!exists) return unexpected(exists.error().wrap("network " + def.full_name));
+    auto ledger = ipam.read();
+    if (!ledger) return unexpected(ledger.error());
+    const auto* lease = net::find_subnet(*ledger, def.full_name);
+    if (!*exists || !lease)
+      return fail("network " + def.full_name + " declared as external, but could not be found (no stack using this --root made it)");
+    n.subnet = lease->subnet, n.gateway = lease->gateway;
+    nets_.push_back(std::move(n));
+    return {};
+  }
+  STACK_TRY(journal.add("subnet", {{"state_dir", state_dir_}, {"network", def.full_name}}));
+  auto lease = ipam.reserve_subnet(def.full_name, def.request, routes, def.bridge);
+  if (!lease) return unexpected(lease.error().wrap("network " + def.full_name));
+  n.subnet = lease->subnet, n.gateway = lease->gateway;
+  STACK_TRY(journal.add("bridge", {{"name", def.bridge}}));
+  auto made = net::ensure_bridge(nl_, {def.bridge, lease->subnet, lease->gateway, 0});
+  if (!made) return unexpected(made.error().wrap("network " + def.full_name));
+  net::dns::ServerOptions o;
+  auto listen = net::make_sockaddr(net::format(n.gateway), 53);
+  if (!listen) return unexpected(listen.error());
+  o.listen = *listen;
+  o.upstreams = upstreams_;
+  auto server = net::dns::Server::start(loop_, o);
+  if (!server) return unexpected(server.error().wrap("name server of network " + def.full_name));
+  n.dns = std::move(*server);
+  nets_.push_back(std::move(n));
+  return {};
+}
+
+Result<void> StackNetworks::make_nat(const std::string& project, state::Journal& journal) {
+  net::NatConfig cfg{net::nat_table_name(project), {}};
+  for (const auto& n : nets_)
+    if (!n.def.external) cfg.networks.push_back({n.def.bridge, n.subnet, n.gateway, n.def.internal});
+  auto forward = net::enable_ip_forward();
+  if (!forward) return unexpected(forward.error().wrap("enabling net.ipv4.ip_forward"));
+  if (*forward) std::fprintf(stderr, "supervisor: turned net.ipv4.ip_forward on (it stays on after down)\n");
+  STACK_TRY(journal.add("nft", {{"table", cfg.table}}));
+  auto nat = net::apply_nat(cfg);
+  if (!nat) return unexpected(nat.error().wrap("nftables table " + cfg.table));
+  if (!nat->applied)
+    std::fprintf(stderr, "supervisor: warning: no outbound NAT or isolation between stacks: %s\n", nat->warning.c_str());
+  return {};
+}
+
+Result<StackNetworks::Member> StackNetworks::lease(const std::string& container, const std::string& service,
+                                                   state::Journal& journal) {
+  auto plan = plan_.services.find(service);
+  if (plan == plan_.services.end()) return fail("service " + service + " is on no network");
+  net::Ipam ipam(state_dir_);
+  Member m{service, {}, {}};
+  for (const auto& a : plan->second) {
+    std::size_t i = 0;
+    while (i < nets_.size() && nets_[i].def.key != a.network) ++i;
+    if (i == nets_.size()) return fail("service " + service + ": network " + a.network + " was not made");
+    const auto& full = nets_[i].def.full_name;
+    auto rec = journal.add("address", {{"state_dir", state_dir_}, {"network", full}, {"container", container}});
+    if (!rec) return unexpected(rec.error());
+    auto ip = ipam.reserve_address(full, container, a.ipv4_address);
+    if (!ip) return unexpected(ip.error().wrap("network " + full + ": container " + container));
+    m.links.push_back({i, a.aliases, *ip, *rec, {}});
+  }
+  return m;
+}
+
+std::vector<std::string> StackNetworks::names_of(const std::string& container, const Member& m, const Link& l) const {
+  std::vector<std::string> names{m.service, container};
+  if (auto it = container_name_of_.find(m.service); it != container_name_of_.end()) add_unique(names, it->second);
+  for (const auto& a : l.aliases) add_unique(names, a);
+  return names;
+}
+
+Result<void> StackNetworks::join(const std::string& container, const std::string& service, MemberOptions options,
+                                 state::Journal& journal) {
+  std::vector<sockaddr_storage> dns;
+  for (const auto& d : options.dns) {
+    auto a = net::dns::parse_upstream(d);
+    if (!a) return unexpected(a.error().wrap("service " + service + ": dns"));
+    dns.push_back(*a);
+  }
+  bool fresh = !members_.count(container);
+  if (fresh) {
+    auto m = lease(container, service, journal);
+    if (!m) return unexpected(m.error());
+    members_.emplace(container, std::move(*m));
+  }
+  Member& m = members_.at(container);
+  m.options = std::move(options);
+  for (const auto& l : m.links) {
+    auto& server = nets_[l.net].dns;
+    if (!server) continue;
+    server->table().set(container, names_of(container, m, l), {in_of(l.ip)});
+    server->set_client_upstreams(in_of(l.ip), dns);
+  }
+  if (fresh) {
+    refresh_views();
+    rewrite_hosts(container);
+  }
+  return {};
+}
+
+void StackNetworks::refresh_views() {
+  for (const auto& [name, m] : members_) {
+    if (m.links.size() < 2) continue;
+    auto view = std::make_shared<net::dns::NameTable>();
+    for (const auto& l : m.links)
+      for (const auto& [peer, pm] : members_)
+        for (const auto& pl : pm.links)
+          if (pl.net == l.net) view->set(peer + "@" + nets_[l.net].def.key, names_of(peer, pm, pl), {in_of(pl.ip)});
+    for (const auto& l : m.links)
+      if (nets_[l.net].dns) nets_[l.net].dns->set_client_table(in_of(l.ip), view);
+  }
+}
+
+Result<void> StackNetworks::attach(const std::string& container, pid_t pid, state::Journal& journal) {
+  auto it = members_.find(container);
+  if (it == members_.end()) return fail("container " + container + " has joined no network");
+  auto ns = net::Netns::of_pid(pid);
+  if (!ns) return unexpected(ns.error());
+  for (std::size_t i = 0; i < it->second.links.size(); ++i) {
+    auto& l = it->second.links[i];
+    const Net& n = nets_[l.net];
+    net::VethConfig cfg;
+    cfg.host_name = net::veth_name(container, n.def.full_name);
+    cfg.bridge = n.def.bridge;
+    cfg.ifname = net::container_ifname(static_cast<unsigned>(i));
+    cfg.address = net::Cidr{l.ip, n.subnet.prefix};
+    if (!n.def.internal) cfg.gateway = n.gateway;
+    auto rec = journal.add("veth", {{"name", cfg.host_name}});
+    if (!rec) return unexpected(rec.error());
+    l.veth_records.push_back(*rec);
+    // A previous run's pair died with its netns; a leftover host end would be refused.
+    (void)net::delete_veth(nl_, cfg.host_name);
+    auto r = net::attach_veth(nl_, *ns, cfg);
+    if (!r) return unexpected(r.error().wrap("network " + n.def.full_name + ": container " + container));
+  }
+  return {};
+}
+
+Result<void> StackNetworks::leave(const std::string& container, state::Journal& journal) {
+  auto it = members_.find(container);
+  if (it == members_.end()) return {};
+  net::Ipam ipam(state_dir_);
+  Result<void> out;
+  for (const auto& l : it->second.links) {
+    const Net& n = nets_[l.net];
+    if (n.dns) {
+      n.dns->table().remove(container);
+      n.dns->set_client_upstreams(in_of(l.ip), {});
+      n.dns->set_client_table(in_of(l.ip), nullptr);
+    }
+    auto gone = net::delete_veth(nl_, net::veth_name(container, n.def.full_name));
+    if (!gone && out) out = unexpected(gone.error());
+    if (gone)
+      for (auto id : l.veth_records) (void)journal.done(id);
+    auto released = ipam.release_address(n.def.full_name, container);
+    if (!released && out) out = unexpected(released.error());
+    if (released) (void)journal.done(l.address_record);
+  }
+  members_.erase(it);
+  refresh_views();
+  rewrite_hosts("");
+  return out;
+}
+
+std::string StackNetworks::hosts(const std::string& container) const {
+  auto it = members_.find(container);
+  if (it == members_.end()) return "";
+  const Member& m = it->second;
+  std::string out = m.options.hosts_base;
+  if (m.links.empty()) return out;
+  std::vector<std::string> self = m.options.self_names;
+  for (const auto& n : names_of(container, m, m.links.front())) add_unique(self, n);
+  out += net::format(m.links.front().ip) + "\t";
+  for (std::size_t i = 0; i < self.size(); ++i) out += (i ? " " : "") + self[i];
+  out += "\n";
+  for (const auto& [peer, pm] : members_) {
+    if (peer == container) continue;
+    for (const auto& l : m.links) {
+      auto pl = std::find_if(pm.links.begin(), pm.links.end(), [&](const Link& x) { return x.net == l.net; });
+      if (pl == pm.links.end()) continue;
+      auto names = names_of(peer, pm, *pl);
+      out += net::format(pl->ip) + "\t";
+      for (std::size_t i = 0; i < names.size(); ++i) out += (i ? " " : "") + names[i];
+      out += "\n";
+      break;
+    }
+  }
+  return out;
+}
+
+void StackNetworks::rewrite_hosts(const std::string& except) {
+  for (const auto& [name, m] : members_) {
+    if (name == except || m.options.hosts_file.empty()) continue;
+    if (auto r = rewrite_in_place(m.options.hosts_file, hosts(name)); !r)
+      std::fprintf(stderr, "supervisor: %s: /etc/hosts: %s\n", name.c_str(), r.error().message.c_str());
+  }
+}
+
+std::string StackNetworks::resolv_conf(const std::string& container, const std::vector<std::string>& search,
+                                       const std::vector<std::string>& options) const {
+  auto gw = gateway(container);
+  if (!gw) return "";
+  std::string out = "nameserver " + net::format(*gw) + "\n";
+  if (!search.empty()) {
+    out += "search";
+    for (const auto& s : search) out += " " + s;
+    out += "\n";
+  }
+  // ndots:0: a dotless name (a service) goes to the name server as is, first.
+  out += "options ndots:0";
+  for (const auto& o : options) out += " " + o;
+  return out + "\n";
+}
+
+std::optional<net::Ipv4> StackNetworks::address(const std::string& container) const {
+  auto it = members_.find(container);
+  if (it == members_.end() || it->second.links.empty()) return std::nullopt;
+  return it->second.links.front().ip;
+}
+
+std::vector<std::pair<std::string, std::string>> StackNetworks::links_of(const std::string& container) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (auto it = members_.find(container); it != members_.end())
+    for (const auto& l : it->second.links)
+      out.emplace_back(nets_[l.net].def.key, net::veth_name(container, nets_[l.net].def.full_name));
+  return out;
+}
+
+std::optional<net::Ipv4> StackNetworks::gateway(const std::string& container) const {
+  auto it = members_.find(container);
+  if (it == members_.end() || it->second.links.empty()) return std::nullopt;
+  return nets_[it->second.links.front().net].gateway;
+}
+
+}  // namespace stack::cli

@@ -1,0 +1,116 @@
+#pragma once
+// The stack's networks while it runs (docs/networking.md, "What up makes"): every network
+// a service is on gets a subnet from the host's IPAM ledger (<root>/network), a bridge
+// (external ones are joined, never made), a name server on its gateway and a place in
+// the stack's nftables table (masquerade out, isolation from other stacks).
+//
+// Membership is dynamic, for scaling and recreation:
+//   join(c)   leases c's address on each network of its service (kept across restarts),
+//             publishes its names in those networks' name servers and in the /etc/hosts
+//             of every member that shares a network with it;
+//   attach(c, pid)  a veth per network into pid's netns: eth0, eth1... in priority
+//             order; call between Container::create and start, on every (re)start;
+//   leave(c)  the reverse of both: names gone, veths deleted, addresses released.
+// Every kernel object and lease is in the stack's journal before it is made; leave
+// marks the records of what it undid as done.
+#include <sys/types.h>
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cmd/up_net_plan.hpp"
+#include "engine/state/journal.hpp"
+#include "network/dns_server.hpp"
+#include "network/netlink.hpp"
+
+namespace stack::cli {
+
+// What a member brings besides its service's networks.
+struct MemberOptions {
+  std::vector<std::string> self_names;  // the container's hostname (and FQDN first, if any)
+  std::string hosts_base;               // localhost lines and extra_hosts of its /etc/hosts
+  std::string hosts_file;               // its /etc/hosts on the host, rewritten in place ("": none yet)
+  std::vector<std::string> dns;         // its `dns:` servers: its unknown names go there
+};
+
+class StackNetworks {
+ public:
+  // Blocks for one `nft` run: called before the supervisor's loop serves anything, and
+  // no container may start before the isolation rules exist.
+  static Result<std::unique_ptr<StackNetworks>> make(uv_loop_t* loop, const std::string& root,
+                                                     const model::Project& project, state::Journal& journal);
+  StackNetworks(const StackNetworks&) = delete;
+  StackNetworks& operator=(const StackNetworks&) = delete;
+  ~StackNetworks();
+
+  // Whether a service is attached to networks (network_mode "" ).
+  bool networked(const std::string& service) const { return plan_.services.count(service) != 0; }
+  // Idempotent: a member joining again keeps its addresses and takes the new options.
+  Result<void> join(const std::string& container, const std::string& service, MemberOptions options,
+                    state::Journal& journal);
+  Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
+  // A later `up` (recreate/apply): the services of project on this stack's networks. No
+  // network is made or changed while the stack runs: a project with a network that does
+  // not exist yet is refused, nothing changed. Members keep their links until they leave.
+  Result<void> check(const model::Project& project) const;
+  Result<void> adopt(const model::Project& project);
+  // A container that is not a member is a no-op.
+  Result<void> leave(const std::string& container, state::Journal& journal);
+
+  // The member's /etc/hosts: its base, itself, then every member it shares a network with.
+  std::string hosts(const std::string& container) const;
+  // nameserver <gateway of eth0's network>, with the service's dns_search and dns_opt.
+  std::string resolv_conf(const std::string& container, const std::vector<std::string>& search,
+                          const std::vector<std::string>& options) const;
+  // The address on eth0's network (published ports go there); nullopt: not a member.
+  std::optional<net::Ipv4> address(const std::string& container) const;
+  // The gateway of eth0's network (extra_hosts' host-gateway).
+  std::optional<net::Ipv4> gateway(const std::string& container) const;
+  // (network key, host end of its veth) per network, in interface order.
+  std::vector<std::pair<std::string, std::string>> links_of(const std::string& container) const;
+  const std::vector<std::string>& notes() const { return plan_.notes; }
+
+ private:
+  struct Net {
+    NetDef def;
+    net::Cidr subnet;
+    net::Ipv4 gateway;
+    std::unique_ptr<net::dns::Server> dns;  // none on external networks (their stack's)
+  };
+  struct Link {
+    std::size_t net;  // index in nets_
+    std::vector<std::string> aliases;
+    net::Ipv4 ip;
+    uint64_t address_record = 0;
+    std::vector<uint64_t> veth_records;
+  };
+  struct Member {
+    std::string service;
+    std::vector<Link> links;  // in interface order
+    MemberOptions options;
+  };
+  StackNetworks(uv_loop_t* loop, std::string state_dir, NetPlan plan, net::Netlink nl)
+      : loop_(loop), state_dir_(std::move(state_dir)), plan_(std::move(plan)), nl_(std::move(nl)) {}
+  Result<void> make_net(const NetDef& def, const std::vector<net::HostRoute>& routes, state::Journal& journal);
+  Result<void> make_nat(const std::string& project, state::Journal& journal);
+  Result<Member> lease(const std::string& container, const std::string& service, state::Journal& journal);
+  std::vector<std::string> names_of(const std::string& container, const Member& m, const Link& l) const;
+  void publish(const std::string& container);  // names and client views of container
+  void refresh_views();                         // per-client tables of multi-network members
+  void rewrite_hosts(const std::string& except);
+
+  uv_loop_t* loop_;
+  std::string state_dir_;
+  NetPlan plan_;
+  net::Netlink nl_;
+  std::vector<Net> nets_;
+  std::map<std::string, Member> members_;
+  std::map<std::string, std::string> container_name_of_;  // service -> its container_name, if any
+  std::vector<sockaddr_storage> upstreams_;
+};
+
+}  // namespace stack::cli

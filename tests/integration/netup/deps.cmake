@@ -1,0 +1,1 @@
+set(STACK_TEST_LIBS stack_net stack_base)

@@ -1,0 +1,160 @@
+// User-defined networks through `stack up -d`: names and aliases resolve (in /etc/hosts
+// and through the name server) only on the networks a service shares, a network the
+// service is not on cannot be reached even by address, interface order follows
+// priority, ipam config and ipv4_address are honoured, and two stacks on one machine
+// cannot reach each other's containers or name servers. Nothing is left after down.
+#include "tests/integration/netup/netup_fixture.hpp"
+
+using netup::run;
+
+namespace {
+
+// A subnet for the "back" network that no other test run uses at the same time.
+std::string back_prefix() {
+  int pid = ::getpid();
+  return "10." + std::to_string(200 + pid % 50) + "." + std::to_string((pid / 50) % 256);
+}
+
+std::string between(const std::string& text, const std::string& key) {
+  auto at = text.find(key + "=");
+  if (at == std::string::npos) return "<none>";
+  auto end = text.find('\n', at);
+  return text.substr(at + key.size() + 1, end - at - key.size() - 1);
+}
+
+std::string prefix3(const std::string& ip) { return ip.substr(0, ip.rfind('.')); }
+
+}  // namespace
+
+TEST_CASE("services reach each other by name and alias only on shared networks", "[netup]") {
+  netup::Fixture fx;
+  std::string p = fx.project("n"), back = back_prefix();
+  fx.write(p, std::string(R"Y(
+networks:
+  front:
+    labels: {purpose: test}
+  back:
+    ipam:
+      config:
+        - subnet: )Y") + back + R"Y(.0/24
+          gateway: )Y" + back + R"Y(.1
+services:
+  web:
+    image: busybox:nu
+    command: )Y" + netup::httpd("from-web") + R"Y(
+    networks:
+      front:
+        aliases: [www]
+  db:
+    image: busybox:nu
+    command: )Y" + netup::httpd("from-db") + R"Y(
+    networks:
+      back:
+        ipv4_address: )Y" + back + R"Y(.10
+  app:
+    image: busybox:nu
+    depends_on: [web, db]
+    networks:
+      front: {}
+      back: {priority: 10}
+    command:
+      - sh
+      - -c
+      - |
+        )Y" + netup::kGet + R"Y(
+        for i in $$(seq 50); do [ "$$(get web)" = from-web ] && break; sleep 0.1; done
+        echo "web=$$(get web)"
+        echo "www=$$(get www)"
+        echo "db=$$(get db)"
+        nslookup -timeout=2 db > /dev/null 2>&1 && echo "dns-db=ok"
+        nslookup -timeout=2 www > /dev/null 2>&1 && echo "dns-www=ok"
+        echo "eth0=$$(ip -o -4 addr show eth0 | awk '{print $$4}' | cut -d/ -f1)"
+        echo "eth1=$$(ip -o -4 addr show eth1 | awk '{print $$4}' | cut -d/ -f1)"
+  lone:
+    image: busybox:nu
+    depends_on: [web, db]
+    networks: [front]
+    command:
+      - sh
+      - -c
+      - |
+        )Y" + netup::kGet + R"Y(
+        for i in $$(seq 50); do [ "$$(get web)" = from-web ] && break; sleep 0.1; done
+        echo "web=$$(get web)"
+        echo "db=$$(get db)"
+        echo "db-ip=$$(get )Y" + back + R"Y(.10)"
+        nslookup -timeout=1 db > /dev/null 2>&1 || echo "dns-db=none"
+        grep -c db /etc/hosts | sed 's/^/hosts-db=/'
+)Y");
+  auto up = run(fx.cmd(p, "up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  CHECK(fx.track() == 2 + 5);  // two bridges; web, db, lone one veth each, app two
+  auto app = fx.logs_when_exited(p, "app");
+  INFO(app);
+  CHECK(between(app, "web") == "from-web");
+  CHECK(between(app, "www") == "from-web");
+  CHECK(between(app, "db") == "from-db");
+  CHECK(between(app, "dns-db") == "ok");
+  CHECK(between(app, "dns-www") == "ok");
+  // priority 10 puts back first: eth0 is on back's subnet, eth1 on front's.
+  CHECK(prefix3(between(app, "eth0")) == back);
+  CHECK(between(app, "eth1") + "\n" == fx.leased(p + "_front", p + "-app-1"));
+  CHECK(fx.leased(p + "_back", p + "-db-1") == back + ".10\n");
+  CHECK(fx.gateway(p + "_back") == back + ".1\n");
+  auto lone = fx.logs_when_exited(p, "lone");
+  INFO(lone);
+  CHECK(between(lone, "web") == "from-web");
+  CHECK(between(lone, "db") == "");
+  CHECK(between(lone, "db-ip") == "");  // isolation between the stack's own networks
+  CHECK(between(lone, "dns-db") == "none");
+  CHECK(between(lone, "hosts-db") == "0");
+  CHECK(fx.container(p, "app")["ExitCode"] == 0);
+  auto down = run(fx.cmd(p, "down"));
+  INFO(down.out);
+  CHECK(down.status == 0);
+  CHECK(fx.leftovers() == "");
+}
+
+TEST_CASE("two stacks on one machine cannot reach each other", "[netup]") {
+  netup::Fixture fx;
+  std::string a = fx.project("a"), b = fx.project("b");
+  fx.write(a, "services:\n  web:\n    image: busybox:nu\n    command: " + netup::httpd("from-a") + "\n");
+  auto up_a = run(fx.cmd(a, "up -d"));
+  INFO(up_a.out);
+  REQUIRE(up_a.status == 0);
+  std::string a_web = fx.leased(a + "_default", a + "-web-1"), a_gw = fx.gateway(a + "_default");
+  REQUIRE(!a_web.empty());
+  a_web.pop_back(), a_gw.pop_back();
+  fx.write(b, "services:\n  web:\n    image: busybox:nu\n    command: " + netup::httpd("from-b") + R"Y(
+  client:
+    image: busybox:nu
+    depends_on: [web]
+    command:
+      - sh
+      - -c
+      - |
+        )Y" + netup::kGet + R"Y(
+        for i in $$(seq 50); do [ "$$(get web)" = from-b ] && break; sleep 0.1; done
+        echo "web=$$(get web)"
+        echo "a-web=$$(get )Y" + a_web + R"Y()"
+        nslookup -timeout=1 web )Y" + a_gw + R"Y( > /dev/null 2>&1 || echo "a-dns=none"
+        nslookup -timeout=2 web > /dev/null 2>&1 && echo "own-dns=ok"
+)Y");
+  auto up_b = run(fx.cmd(b, "up -d"));
+  INFO(up_b.out);
+  REQUIRE(up_b.status == 0);
+  CHECK(fx.track() == 2 + 3);
+  auto out = fx.logs_when_exited(b, "client");
+  INFO(out);
+  CHECK(between(out, "web") == "from-b");
+  CHECK(between(out, "a-web") == "");
+  CHECK(between(out, "a-dns") == "none");
+  CHECK(between(out, "own-dns") == "ok");
+  // Both stacks have a table of their own.
+  CHECK(run("nft list table ip " + stack::net::nat_table_name(a) + " >/dev/null 2>&1").status == 0);
+  CHECK(run("nft list table ip " + stack::net::nat_table_name(b) + " >/dev/null 2>&1").status == 0);
+  CHECK(run(fx.cmd(b, "down")).status == 0);
+  CHECK(run(fx.cmd(a, "down")).status == 0);
+  CHECK(fx.leftovers() == "");
+}
