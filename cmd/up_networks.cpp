@@ -1,6 +1,7 @@
 #include "cmd/up_networks.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,8 @@
 
 namespace stack::cli {
 namespace {
+
+constexpr const char* kHostLock = "/run/lock/stack-network.lock";
 
 in_addr in_of(net::Ipv4 ip) { return in_addr{htonl(ip.value)}; }
 
@@ -54,6 +57,10 @@ Result<std::unique_ptr<StackNetworks>> StackNetworks::make(uv_loop_t* loop, cons
   for (const auto& [name, s] : project.services)
     if (!s.container_name.empty()) sn->container_name_of_[name] = s.container_name;
   sn->upstreams_ = net::dns::read_host_upstreams();
+  // Stacks with another --root have another ledger: only the host's routes keep them
+  // apart, so reading the routes and making the bridges is one step, host-wide.
+  UniqueFd lock(::open(kHostLock, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock || ::flock(lock.get(), LOCK_EX) != 0) return fail_errno(std::string("locking ") + kHostLock);
   auto routes = net::read_host_routes(sn->nl_);
   if (!routes) return unexpected(routes.error());
   for (const auto& def : sn->plan_.networks) STACK_TRY(sn->make_net(def, *routes, journal));

@@ -86,21 +86,22 @@ struct Fixture {
     return run("awk '$1==\"subnet\" && $2==\"" + network + "\" {print $4}' " + root + "/network/ipam.state", false).out;
   }
 
-  // Notes the links of our projects' leases while they are up: each network's bridge,
-  // each container's veth per network. Returns how many links it knows of.
+  // Notes the links of our projects' leases (lines "subnet NET CIDR GW" and "address
+  // NET CONTAINER IP" of the ledger) while they are up: each network's bridge, each
+  // container's veth per network (gone already if the container exited). Returns how
+  // many links it knows of.
   std::size_t track() {
     std::ifstream in(root + "/network/ipam.state");
-    for (std::string kind, net, who; in >> kind >> net >> who;) {
-      std::string rest;
-      std::getline(in, rest);
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream words(line);
+      std::string kind, net, who;
+      words >> kind >> net >> who;
       for (const auto& p : projects) {
         if (kind == "subnet" && net.rfind(p + "_", 0) == 0) links.insert(stack::net::bridge_name(net));
         if (kind == "address" && who.rfind(p + "-", 0) == 0) links.insert(stack::net::veth_name(who, net));
       }
     }
-    std::size_t live = 0;
-    for (const auto& l : links) live += link_exists(l);
-    return live;
+    return links.size();
   }
 
   std::string leftovers() const {

@@ -89,6 +89,34 @@ TEST_CASE("resolv.conf nameservers and upstream specs", "[dns]") {
   CHECK_FALSE(parse_upstream("name.example"));
 }
 
+TEST_CASE("host upstreams: systemd-resolved's stub is replaced by its real servers, as Docker does", "[dns]") {
+  auto text = [](const std::vector<sockaddr_storage>& list) {
+    std::string out;
+    for (const auto& a : list) {
+      char buf[INET6_ADDRSTRLEN] = "";
+      if (a.ss_family == AF_INET)
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a)->sin_addr, buf, sizeof buf);
+      else
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a)->sin6_addr, buf, sizeof buf);
+      out += std::string(buf) + " ";
+    }
+    return out;
+  };
+  const char* stub = "nameserver 127.0.0.53\noptions edns0 trust-ad\n";
+  const char* real = "nameserver 10.0.0.2\nnameserver 127.0.0.1\nnameserver 2001:db8::1\n";
+  CHECK(text(choose_host_upstreams(stub, real)) == "10.0.0.2 2001:db8::1 ");
+  // Without the systemd file, or with only loopback in it, the stub stays: the forwarder
+  // runs on the host, where it answers.
+  CHECK(text(choose_host_upstreams(stub, "")) == "127.0.0.53 ");
+  CHECK(text(choose_host_upstreams(stub, "nameserver 127.0.0.1\n")) == "127.0.0.53 ");
+  // A real server next to a loopback one: the file is taken as it is.
+  CHECK(text(choose_host_upstreams("nameserver 127.0.0.53\nnameserver 10.1.1.1\n", real)) == "127.0.0.53 10.1.1.1 ");
+  CHECK(text(choose_host_upstreams("nameserver ::1\n", real)) == "10.0.0.2 2001:db8::1 ");
+  CHECK(choose_host_upstreams("", real).empty());
+  auto missing = read_host_upstreams("/nonexistent/resolv.conf", "/nonexistent/too");
+  CHECK(missing.empty());
+}
+
 TEST_CASE("decide rotates a name's addresses", "[dns]") {
   NameTable t;
   t.set("c1", {"web"}, {ip("10.0.0.1")});

@@ -1,1 +1,0 @@
-set(STACK_TEST_LIBS stack_net stack_base)
