@@ -91,13 +91,13 @@ Result<nlohmann::json> StackSupervisor::stats(const nlohmann::json& params) {
     s.io_read_bytes = cg->io_read_bytes;
     s.io_write_bytes = cg->io_write_bytes;
     s.pids = cg->pids_current;
-    bool networked = network_ && project_.services.at(r->service).network_mode.empty();
-    if (nl && networked)
-      if (auto io = net::read_net_io(*nl, network_->host_veth(r->name))) {
-        s.net_rx_bytes = io->rx_bytes;
-        s.net_tx_bytes = io->tx_bytes;
-        s.net_rx_packets = io->rx_packets;
-        s.net_tx_packets = io->tx_packets;
+    // Docker's NET I/O: every interface of the container (one veth per network).
+    for (const auto& veth : networks_ && nl ? networks_->host_veths(r->name) : std::vector<std::string>{})
+      if (auto io = net::read_net_io(*nl, veth)) {
+        s.net_rx_bytes += io->rx_bytes;
+        s.net_tx_bytes += io->tx_bytes;
+        s.net_rx_packets += io->rx_packets;
+        s.net_tx_packets += io->tx_packets;
       }
     list.push_back(to_json(s));
   }

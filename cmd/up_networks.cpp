@@ -329,6 +329,13 @@ std::vector<std::pair<std::string, std::string>> StackNetworks::links_of(const s
   return out;
 }
 
+std::vector<std::string> StackNetworks::host_veths(const std::string& container) const {
+  std::vector<std::string> out;
+  if (auto it = members_.find(container); it != members_.end())
+    for (const auto& l : it->second.links) out.push_back(net::veth_name(container, nets_[l.net].def.full_name));
+  return out;
+}
+
 std::optional<net::Ipv4> StackNetworks::gateway(const std::string& container) const {
   auto it = members_.find(container);
   if (it == members_.end() || it->second.links.empty()) return std::nullopt;

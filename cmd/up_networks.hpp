@@ -72,6 +72,8 @@ class StackNetworks {
   std::optional<net::Ipv4> gateway(const std::string& container) const;
   // (network key, host end of its veth) per network, in interface order.
   std::vector<std::pair<std::string, std::string>> links_of(const std::string& container) const;
+  // The host ends of its veths, one per network (their counters are its NET I/O).
+  std::vector<std::string> host_veths(const std::string& container) const;
   const std::vector<std::string>& notes() const { return plan_.notes; }
 
  private:
