@@ -66,7 +66,9 @@ TEST_CASE("containers join and leave a running stack's network", "[netup][member
   p.networks["default"].name = full;
   for (const char* s : {"a", "b"}) {
     p.services[s].name = s;
-    p.services[s].networks["default"] = stack::model::ServiceNetwork{{std::string(s) + "-alias"}, "", 0};
+    stack::model::ServiceNetwork sn;
+    sn.aliases = {std::string(s) + "-alias"};
+    p.services[s].networks["default"] = sn;
   }
   uv_loop_t loop;
   REQUIRE(uv_loop_init(&loop) == 0);
