@@ -11,6 +11,8 @@
 
 #include "cmd/up_net_plan.cpp"     // NOLINT(bugprone-suspicious-include)
 #include "cmd/up_networks.cpp"     // NOLINT(bugprone-suspicious-include)
+#include "cmd/run_cgroup.cpp"      // NOLINT(bugprone-suspicious-include): thaw_project, for up_teardown
+#include "cmd/service_blkio.cpp"   // NOLINT(bugprone-suspicious-include): run_cgroup's blkio_limits
 #include "cmd/up_teardown.cpp"     // NOLINT(bugprone-suspicious-include)
 #include "engine/base/file.hpp"
 #include "engine/base/uv_handle.hpp"
