@@ -299,3 +299,41 @@ TEST_CASE("up after kill -9 of the supervisor cleans up and starts afresh", "[re
   CHECK(count() == "0\n0\n0\n");
   CHECK(fx.leftovers() == "");
 }
+
+TEST_CASE("a later up joins new services to the stack's networks and refuses a new network", "[recreate]") {
+  Fixture fx;
+  fx.write(two("red"));
+  auto up = run(fx.cmd("up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  int web = fx.pid("web");
+  std::string other = std::string("  other:\n    image: busybox:rc\n    command: ") + kLoop + "\n";
+  fx.write(two("red") + other);
+  auto added = run(fx.cmd("up -d"));
+  INFO(added.out);
+  REQUIRE(added.status == 0);
+  REQUIRE(fx.pid("web") == web);
+  // The new container is on the default network: it knows db, and db's /etc/hosts knows it.
+  auto in_other = run(fx.cmd("exec -T other cat /etc/hosts"));
+  INFO(in_other.out);
+  CHECK(has(in_other.out, fx.name("db")));
+  auto in_db = run(fx.cmd("exec -T db cat /etc/hosts"));
+  INFO(in_db.out);
+  CHECK(has(in_db.out, fx.name("other")));
+  auto addr = run(fx.cmd("exec -T other ip -o -4 addr show eth0"));
+  INFO(addr.out);
+  CHECK(addr.status == 0);
+  CHECK(has(addr.out, "inet "));
+  // A network the running stack has not made: refused before anything stops.
+  fx.write(two("red") + other + "    networks: [front]\nnetworks:\n  front: {}\n");
+  auto refused = run(fx.cmd("up -d"));
+  INFO(refused.out);
+  CHECK(refused.status != 0);
+  CHECK(has(refused.out, "is new"));
+  CHECK(fx.pid("web") == web);
+  CHECK(alive(fx.pid("other")));
+  auto down = run(fx.cmd("down -t 0"));
+  INFO(down.out);
+  REQUIRE(down.status == 0);
+  CHECK(fx.leftovers().empty());
+}
