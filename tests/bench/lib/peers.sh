@@ -61,7 +61,13 @@ setup_stack() {
 # run --rm): said loudly (a stack bug: `run --rm` must leave nothing) and removed so
 # the machine stays clean. Only our project names under stack's own "stack" groups.
 stack_leftovers() {
-  local left
+  local left d
+  # A stack a measurement left up (it failed or was interrupted): down by project name.
+  for d in "$work"/stack/run/stacks/*/; do
+    [ -d "$d" ] || continue
+    say "stack $(basename "$d") was left up; taking it down"
+    stk -p "$(basename "$d")" down >/dev/null 2>&1 || say "down of $(basename "$d") failed"
+  done
   left=$(find /sys/fs/cgroup -depth -type d \( -path "*/stack/sbench$$" -o -path "*/stack/sbench$$/*" \) 2>/dev/null)
   [ -z "$left" ] && return 0
   say "stack left cgroups behind: $(echo "$left" | tr '\n' ' ')"

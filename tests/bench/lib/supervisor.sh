@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# stack's supervisor figures (measurements 3 and 4 for stack): log capture through `up`,
+# the supervisor's CPU while capturing, and its RSS with N services. Sourced; needs stk,
+# compose_file and stack_up/down (updown.sh), log_writer and mb_per_s (logs.sh).
+
+sv() { stk -f "$1" -p "$2" "${@:3}"; }
+supervisor_pid() { cat "$work/stack/run/stacks/$1/supervisor.pid" 2>/dev/null; }
+# utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat, in ticks).
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+# Log capture: one service writes log_bytes of 100-byte lines and exits; timed from
+# `up -d` until its json-file log holds every line. The supervisor's CPU is read just
+# before `down` (it was started by this up, so all of it is the capture's).
+stack_logs() {
+  local f=$work/logs/stack.yaml p=sblogs lines=$((log_bytes / 100)) t0 t1 logf pid cpu got=0
+  mkdir -p "$work/logs"
+  cat >"$f" <<YAML
+services:
+  w:
+    image: busybench:latest
+    network_mode: none
+    command: ["sh", "-c", "$(log_writer)"]
+YAML
+  logf=$work/stack/root/stacks/$p/logs/$p-w-1/$p-w-1-json.log
+  t0=$(now_us)
+  if ! sv "$f" "$p" up -d >"$work/last.out" 2>"$work/last.err"; then
+    skip stack logs "up -d failed: $(last_error)"
+    sv "$f" "$p" down >/dev/null 2>&1
+    return 0
+  fi
+  # The writer exits after its last line; the log is complete once every line is in.
+  local deadline=$(($(now_us) + 600000000))
+  while (($(now_us) < deadline)); do
+    got=$(grep -c '"stream":"stdout"' "$logf" 2>/dev/null || true)
+    ((got >= lines)) && break
+    sleep 0.05
+  done
+  t1=$(now_us)
+  pid=$(supervisor_pid "$p")
+  cpu=$([ -n "$pid" ] && cpu_seconds "$pid" || echo "")
+  sv "$f" "$p" down >/dev/null 2>&1 || skip stack logs "down failed"
+  if ((got != lines)); then
+    skip stack logs "the json-file log holds $got of $lines lines after 600 s"
+    return 0
+  fi
+  record_value logs "MB/s" stack "$(mb_per_s "$log_bytes" "$t0" "$t1")" "supervisor, json-file, up -d to last line"
+  [ -n "$cpu" ] && record_value logs "supervisor CPU s" stack "$cpu" \
+    "user+system CPU of the supervisor for the whole capture (wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') s)"
+}
+
+# Supervisor RSS with K sleeping services running (the same compose file as up/down).
+stack_rss() {
+  local k f pid rss
+  for k in "$@"; do
+    f=$(compose_file "$k")
+    updown_n=$k
+    if ! stack_up "$f" "rss$k" >"$work/last.out" 2>"$work/last.err"; then
+      skip stack "rss N=$k" "up -d failed: $(last_error)"
+      stack_down "$f" "rss$k" >/dev/null 2>&1
+      continue
+    fi
+    pid=$(supervisor_pid "sbrss$k")
+    rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    stack_down "$f" "rss$k" >/dev/null 2>&1 || skip stack "rss N=$k" "down failed"
+    [ -n "$rss" ] && record_value rss "supervisor N=$k" stack "$rss" "VmRSS of the stack's supervisor, $k services running"
+  done
+}
