@@ -1,2 +1,2 @@
-# Drives the built binary only; the test itself needs base (and testing.hpp).
-set(STACK_TEST_LIBS stack_base)
+# Drives the built binary through tests/support/stack_fixture.hpp.
+set(STACK_TEST_LIBS stack_test_stack stack_net stack_base)

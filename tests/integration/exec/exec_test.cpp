@@ -8,68 +8,27 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tests/support/testing.hpp"
+#include "tests/support/stack_fixture.hpp"
 
 using stack::testing::run;
 
 namespace {
 
-struct ExecFixture {
-  stack::testing::TempDir tmp{"stack-ex-" + std::to_string(::getpid())};
-  std::string project = "ex" + std::to_string(::getpid()) + "x";
-  std::string root = tmp.path() + "/root", run_root = tmp.path() + "/run";
-  std::string file = tmp.path() + "/stack.yaml";
-
-  ExecFixture() {
-    stack::testing::require_root();
-    auto mk = run(stack::testing::source_dir() + "/tests/support/mkbusybox " + tmp.path() + "/layer");
-    if (mk.status != 0) {
-      run("rm -rf " + tmp.path());
-      stack::testing::skip("mkbusybox failed: " + mk.out);
-    }
-    auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:ex " + tmp.path() + "/layer");
-    INFO(imp.out);
-    REQUIRE(imp.status == 0);
-    std::ofstream(file) << "name: " << project << R"(
-services:
-  app:
+struct ExecFixture : stack::testing::StackFixture {
+  ExecFixture() : StackFixture("ex") {
+    write(R"(  app:
     image: busybox:ex
     command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
     security_opt: ["no-new-privileges:true"]
     environment: {MODE: prod}
     working_dir: /srv
-)";
-  }
-  ~ExecFixture() {
-    run(cmd("down -t 0") + " >/dev/null 2>&1");
-    run("find /sys/fs/cgroup -depth -type d -path '*/stack/" + project + "*' -exec rmdir {} \\; 2>/dev/null");
+)");
   }
 
-  std::string cmd(const std::string& args) const {
-    return stack::testing::stack_binary() + " --root " + root + " --run-root " + run_root + " -f " + file + " " + args;
-  }
   stack::testing::RunResult exec(const std::string& args) const {
     return run(cmd("exec -T app " + args) + " </dev/null", false);
   }
-
-  int pid1() const {
-    auto r = run(cmd("ps --format json"), false);
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      auto j = nlohmann::json::parse(line);
-      if (j.value("Service", "") == "app") return j.value("Pid", 0);
-    }
-    return 0;
-  }
-
-  std::string leftovers() const {
-    std::string out = run("find /sys/fs/cgroup -type d -path '*/stack/" + project + "*' 2>/dev/null").out;
-    out += run("grep -F '" + tmp.path() + "' /proc/self/mountinfo").out;
-    out += run("ls -A " + run_root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
-    out += run("ls -A " + root + "/containers 2>/dev/null").out;
-    out += run("ip -o link 2>/dev/null | grep -F '" + project + "'").out;
-    return out;
-  }
+  int pid1() const { return pid("app"); }
 };
 
 std::string status_lines(const std::string& text) {

@@ -1,3 +1,2 @@
-# Drives the built binary only; names.hpp gives the default bridge's name for the
-# leak check.
-set(STACK_TEST_LIBS stack_net stack_base)
+# Drives the built binary through tests/support/stack_fixture.hpp.
+set(STACK_TEST_LIBS stack_test_stack stack_net stack_base)

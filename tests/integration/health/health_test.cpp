@@ -12,92 +12,32 @@
 #include <sstream>
 #include <thread>
 
-#include "network/names.hpp"
-#include "tests/support/testing.hpp"
+#include "tests/support/stack_fixture.hpp"
 
 using stack::testing::run;
+using stack::testing::since;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct HealthFixture {
-  stack::testing::TempDir tmp{"stack-hc-" + std::to_string(::getpid())};
-  std::string project = "hc" + std::to_string(::getpid()) + "x";
-  std::string root = tmp.path() + "/root", run_root = tmp.path() + "/run";
-  std::string file = tmp.path() + "/stack.yaml";
+struct HealthFixture : stack::testing::StackFixture {
+  HealthFixture() : StackFixture("hc") {}
 
-  HealthFixture() {
-    stack::testing::require_root();
-    auto mk = run(stack::testing::source_dir() + "/tests/support/mkbusybox " + tmp.path() + "/layer");
-    if (mk.status != 0) {
-      run("rm -rf " + tmp.path());
-      stack::testing::skip("mkbusybox failed: " + mk.out);
-    }
-    auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:hc " + tmp.path() + "/layer");
-    INFO(imp.out);
-    REQUIRE(imp.status == 0);
-  }
-  ~HealthFixture() {
-    run(cmd("down -t 0") + " >/dev/null 2>&1");
-    run("find /sys/fs/cgroup -depth -type d -path '*/stack/" + project + "*' -exec rmdir {} \\; 2>/dev/null");
-  }
-
-  void write(const std::string& services) const { std::ofstream(file) << "name: " << project << "\nservices:\n" << services; }
-
-  std::string cmd(const std::string& args) const {
-    return stack::testing::stack_binary() + " --root " + root + " --run-root " + run_root + " -f " + file + " " + args;
-  }
-
-  nlohmann::json ps(const std::string& service) const {
-    auto r = run(cmd("ps -a --format json"), false);
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      auto c = nlohmann::json::parse(line);
-      if (c.value("Service", "") == service) return c;
-    }
-    return nlohmann::json::object();
-  }
+  // The service's ps entry, {} if none.
+  nlohmann::json ps(const std::string& service) const { return container(service); }
 
   // Polls ps until the service's Health is `want` (or the time is up); returns it.
   nlohmann::json wait_health(const std::string& service, const std::string& want, int seconds = 20) const {
     nlohmann::json c;
     auto end = Clock::now() + std::chrono::seconds(seconds);
     do {
-      c = ps(service);
+      c = container(service);
       if (c.value("Health", "") == want) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } while (Clock::now() < end);
     return c;
   }
-
-  // What the stack may have left: cgroups, mounts under our temp dir, state files,
-  // container dirs, logs, links, leases, and processes started from our layer.
-  std::string leftovers() const {
-    std::string out = run("find /sys/fs/cgroup -type d -path '*/stack/" + project + "*' 2>/dev/null").out;
-    out += run("grep -F '" + tmp.path() + "' /proc/self/mountinfo").out;
-    out += run("ls -A " + run_root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
-    out += run("ls -A " + root + "/containers 2>/dev/null").out;
-    out += run("ls -A " + root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
-    out += run("ip -o link show | grep -F ': " + stack::net::bridge_name(project, "default") + ":'").out;
-    out += run("grep -F '" + project + "' " + root + "/network/ipam.state 2>/dev/null").out;
-    out += run("ls -l /proc/[0-9]*/exe 2>/dev/null | grep -F '" + tmp.path() + "'").out;
-    return out;
-  }
-
-  void down_clean() const {
-    auto down = run(cmd("down"));
-    INFO(down.out);
-    CHECK(down.status == 0);
-    std::string left = leftovers();
-    for (int i = 0; i < 30 && !left.empty(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      left = leftovers();
-    }
-    CHECK(left == "");
-  }
 };
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // A service that loops until stopped; `ready` commands run first.
 std::string service(const std::string& name, const std::string& ready, const std::string& extra) {

@@ -7,36 +7,24 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "network/names.hpp"
-#include "tests/support/testing.hpp"
+#include "tests/support/stack_fixture.hpp"
 
+using stack::testing::alive;
+using stack::testing::find;
 using stack::testing::run;
 
 namespace {
 
-struct LifeFixture {
-  stack::testing::TempDir tmp{"stack-lc-" + std::to_string(::getpid())};
-  std::string project = "lc" + std::to_string(::getpid()) + "x";
-  std::string root = tmp.path() + "/root", run_root = tmp.path() + "/run";
-  std::string file = tmp.path() + "/stack.yaml";
-
-  LifeFixture() {
-    stack::testing::require_root();
-    auto mk = run(stack::testing::source_dir() + "/tests/support/mkbusybox " + tmp.path() + "/layer");
-    if (mk.status != 0) {
-      run("rm -rf " + tmp.path());
-      stack::testing::skip("mkbusybox failed: " + mk.out);
-    }
-    auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:lc " + tmp.path() + "/layer");
-    INFO(imp.out);
-    REQUIRE(imp.status == 0);
-    std::ofstream(file) << "name: " << project << R"(
-services:
-  db:
+// db, web (after db) and flaky (exits 1, restarted three times), image busybox:lc.
+struct LifeFixture : stack::testing::StackFixture {
+  LifeFixture() : StackFixture("lc") {
+    write(R"(  db:
     image: busybox:lc
     command: ["sh", "-c", "trap 'exit 0' TERM; echo db-ready; while :; do sleep 0.1; done"]
   web:
@@ -47,61 +35,14 @@ services:
     image: busybox:lc
     command: ["sh", "-c", "echo flaky-ran; exit 1"]
     restart: on-failure:3
-)";
-  }
-  ~LifeFixture() {
-    run(cmd("down -t 0") + " >/dev/null 2>&1");
-    run("find /sys/fs/cgroup -depth -type d -path '*/stack/" + project + "*' -exec rmdir {} \\; 2>/dev/null");
-  }
-
-  std::string cmd(const std::string& args) const {
-    return stack::testing::stack_binary() + " --root " + root + " --run-root " + run_root + " -f " + file + " " + args;
-  }
-
-  std::vector<nlohmann::json> ps() const {
-    auto r = run(cmd("ps -a --format json"), false);
-    std::vector<nlohmann::json> out;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-    return out;
-  }
-
-  static nlohmann::json find(const std::vector<nlohmann::json>& list, const std::string& service) {
-    for (const auto& c : list)
-      if (c.value("Service", "") == service) return c;
-    return nlohmann::json::object();
-  }
-
-  // What the stack may have left: its cgroups, mounts under our temp dir, state files,
-  // container dirs, logs.
-  std::string leftovers() const {
-    std::string out = run("find /sys/fs/cgroup -type d -path '*/stack/" + project + "*' 2>/dev/null").out;
-    out += run("grep -F '" + tmp.path() + "' /proc/self/mountinfo").out;
-    out += run("ls -A " + run_root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
-    out += run("ls -A " + root + "/containers 2>/dev/null").out;
-    out += run("ls -A " + root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
-    out += run("ip -o link 2>/dev/null | grep -F '" + project + "'").out;
-    // The default network's bridge, and its leases in the IPAM ledger under our root.
-    out += run("ip -o link show | grep -F ': " + stack::net::bridge_name(project, "default") + ":'").out;
-    out += run("grep -F '" + project + "' " + root + "/network/ipam.state 2>/dev/null").out;
-    return out;
+)");
   }
 };
-
-// Running, not a zombie: the reaper of an orphan is the host's PID 1, not us.
-bool alive(int pid) {
-  if (pid <= 0) return false;
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(f, stat)) return false;
-  auto paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
-}
 
 double seconds_of(const std::function<void()>& f) {
   auto t0 = std::chrono::steady_clock::now();
   f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return stack::testing::since(t0);
 }
 
 }  // namespace
@@ -119,7 +60,7 @@ TEST_CASE("up -d, ps, logs, restart counting, down leaves nothing", "[lifecycle]
   CHECK(run("ip -o link show | grep -cF ': " + stack::net::bridge_name(fx.project, "default") + ":'").out == "1\n");
   auto list = fx.ps();
   REQUIRE(list.size() == 3);
-  auto db = LifeFixture::find(list, "db"), web = LifeFixture::find(list, "web");
+  auto db = find(list, "Service", "db"), web = find(list, "Service", "web");
   CHECK(db["State"] == "running");
   CHECK(web["State"] == "running");
   CHECK(db["Name"] == fx.project + "-db-1");
@@ -132,12 +73,7 @@ TEST_CASE("up -d, ps, logs, restart counting, down leaves nothing", "[lifecycle]
   CHECK(run(fx.cmd("ps --services"), false).out.find("db\n") != std::string::npos);
 
   // flaky exits 1 under on-failure:3: three restarts, then it stays exited.
-  nlohmann::json flaky;
-  for (int i = 0; i < 200; ++i) {
-    flaky = LifeFixture::find(fx.ps(), "flaky");
-    if (flaky.value("State", "") == "exited") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  auto flaky = fx.wait_state("flaky", "exited");
   INFO(flaky.dump());
   CHECK(flaky["State"] == "exited");
   CHECK(flaky["RestartCount"] == 3);
@@ -172,21 +108,19 @@ TEST_CASE("down after kill -9 of the supervisor leaves nothing", "[lifecycle]") 
   REQUIRE(run(fx.cmd("up -d")).status == 0);
   auto list = fx.ps();
   REQUIRE(list.size() == 3);
-  std::ifstream pidf(fx.run_root + "/stacks/" + fx.project + "/supervisor.pid");
-  int sup = 0;
-  pidf >> sup;
+  int sup = fx.supervisor_pid();
   REQUIRE(alive(sup));
   REQUIRE(::kill(sup, SIGKILL) == 0);
   for (int i = 0; i < 100 && alive(sup); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   REQUIRE(!alive(sup));
   // The containers outlive their supervisor until down.
-  int db = LifeFixture::find(list, "db")["Pid"].get<int>();
+  int db = find(list, "Service", "db")["Pid"].get<int>();
   CHECK(alive(db));
   auto down = run(fx.cmd("down"));
   INFO(down.out);
   CHECK(down.status == 0);
   CHECK(!alive(db));
-  CHECK(!alive(LifeFixture::find(list, "web")["Pid"].get<int>()));
+  CHECK(!alive(find(list, "Service", "web")["Pid"].get<int>()));
   CHECK(fx.leftovers() == "");
 }
 
@@ -199,7 +133,7 @@ TEST_CASE("two concurrent ups of one project make one stack", "[lifecycle]") {
   CHECK(both.out == "a=0\nb=0\n");
   auto list = fx.ps();
   CHECK(list.size() == 3);
-  CHECK(LifeFixture::find(list, "db")["State"] == "running");
+  CHECK(find(list, "Service", "db")["State"] == "running");
   CHECK(run("ls " + fx.root + "/containers | grep -c db").out == "1\n");
   CHECK(run(fx.cmd("down")).status == 0);
   CHECK(fx.leftovers() == "");
@@ -207,9 +141,7 @@ TEST_CASE("two concurrent ups of one project make one stack", "[lifecycle]") {
 
 TEST_CASE("a service reaches another by name on the stack's bridge", "[lifecycle][network]") {
   LifeFixture fx;
-  std::ofstream(fx.file) << "name: " << fx.project << R"(
-services:
-  web:
+  fx.write(R"(  web:
     image: busybox:lc
     command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
     ports: ["127.0.0.1::80"]
@@ -228,23 +160,18 @@ services:
         # The stack's name server on the gateway (busybox nslookup sends its own queries).
         nslookup -timeout=2 web > /dev/null && echo dns-ok
     depends_on: [web]
-)";
+)");
   auto links = [] { return run("ip -o link | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(sb-|sv)' | sort", false).out; };
   std::string before = links();
   auto up = run(fx.cmd("up -d"));
   INFO(up.out);
   REQUIRE(up.status == 0);
   std::string during = links();
-  nlohmann::json client;
-  for (int i = 0; i < 100; ++i) {
-    client = LifeFixture::find(fx.ps(), "client");
-    if (client.value("State", "") == "exited") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  auto client = fx.wait_state("client", "exited", 10);
   INFO(client.dump());
   CHECK(client["ExitCode"] == 0);
   // The published port: an ephemeral one on loopback, forwarded to web's port 80.
-  auto pub = LifeFixture::find(fx.ps(), "web")["Publishers"];
+  auto pub = find(fx.ps(), "Service", "web")["Publishers"];
   INFO(pub.dump());
   REQUIRE(pub.size() == 1);
   CHECK(pub[0]["URL"] == "127.0.0.1");
@@ -289,10 +216,5 @@ TEST_CASE("foreground up prints the logs and Ctrl-C stops the stack", "[lifecycl
   CHECK(!alive(pid));
   for (const auto& c : list) CHECK(!alive(c["Pid"].get<int>()));
   CHECK(run(fx.cmd("ps")).status == 1);
-  std::string left = fx.leftovers();
-  for (int i = 0; i < 50 && !left.empty(); ++i) {  // the supervisor may still be exiting
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    left = fx.leftovers();
-  }
-  CHECK(left == "");
+  CHECK(fx.leftovers() == "");  // waits for the supervisor to exit
 }
