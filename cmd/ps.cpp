@@ -1,7 +1,10 @@
 // `stack ps [-a] [-q] [--services] [--status S] [--format table|json]`: the supervisor's
 // view of every container (docker compose ps). JSON is one object per line with
 // compose's keys plus Pid, RestartCount, OOMKilled and StartedAt.
+#include <errno.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <set>
 
@@ -33,9 +36,17 @@ void print_table(const std::vector<nlohmann::json>& list) {
                 static_cast<int>(w_service), c.value("Service", "").c_str(), status_text(c).c_str());
 }
 
-// The supervisor's answer, or state.json's (pids checked) when it is gone.
+// A supervisor answers ps from its loop at once; one that does not within this hangs.
+constexpr std::chrono::seconds kAnswerWithin{5};
+
+// The supervisor's answer, or state.json's (pids checked) when it is gone or hangs.
 stack::Result<nlohmann::json> query(const std::string& name, const stack::state::Layout& l, bool all) {
-  if (auto c = stack::supervisor::ControlClient::connect(l.control_socket())) return c->call("ps", {{"all", all}});
+  if (auto c = stack::supervisor::ControlClient::connect(l.control_socket())) {
+    auto r = c->call("ps", {{"all", all}}, {}, nullptr, kAnswerWithin);
+    if (r || r.error().code != ETIMEDOUT) return r;
+    std::fprintf(stderr, "stack: the supervisor of %s (pid %d) does not answer: %s; `stack down --force` stops it\n",
+                 name.c_str(), static_cast<int>(stack::cli::read_pid(l.supervisor_pid())), r.error().message.c_str());
+  }
   auto doc = stack::cli::offline_state(l);
   if (!doc) return doc;
   stack::cli::warn_supervisor_gone(name, l);

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "engine/supervisor/log_format.hpp"
@@ -93,7 +94,11 @@ StackControl::Replica* StackControl::find(const std::string& name) const {
   return nullptr;
 }
 
-nlohmann::json StackControl::start(const std::vector<Replica*>& list, bool restarted) {
+// Dependencies first (compose starts, and restarts, in dependency order).
+nlohmann::json StackControl::start(std::vector<Replica*> list, bool restarted) {
+  auto order = s_.graph_.start_order();
+  auto rank = [&](const Replica* r) { return std::find(order.begin(), order.end(), r->service) - order.begin(); };
+  std::stable_sort(list.begin(), list.end(), [&](Replica* a, Replica* b) { return rank(a) < rank(b); });
   auto out = nlohmann::json::array();
   for (Replica* r : list) {
     if (!up(r->runner->info())) r->runner->start();
@@ -104,20 +109,30 @@ nlohmann::json StackControl::start(const std::vector<Replica*>& list, bool resta
   return out;
 }
 
-// stop_signal, then SIGKILL after the grace period (-t or the service's
-// stop_grace_period); the op is answered once every container is down.
+// In reverse dependency order among the named services (dependants first, the
+// independent ones together): stop_signal, then SIGKILL after the grace period (-t or
+// the service's stop_grace_period). tick() moves the order on as containers exit; the
+// op is answered once every container is down.
 void StackControl::stop(Op op, const std::vector<Replica*>& list, std::optional<int64_t> timeout_s) {
+  std::set<std::string> services, names;
   for (Replica* r : list) {
     op.names.push_back(r->name);
+    names.insert(r->name);
+    services.insert(r->service);
     if (paused_.erase(r->name)) (void)r->cgroup->freeze(false);
-    if (!up(r->runner->info())) continue;
-    const auto& svc = s_.project_.services.at(r->service);
-    int sig = signal_number(svc.stop_signal);
-    if (sig <= 0) sig = SIGTERM;
-    int64_t grace_ms = timeout_s ? *timeout_s * 1000 : svc.stop_grace_period_ns.value_or(10'000'000'000) / 1'000'000;
-    if (r->runner->info().state == sv::RunState::kRunning) publish(*r, "kill", {{"signal", std::to_string(sig)}});
-    r->runner->stop(sig, std::chrono::milliseconds(std::max<int64_t>(0, grace_ms)));
   }
+  op.order = std::make_unique<sv::StopRun>(
+      s_.graph_, std::move(services),
+      [this, names, timeout_s](const std::string& service) {
+        for (auto& r : s_.replicas_)
+          if (r->service == service && names.count(r->name)) s_.stop_replica(*r, timeout_s);
+      },
+      [this, names](const std::string& service) { return s_.service_down(service, names); },
+      [this, names](const std::string& service) {
+        for (const auto& r : s_.replicas_)
+          if (r->service == service && names.count(r->name)) publish(*r, "stop");
+      });
+  op.order->pump();
   ops_.push_back(std::move(op));
   arm(0);
 }

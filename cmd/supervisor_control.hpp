@@ -51,6 +51,7 @@ class StackControl {
     supervisor::Responder resp;
     std::vector<std::string> names;
     int64_t deadline_ns = 0;  // pause: give up waiting for the freeze
+    std::unique_ptr<supervisor::StopRun> order;  // stop, restart: dependants first
     nlohmann::json results = nlohmann::json::array();  // [{"name", "error"?}]
   };
   struct ExitWaiter {
@@ -61,7 +62,7 @@ class StackControl {
 
   Result<std::vector<Replica*>> targets(const nlohmann::json& params) const;
   Replica* find(const std::string& name) const;
-  nlohmann::json start(const std::vector<Replica*>& list, bool restarted);
+  nlohmann::json start(std::vector<Replica*> list, bool restarted);
   void stop(Op op, const std::vector<Replica*>& list, std::optional<int64_t> timeout_s);
   nlohmann::json kill(const std::vector<Replica*>& list, int signal);
   void pause(Op op, const std::vector<Replica*>& list);

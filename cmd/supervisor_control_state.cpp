@@ -80,6 +80,7 @@ void StackControl::arm(uint64_t ms) {
 }
 
 bool StackControl::op_done(const Op& op) const {
+  if (op.order) return op.order->finished();
   for (const auto& name : op.names) {
     Replica* r = find(name);
     if (!r || !r->runner) continue;
@@ -100,6 +101,7 @@ void StackControl::tick() {
   bool freezing = false;
   std::vector<Op> pending;
   for (auto& op : ops_) {
+    if (op.order) op.order->pump();
     bool done = op_done(op);
     bool waiting = !done && (op.method != "pause" || sv::now_ns() < op.deadline_ns);
     if (waiting) {
@@ -121,8 +123,6 @@ void StackControl::finish(Op& op, bool done) {
   std::vector<Replica*> list;
   for (const auto& name : op.names)
     if (Replica* r = find(name)) list.push_back(r);
-  if (op.method != "pause")
-    for (Replica* r : list) publish(*r, "stop");
   if (op.method == "restart") {
     for (auto& e : start(list, true)) op.results.push_back(e);
   } else {

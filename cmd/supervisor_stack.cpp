@@ -281,6 +281,10 @@ void StackSupervisor::on_health(Replica& r, sv::Health status) {
   std::string last = r.health->log().empty() ? "" : r.health->log().back().output;
   std::fprintf(stderr, "%s: health: %s%s%s\n", r.name.c_str(), std::string(sv::to_string(status)).c_str(),
                last.empty() ? "" : ": ", last.c_str());
+  // Docker's event: "health_status: healthy" (compose passes the action through).
+  if (status != sv::Health::kStarting)
+    control_->publish(r, "health_status: " + std::string(sv::to_string(status)));
+  control_->mark_dirty();  // state.json's Health
   bool all = true;
   for (const auto& o : replicas_)
     if (o->service == r.service) all = all && o->health && o->health->status() == sv::Health::kHealthy;
@@ -379,51 +383,70 @@ nlohmann::json StackSupervisor::ps(bool all) {
 
 void StackSupervisor::down(std::optional<int64_t> timeout_s, std::optional<sv::Responder> resp) {
   if (resp) downs_.push_back(*resp);
-  if (down_started_) return;
+  if (down_started_) {
+    // A second down with a shorter timeout (up's second Ctrl-C): what is stopping gets
+    // its SIGKILL sooner, and so does what is still to stop.
+    if (timeout_s && (!stop_timeout_s_ || *timeout_s < *stop_timeout_s_)) {
+      stop_timeout_s_ = timeout_s;
+      for (auto& r : replicas_)
+        if (down_stopping_.count(r->name)) stop_replica(*r, stop_timeout_s_);
+    }
+    return;
+  }
   down_started_ = true;
   control_->going_down();
   stop_timeout_s_ = timeout_s;
   answer_waiters();
   apply_next();  // queued applies are refused
-  stop_.emplace(graph_, launched_);
+  // Dependants first (StopRun); an orphan's service, outside the graph, with the first.
+  std::set<std::string> services = launched_;
+  for (const auto& r : replicas_) services.insert(r->service);
+  stop_.emplace(
+      graph_, std::move(services),
+      [this](const std::string& s) {
+        for (auto& r : replicas_)
+          if (r->service == s && stop_replica(*r, stop_timeout_s_)) down_stopping_.insert(r->name);
+      },
+      [this](const std::string& s) { return service_down(s); },
+      [this](const std::string& s) {
+        for (const auto& r : replicas_)
+          if (r->service == s && down_stopping_.count(r->name)) control_->publish(*r, "stop");
+      });
   stop_pump();
 }
 
 void StackSupervisor::stop_pump() {
-  if (stop_pumping_) {
-    stop_again_ = true;
-    return;
-  }
-  stop_pumping_ = true;
-  do {
-    stop_again_ = false;
-    for (const auto& s : stop_->ready()) {
-      stopping_.insert(s);
-      const auto& svc = project_.services.at(s);
-      int sig = signal_number(svc.stop_signal);
-      int64_t grace_ms = stop_timeout_s_ ? *stop_timeout_s_ * 1000
-                                          : svc.stop_grace_period_ns.value_or(10'000'000'000) / 1'000'000;
-      for (auto& r : replicas_)
-        if (r->service == s && r->runner) r->runner->stop(sig ? sig : SIGTERM, std::chrono::milliseconds(grace_ms));
-    }
-    for (const auto& s : stopping_) {
-      bool down = true;
-      for (const auto& r : replicas_) {
-        if (r->service != s || !r->runner) continue;
-        auto st = r->runner->info().state;
-        down = down && st != sv::RunState::kRunning && st != sv::RunState::kRestarting;
-      }
-      if (down && stopped_.insert(s).second) {
-        stop_->stopped(s);
-        stop_again_ = true;  // its dependencies may stop now
-      }
-    }
-  } while (stop_again_);
-  stop_pumping_ = false;
+  stop_->pump();
   if (!stop_->finished() || tearing_down_) return;
   tearing_down_ = true;
   // Not from here: this may run inside a runner's callback, and teardown frees runners.
   if (!teardown_timer_->start(0, 0, [this] { finish_down(); })) finish_down();
+}
+
+
+bool StackSupervisor::up(const Replica& r) {
+  if (!r.runner) return false;
+  auto st = r.runner->info().state;
+  return st == sv::RunState::kRunning || st == sv::RunState::kRestarting;
+}
+
+bool StackSupervisor::stop_replica(Replica& r, std::optional<int64_t> timeout_s) {
+  if (!up(r) || !r.spec) return false;
+  int sig = signal_number(r.spec->stop_signal);
+  if (sig <= 0) sig = SIGTERM;
+  int64_t grace_ms = timeout_s ? *timeout_s * 1000 : r.spec->stop_grace_period_ns.value_or(10'000'000'000) / 1'000'000;
+  grace_ms = std::max<int64_t>(0, grace_ms);
+  std::fprintf(stderr, "%s: stopping: signal %d, SIGKILL after %lld ms\n", r.name.c_str(), sig,
+               static_cast<long long>(grace_ms));
+  if (r.runner->info().state == sv::RunState::kRunning) control_->publish(r, "kill", {{"signal", std::to_string(sig)}});
+  r.runner->stop(sig, std::chrono::milliseconds(grace_ms));
+  return true;
+}
+
+bool StackSupervisor::service_down(const std::string& service, const std::set<std::string>& names) const {
+  for (const auto& r : replicas_)
+    if (r->service == service && (names.empty() || names.count(r->name)) && up(*r)) return false;
+  return true;
 }
 
 void StackSupervisor::finish_down() {

@@ -93,6 +93,12 @@ class StackSupervisor {
   nlohmann::json wait_result() const;
   nlohmann::json ps(bool all);
   void down(std::optional<int64_t> timeout_s, std::optional<supervisor::Responder> resp);
+  static bool up(const Replica& r);  // running or waiting to restart
+  // stop_signal (a "kill" event), then SIGKILL after timeout_s or the service's
+  // stop_grace_period; nothing (false) for a replica that is not up.
+  bool stop_replica(Replica& r, std::optional<int64_t> timeout_s);
+  // Every replica of the service among names (all when empty) is down.
+  bool service_down(const std::string& service, const std::set<std::string>& names = {}) const;
   void stop_pump();
   void finish_down();
   // supervisor_apply.cpp: the "apply" method (a second `up`).
@@ -116,9 +122,10 @@ class StackSupervisor {
   std::unique_ptr<StackNetworks> networks_;  // bridges, leases, name servers, NAT (up_networks.hpp)
   std::optional<StackPorts> ports_;         // bound before any container starts
   std::optional<supervisor::StartScheduler> start_;
-  std::optional<supervisor::StopScheduler> stop_;
+  std::optional<supervisor::StopRun> stop_;  // down's
   std::vector<std::unique_ptr<Replica>> replicas_;
-  std::set<std::string> launched_, reported_, stopping_, stopped_;
+  std::set<std::string> launched_, reported_;
+  std::set<std::string> down_stopping_;  // containers down stopped: a "stop" event each
   std::vector<supervisor::Responder> waiters_, downs_;
   std::optional<int64_t> stop_timeout_s_;
   std::unique_ptr<ExecSessions> execs_;  // processes started by `exec`
@@ -134,7 +141,7 @@ class StackSupervisor {
   UvOwned<net::UvTimer> apply_timer_;
   bool tearing_down_ = false;
   bool ignore_unenforced_ = false;
-  bool pumping_ = false, again_ = false, stop_pumping_ = false, stop_again_ = false, down_started_ = false, finished_ = false;
+  bool pumping_ = false, again_ = false, down_started_ = false, finished_ = false;
   Result<void> outcome_;
   std::shared_ptr<StackControl> control_;  // shared_ptr: StackControl is incomplete here
 };

@@ -3,7 +3,8 @@
 // up_apply.hpp) and waits until every service was started or could not be, printing
 // compose's plain progress lines (" ✔ Container demo-web-1  Started"). Without -d it
 // then follows the logs with prefixes; Ctrl-C (SIGINT/SIGTERM) stops the stack as
-// `down` would, and so does a container's exit with --abort-on-container-exit. --wait
+// `down` would (a second Ctrl-C kills what is still stopping), and so does a container's
+// exit with --abort-on-container-exit. --wait
 // (implies -d) then waits for running and healthy, or completed (up_wait.hpp).
 #include <signal.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <cstdio>
 #include <optional>
+#include <thread>
 
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/registry.hpp"
@@ -67,10 +69,20 @@ int attach(const stack::cli::Globals& g, const stack::state::Layout& layout, con
   std::fflush(stdout);
   auto c = sv::ControlClient::connect(layout.control_socket());
   if (!c) return stack::cli::report(c.error().message);
-  nlohmann::json params = nlohmann::json::object();
-  if (interrupted.load() > 1) params["timeout"] = 0;
   pid_t pid = stack::cli::read_pid(layout.supervisor_pid());
-  auto down = c->call("down", params);
+  // A second Ctrl-C while the stack stops: a down with no grace on a second connection
+  // (the supervisor kills what is still stopping); the first call ends with the stack.
+  std::atomic<bool> stopped{false};
+  std::thread force([&] {
+    while (!stopped.load() && interrupted.load() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (stopped.load()) return;
+    std::printf("Killing...\n");
+    std::fflush(stdout);
+    if (auto k = sv::ControlClient::connect(layout.control_socket()); k) (void)k->call("down", {{"timeout", 0}});
+  });
+  auto down = c->call("down", nlohmann::json::object());
+  stopped.store(true);
+  force.join();
   if (!down) return stack::cli::report(down.error().message);
   stack::cli::wait_gone(pid);  // its files are gone when it is
   (void)g;

@@ -76,9 +76,12 @@ Result<std::set<std::string>> DependencyGraph::closure(const std::vector<std::st
 
 std::vector<std::string> DependencyGraph::dependants(const std::string& name, const std::set<std::string>& among) const {
   std::vector<std::string> out;
-  for (auto& n : among)
-    for (auto& d : services_.at(n).depends_on)
+  for (auto& n : among) {
+    auto it = services_.find(n);
+    if (it == services_.end()) continue;
+    for (auto& d : it->second.depends_on)
       if (d.service == name) out.push_back(n);
+  }
   return out;
 }
 
@@ -183,5 +186,35 @@ std::vector<std::string> StopScheduler::ready() {
 }
 
 void StopScheduler::stopped(const std::string& name) { stopped_.insert(name); }
+
+StopRun::StopRun(const DependencyGraph& graph, std::set<std::string> services, StopFn stop, DownFn is_down,
+                 StopFn stopped)
+    : scheduler_(graph, std::move(services)),
+      stop_(std::move(stop)),
+      is_down_(std::move(is_down)),
+      stopped_fn_(std::move(stopped)) {}
+
+void StopRun::pump() {
+  if (pumping_) {
+    again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    again_ = false;
+    for (const auto& s : scheduler_.ready()) {
+      stopping_.push_back(s);
+      stop_(s);
+    }
+    for (const auto& s : stopping_)
+      if (!stopped_.count(s) && is_down_(s)) {
+        stopped_.insert(s);
+        scheduler_.stopped(s);
+        if (stopped_fn_) stopped_fn_(s);
+        again_ = true;  // what it depends on may stop now
+      }
+  } while (again_);
+  pumping_ = false;
+}
 
 }  // namespace stack::supervisor

@@ -5,6 +5,7 @@
 // independent services start in parallel and each waits only for its own
 // dependencies' conditions (compose: service_started, service_healthy,
 // service_completed_successfully; required: false tolerates a failed or absent one).
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -43,7 +44,8 @@ class DependencyGraph {
   std::vector<std::string> start_order() const { return order_; }
   std::vector<std::string> stop_order() const { return {order_.rbegin(), order_.rend()}; }
   const ServiceDeps& service(const std::string& name) const { return services_.at(name); }
-  // The services in `among` that depend on name.
+  // The services in `among` that depend on name (names outside the graph, such as an
+  // orphan's, depend on nothing).
   std::vector<std::string> dependants(const std::string& name, const std::set<std::string>& among) const;
 
  private:
@@ -97,6 +99,32 @@ class StopScheduler {
  private:
   const DependencyGraph& graph_;
   std::set<std::string> services_, handed_, stopped_;
+};
+
+// Carries out a StopScheduler: `stop` is called for each service once everything
+// that depends on it is down (dependants first, independent services together);
+// `is_down` says whether all of a service's containers have stopped. pump() after
+// each change (an exit); it may be re-entered from `stop` and then runs again.
+class StopRun {
+ public:
+  using StopFn = std::function<void(const std::string& service)>;
+  using DownFn = std::function<bool(const std::string& service)>;
+  // stopped (optional): a service got down, in the order they did.
+  StopRun(const DependencyGraph& graph, std::set<std::string> services, StopFn stop, DownFn is_down,
+          StopFn stopped = {});
+  void pump();
+  bool finished() const { return scheduler_.finished(); }
+  // Services handed to `stop` so far, in that order.
+  const std::vector<std::string>& stopping() const { return stopping_; }
+
+ private:
+  StopScheduler scheduler_;
+  StopFn stop_;
+  DownFn is_down_;
+  StopFn stopped_fn_;
+  std::vector<std::string> stopping_;
+  std::set<std::string> stopped_;
+  bool pumping_ = false, again_ = false;
 };
 
 }  // namespace stack::supervisor

@@ -164,3 +164,35 @@ TEST_CASE("services stop in reverse: each after everything that depends on it") 
   s.stopped("cache");
   CHECK(s.finished());
 }
+
+TEST_CASE("a stop run stops dependants first, independents together, and skips what is down") {
+  auto g = graph(stack3());
+  std::set<std::string> down{"migrate"};  // exited long ago: counts as stopped at once
+  V calls;
+  StopRun run(g, all(g), [&](const std::string& s) { calls.push_back(s); }, [&](const std::string& s) {
+    return down.count(s) > 0;
+  });
+  run.pump();
+  CHECK(calls == V{"cache", "web"});
+  down.insert("cache");
+  run.pump();
+  CHECK(calls == V{"cache", "web"});  // db still waits for api, api for web
+  down.insert("web");
+  run.pump();
+  CHECK(calls == V{"cache", "web", "api"});
+  down.insert("api");
+  run.pump();
+  CHECK(calls == V{"cache", "web", "api", "migrate", "db"});  // migrate was down: db follows in the same pump
+  CHECK_FALSE(run.finished());
+  down.insert("db");
+  run.pump();
+  CHECK(run.finished());
+  CHECK(run.stopping() == calls);
+
+  // Names outside the graph (an orphan's service) have no dependants and no dependencies.
+  V orphan_calls;
+  StopRun orphans(g, {"gone", "db"}, [&](const std::string& s) { orphan_calls.push_back(s); },
+                  [](const std::string&) { return false; });
+  orphans.pump();
+  CHECK(orphan_calls == V{"db", "gone"});
+}

@@ -1,0 +1,121 @@
+// `down --force` with a corrupt state.json: a supervisor that was killed with SIGKILL,
+// or one that hangs (SIGSTOP: it keeps its socket and never answers), and a torn
+// state.json; down --force cleans from the teardown journal alone, and the host's
+// mounts, links, net namespaces and cgroups of the stack are back to what they were
+// before up.
+#include <set>
+
+#include "tests/integration/commands/fixture.hpp"
+
+using cmdtest::StackFixture;
+using stack::testing::run;
+
+namespace {
+
+const char* const kServices = R"(  web:
+    image: busybox:cm
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+  db:
+    image: busybox:cm
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+)";
+
+std::set<std::string> lines_of(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) out.insert(l);
+  return out;
+}
+
+// The host objects of one kind, one per line: what a stack makes and down must undo.
+struct HostObjects {
+  std::set<std::string> links, netns, mounts, cgroups;
+  static HostObjects take() {
+    HostObjects h;
+    h.links = lines_of(run("ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1", false).out);
+    h.netns = lines_of(run("readlink /proc/[0-9]*/ns/net 2>/dev/null | sort -u", false).out);
+    h.mounts = lines_of(run("awk '{print $5}' /proc/self/mountinfo", false).out);
+    h.cgroups = lines_of(run("find /sys/fs/cgroup -type d -path '*/stack/*' 2>/dev/null", false).out);
+    return h;
+  }
+};
+
+// What is in `now` and not in `before`, among the names the filter keeps.
+std::string added(const std::set<std::string>& before, const std::set<std::string>& now,
+                  const std::function<bool(const std::string&)>& ours) {
+  std::string out;
+  for (const auto& s : now)
+    if (!before.count(s) && ours(s)) out += s + "\n";
+  return out;
+}
+
+int supervisor_pid(const StackFixture& fx) {
+  std::ifstream pidf(fx.run_root + "/stacks/" + fx.project + "/supervisor.pid");
+  int pid = 0;
+  pidf >> pid;
+  return pid;
+}
+
+}  // namespace
+
+TEST_CASE("down --force cleans from the journal with a corrupt state.json, the supervisor dead or hung", "[commands]") {
+  bool hung = GENERATE(false, true);
+  INFO((hung ? "hung (SIGSTOP)" : "killed (SIGKILL)"));
+  StackFixture fx(kServices);
+  auto before = HostObjects::take();
+  REQUIRE(run(fx.cmd("up -d")).status == 0);
+  int web = fx.wait_state("web", "running")["Pid"].get<int>();
+  int db = fx.wait_state("db", "running")["Pid"].get<int>();
+  REQUIRE(cmdtest::alive(web));
+  auto during = HostObjects::take();
+  // What this stack made, told apart from what other tests on the host make meanwhile:
+  // links its journal names, the containers' net namespaces, mounts under our temp dir,
+  // cgroups of the project.
+  std::string journal = run("cat " + fx.run_root + "/stacks/" + fx.project + "/journal", false).out;
+  auto named = [&](const std::string& link) { return journal.find("\"" + link + "\"") != std::string::npos; };
+  std::set<std::string> container_ns{run("readlink /proc/" + std::to_string(web) + "/ns/net", false).out,
+                                     run("readlink /proc/" + std::to_string(db) + "/ns/net", false).out};
+  auto ns_ours = [&](const std::string& ns) { return container_ns.count(ns + "\n") > 0; };
+  auto mount_ours = [&](const std::string& m) { return m.find(fx.tmp.path()) != std::string::npos; };
+  auto cg_ours = [&](const std::string& c) { return c.find("/stack/" + fx.project) != std::string::npos; };
+  // The stack made each kind (else the check below could not fail).
+  CHECK(added(before.links, during.links, named) != "");
+  CHECK(added(before.netns, during.netns, ns_ours) != "");
+  CHECK(added(before.mounts, during.mounts, mount_ours) != "");
+  CHECK(added(before.cgroups, during.cgroups, cg_ours) != "");
+
+  int sup = supervisor_pid(fx);
+  REQUIRE(cmdtest::alive(sup));
+  if (hung) {
+    REQUIRE(::kill(sup, SIGSTOP) == 0);
+  } else {
+    REQUIRE(::kill(sup, SIGKILL) == 0);
+    for (int i = 0; i < 100 && cmdtest::alive(sup); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // A torn state.json, as a write cut short would leave it.
+  std::string text = run("cat " + fx.state_file()).out;
+  REQUIRE(text.size() > 20);
+  std::ofstream(fx.state_file(), std::ios::trunc) << text.substr(0, text.size() / 2);
+  // ps tells either apart: a hung supervisor after its 5 s, then the corrupt file.
+  auto ps = run(fx.cmd("ps"));
+  INFO(ps.out);
+  CHECK(ps.status == 1);
+  CHECK(ps.out.find("state file '" + fx.state_file() + "' is corrupt") != std::string::npos);
+  if (hung) CHECK(ps.out.find("(pid " + std::to_string(sup) + ") does not answer") != std::string::npos);
+
+  auto down = run(fx.cmd("down --force"));
+  INFO(down.out);
+  CHECK(down.status == 0);
+  if (hung) CHECK(down.out.find("killed supervisor pid " + std::to_string(sup)) != std::string::npos);
+  CHECK(!cmdtest::alive(sup));
+  CHECK(!cmdtest::alive(web));
+  CHECK(!cmdtest::alive(db));
+  auto after = HostObjects::take();
+  CHECK(added(before.links, after.links, named) == "");
+  CHECK(added(before.netns, after.netns, ns_ours) == "");
+  CHECK(added(before.mounts, after.mounts, mount_ours) == "");
+  CHECK(added(before.cgroups, after.cgroups, cg_ours) == "");
+  CHECK(fx.leftovers() == "");
+  CHECK(run(fx.cmd("ps")).status == 1);  // no such stack
+}
