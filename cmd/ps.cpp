@@ -44,7 +44,7 @@ stack::Result<nlohmann::json> query(const std::string& name, const stack::state:
   if (auto c = stack::supervisor::ControlClient::connect(l.control_socket())) {
     auto r = c->call("ps", {{"all", all}}, {}, nullptr, kAnswerWithin);
     if (r || r.error().code != ETIMEDOUT) return r;
-    std::fprintf(stderr, "stack: the supervisor of %s (pid %d) does not answer: %s; `stack down --force` stops it\n",
+    std::fprintf(stderr, "stack: the supervisor of %s (pid %d) does not answer: %s; stack down --force stops it\n",
                  name.c_str(), static_cast<int>(stack::cli::read_pid(l.supervisor_pid())), r.error().message.c_str());
   }
   auto doc = stack::cli::offline_state(l);

@@ -20,41 +20,14 @@ const char* const kServices = R"(  web:
     command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
 )";
 
-std::set<std::string> lines_of(const std::string& text) {
-  std::set<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);)
-    if (!l.empty()) out.insert(l);
-  return out;
-}
-
-// The host objects of one kind, one per line: what a stack makes and down must undo.
-struct HostObjects {
-  std::set<std::string> links, netns, mounts, cgroups;
-  static HostObjects take() {
-    HostObjects h;
-    h.links = lines_of(run("ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1", false).out);
-    h.netns = lines_of(run("readlink /proc/[0-9]*/ns/net 2>/dev/null | sort -u", false).out);
-    h.mounts = lines_of(run("awk '{print $5}' /proc/self/mountinfo", false).out);
-    h.cgroups = lines_of(run("find /sys/fs/cgroup -type d -path '*/stack/*' 2>/dev/null", false).out);
-    return h;
-  }
-};
-
-// What is in `now` and not in `before`, among the names the filter keeps.
-std::string added(const std::set<std::string>& before, const std::set<std::string>& now,
+// The objects in `now` and not in `before` (stack::testing::host_objects()'s "kind name"
+// lines) of this kind that `ours` claims.
+std::string added(const std::set<std::string>& before, const std::set<std::string>& now, const std::string& kind,
                   const std::function<bool(const std::string&)>& ours) {
   std::string out;
-  for (const auto& s : now)
-    if (!before.count(s) && ours(s)) out += s + "\n";
+  for (const auto& o : now)
+    if (!before.count(o) && o.rfind(kind + " ", 0) == 0 && ours(o.substr(kind.size() + 1))) out += o + "\n";
   return out;
-}
-
-int supervisor_pid(const StackFixture& fx) {
-  std::ifstream pidf(fx.run_root + "/stacks/" + fx.project + "/supervisor.pid");
-  int pid = 0;
-  pidf >> pid;
-  return pid;
 }
 
 }  // namespace
@@ -63,12 +36,12 @@ TEST_CASE("down --force cleans from the journal with a corrupt state.json, the s
   bool hung = GENERATE(false, true);
   INFO((hung ? "hung (SIGSTOP)" : "killed (SIGKILL)"));
   StackFixture fx(kServices);
-  auto before = HostObjects::take();
+  auto before = stack::testing::host_objects();
   REQUIRE(run(fx.cmd("up -d")).status == 0);
   int web = fx.wait_state("web", "running")["Pid"].get<int>();
   int db = fx.wait_state("db", "running")["Pid"].get<int>();
   REQUIRE(cmdtest::alive(web));
-  auto during = HostObjects::take();
+  auto during = stack::testing::host_objects();
   // What this stack made, told apart from what other tests on the host make meanwhile:
   // links its journal names, the containers' net namespaces, mounts under our temp dir,
   // cgroups of the project.
@@ -76,16 +49,16 @@ TEST_CASE("down --force cleans from the journal with a corrupt state.json, the s
   auto named = [&](const std::string& link) { return journal.find("\"" + link + "\"") != std::string::npos; };
   std::set<std::string> container_ns{run("readlink /proc/" + std::to_string(web) + "/ns/net", false).out,
                                      run("readlink /proc/" + std::to_string(db) + "/ns/net", false).out};
-  auto ns_ours = [&](const std::string& ns) { return container_ns.count(ns + "\n") > 0; };
+  auto ns_ours = [&](const std::string& ns) { return container_ns.count(ns + "\n") > 0; };  // readlink's line
   auto mount_ours = [&](const std::string& m) { return m.find(fx.tmp.path()) != std::string::npos; };
   auto cg_ours = [&](const std::string& c) { return c.find("/stack/" + fx.project) != std::string::npos; };
   // The stack made each kind (else the check below could not fail).
-  CHECK(added(before.links, during.links, named) != "");
-  CHECK(added(before.netns, during.netns, ns_ours) != "");
-  CHECK(added(before.mounts, during.mounts, mount_ours) != "");
-  CHECK(added(before.cgroups, during.cgroups, cg_ours) != "");
+  CHECK(added(before, during, "link", named) != "");
+  CHECK(added(before, during, "netns", ns_ours) != "");
+  CHECK(added(before, during, "mount", mount_ours) != "");
+  CHECK(added(before, during, "cgroup", cg_ours) != "");
 
-  int sup = supervisor_pid(fx);
+  int sup = fx.supervisor_pid();
   REQUIRE(cmdtest::alive(sup));
   if (hung) {
     REQUIRE(::kill(sup, SIGSTOP) == 0);
@@ -111,11 +84,11 @@ TEST_CASE("down --force cleans from the journal with a corrupt state.json, the s
   CHECK(!cmdtest::alive(sup));
   CHECK(!cmdtest::alive(web));
   CHECK(!cmdtest::alive(db));
-  auto after = HostObjects::take();
-  CHECK(added(before.links, after.links, named) == "");
-  CHECK(added(before.netns, after.netns, ns_ours) == "");
-  CHECK(added(before.mounts, after.mounts, mount_ours) == "");
-  CHECK(added(before.cgroups, after.cgroups, cg_ours) == "");
+  auto after = stack::testing::host_objects();
+  CHECK(added(before, after, "link", named) == "");
+  CHECK(added(before, after, "netns", ns_ours) == "");
+  CHECK(added(before, after, "mount", mount_ours) == "");
+  CHECK(added(before, after, "cgroup", cg_ours) == "");
   CHECK(fx.leftovers() == "");
   CHECK(run(fx.cmd("ps")).status == 1);  // no such stack
 }
