@@ -84,38 +84,57 @@ bool pump(int from, int to) {
 
 }  // namespace
 
-Result<nlohmann::json> relay_tty(supervisor::ControlClient& c, UniqueFd master) {
+Result<void> relay_pty(UniqueFd master, const std::vector<RelayWatch>& watches) {
   RawTerminal raw(STDIN_FILENO);
   WinchFd winch;
   copy_winsize(STDIN_FILENO, master.get());
-  bool in_open = true, master_open = true;
-  std::optional<nlohmann::json> reply;
-  // After the reply, what the process wrote is still drained from the master (briefly:
-  // a background child may hold the slave open).
+  bool in_open = true, master_open = true, ended = false;
+  std::vector<pollfd> p(3 + watches.size());
+  auto check = [&](size_t i) -> Result<void> {
+    auto r = watches[i].ready();
+    if (!r) return unexpected(r.error());
+    ended = ended || *r;
+    return {};
+  };
   while (master_open) {
-    pollfd p[4] = {{master.get(), POLLIN, 0}, {in_open ? STDIN_FILENO : -1, POLLIN, 0},
-                   {reply ? -1 : c.fd(), POLLIN, 0}, {winch.get(), POLLIN, 0}};
-    int rc = ::poll(p, 4, reply ? 200 : -1);
+    p[0] = {master.get(), POLLIN, 0};
+    p[1] = {in_open ? STDIN_FILENO : -1, POLLIN, 0};
+    p[2] = {winch.get(), POLLIN, 0};
+    for (size_t i = 0; i < watches.size(); ++i) p[3 + i] = {ended ? -1 : watches[i].fd, POLLIN, 0};
+    int rc = ::poll(p.data(), p.size(), ended ? 200 : -1);
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return fail_errno("polling the terminal");
-    if (rc == 0) break;  // replied, and nothing more came from the master
-    if (p[3].revents) {
+    if (rc == 0) break;  // ended, and nothing more came from the master
+    if (p[2].revents) {
       winch.drain();
       copy_winsize(STDIN_FILENO, master.get());
     }
     if (p[0].revents) master_open = pump(master.get(), STDOUT_FILENO);
     if (p[1].revents && !pump(STDIN_FILENO, master.get())) in_open = false;
-    if (p[2].revents) {
-      auto m = c.receive(std::chrono::milliseconds(0));
-      if (!m) return unexpected(m.error());
-      if (m->body.contains("result") || m->body.contains("error")) reply = m->body;
-    }
+    for (size_t i = 0; i < watches.size(); ++i)
+      if (p[3 + i].revents) STACK_TRY(check(i));
   }
-  if (!reply) {
-    auto m = c.receive();
+  // Every holder of the slave closed it: wait for the end itself.
+  while (!ended) {
+    for (size_t i = 0; i < watches.size(); ++i) p[i] = {watches[i].fd, POLLIN, 0};
+    int rc = ::poll(p.data(), watches.size(), -1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return fail_errno("polling");
+    for (size_t i = 0; i < watches.size(); ++i)
+      if (p[i].revents) STACK_TRY(check(i));
+  }
+  return {};
+}
+
+Result<nlohmann::json> relay_tty(supervisor::ControlClient& c, UniqueFd master) {
+  std::optional<nlohmann::json> reply;
+  auto on_message = [&]() -> Result<bool> {
+    auto m = c.receive(std::chrono::milliseconds(0));
     if (!m) return unexpected(m.error());
-    reply = m->body;
-  }
+    if (m->body.contains("result") || m->body.contains("error")) reply = m->body;
+    return reply.has_value();
+  };
+  STACK_TRY(relay_pty(std::move(master), {{c.fd(), on_message}}));
   return *reply;
 }
 

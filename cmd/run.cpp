@@ -3,12 +3,14 @@
 // command's. Signals sent to `stack run` (Ctrl-C, kill) are passed on to the container.
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <random>
 
+#include "cmd/exec_tty.hpp"
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/run_cgroup.hpp"
@@ -18,6 +20,7 @@
 #include "engine/model/units.hpp"
 #include "engine/runtime/cleanup.hpp"
 #include "engine/runtime/container.hpp"
+#include "engine/runtime/userns_pool.hpp"
 
 
 namespace {
@@ -31,6 +34,7 @@ struct RunFlags {
   std::string user, workdir, entrypoint;
   bool entrypoint_set = false;
   bool rm = false;
+  bool no_tty = false, tty = false, interactive = true;
 };
 
 std::string run_id(const std::string& project, const std::string& service) {
@@ -41,9 +45,22 @@ std::string run_id(const std::string& project, const std::string& service) {
 }
 
 // Waits for the container, passing SIGINT/SIGTERM/SIGHUP/SIGQUIT on to it. A PID 1
-// without handlers ignores them (pid_namespaces(7)), so a second one kills it.
+// without handlers ignores them (pid_namespaces(7)), so a second one kills it. With a
+// pty, this terminal is relayed to it meanwhile (Ctrl-C is then a byte the pty's line
+// discipline turns into SIGINT for the container's foreground process group).
 stack::Result<rt::ExitStatus> supervise(rt::Container& c, int sigfd) {
   int forwarded = 0;
+  auto forward = [&]() -> stack::Result<bool> {
+    signalfd_siginfo si{};
+    if (::read(sigfd, &si, sizeof si) == sizeof si)
+      (void)c.kill(++forwarded > 1 ? SIGKILL : static_cast<int>(si.ssi_signo));
+    return false;
+  };
+  if (stack::UniqueFd master = c.take_pty_master()) {
+    auto exited = []() -> stack::Result<bool> { return true; };
+    STACK_TRY(stack::cli::relay_pty(std::move(master), {{c.pidfd(), exited}, {sigfd, forward}}));
+    return c.wait();
+  }
   for (;;) {
     pollfd fds[2] = {{c.pidfd(), POLLIN, 0}, {sigfd, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
@@ -51,10 +68,22 @@ stack::Result<rt::ExitStatus> supervise(rt::Container& c, int sigfd) {
       return stack::fail_errno("poll");
     }
     if (fds[0].revents) return c.wait();
-    signalfd_siginfo si{};
-    if (::read(sigfd, &si, sizeof si) == sizeof si)
-      (void)c.kill(++forwarded > 1 ? SIGKILL : static_cast<int>(si.ssi_signo));
+    (void)forward();
   }
+}
+
+// compose run: a pty when stdin is a terminal, unless -T; -t asks for one regardless
+// (as docker run -t). Its size is the terminal's; TERM=xterm unless set (Docker's).
+void use_pty(rt::Spec& spec) {
+  spec.process.terminal = true;
+  winsize ws{};
+  if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+    spec.process.console_rows = ws.ws_row;
+    spec.process.console_cols = ws.ws_col;
+  }
+  for (const auto& e : spec.process.env)
+    if (e.rfind("TERM=", 0) == 0) return;
+  spec.process.env.push_back("TERM=xterm");
 }
 
 int exit_code_for(const stack::Error& e) {
@@ -122,8 +151,18 @@ int run(const stack::cli::Globals& g, const RunFlags& f) {
     else if (const char* v = std::getenv(e.c_str())) ov.env.push_back(e + "=" + v);
   }
   std::string id = run_id(project->name, f.service);
+  // userns_mode auto: the range leased to this run is given back once it is gone.
+  struct Release {
+    std::string dir, id;
+    ~Release() {
+      if (auto r = rt::release_userns_range(dir, id); !r) stack::cli::report(r.error().message);
+    }
+  };
+  std::optional<Release> release;
+  if (service->userns_size) release.emplace(Release{rt::UsernsPool::dir_of(g.root), id});
   auto spec = stack::cli::service_spec(*project, *service, *image, ov, g.root, id);
   if (!spec) return stack::cli::report(spec.error().message);
+  if (f.tty || (!f.no_tty && ::isatty(STDIN_FILENO))) use_pty(spec->spec);
 
   // Signals arrive through a signalfd and are passed on; the child unblocks them.
   sigset_t set, old;
@@ -148,6 +187,10 @@ stack::cli::Registrar reg("run", [](CLI::App& app, stack::cli::Globals& g) -> st
   sub->add_option("--entrypoint", f->entrypoint, "Override the entrypoint")
       ->each([f](const std::string&) { f->entrypoint_set = true; });
   sub->add_flag("--rm", f->rm, "Remove the container when it exits (always done: a run leaves nothing)");
+  auto* no_tty =
+      sub->add_flag("-T,--no-TTY", f->no_tty, "Disable pseudo-TTY allocation (a TTY is the default on a terminal)");
+  sub->add_flag("-t,--tty", f->tty, "Allocate a pseudo-TTY even when stdin is not a terminal")->excludes(no_tty);
+  sub->add_flag("-i,--interactive", f->interactive, "Keep STDIN attached (the default; accepted as compose does)");
   // Everything after SERVICE is the command, its flags included (`run web ls -l`).
   sub->prefix_command();
   sub->footer("COMMAND [ARGS...] after SERVICE replaces the service's command.");

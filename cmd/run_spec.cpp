@@ -11,6 +11,8 @@
 #include "engine/base/file.hpp"
 #include "engine/runtime/caps.hpp"
 #include "engine/runtime/defaults.hpp"
+#include "engine/runtime/userns.hpp"
+#include "engine/runtime/userns_pool.hpp"
 
 namespace stack::cli {
 namespace {
@@ -78,17 +80,26 @@ Result<void> apply_security(rt::Spec& spec, const model::Service& s) {
   return {};
 }
 
+// Owners as the container's user namespace maps them (none: as they are). Bind mounts
+// are not idmapped, so a volume made for such a container is owned by the mapped ids,
+// as Docker's userns-remap does: its root writes there as the range's first id.
+struct IdShift {
+  const rt::Spec& spec;
+  uid_t uid(uid_t id) const { return rt::host_id(spec.uid_mappings, id).value_or(id); }
+  gid_t gid(gid_t id) const { return rt::host_id(spec.gid_mappings, id).value_or(id); }
+};
+
 // A named volume: <root>/volumes/<name>, seeded on first use from the image's content at
 // the target (Docker's copy-up), taken from the topmost layer that has it.
 // cp -a of a directory tree: content, owners, modes and symlinks (no following).
-Result<void> copy_tree(const std::string& from, const std::string& to) {
+Result<void> copy_tree(const std::string& from, const std::string& to, const IdShift& ids) {
   struct stat st {};
   if (::lstat(from.c_str(), &st) != 0) return fail_errno("lstat " + from);
   if (S_ISDIR(st.st_mode)) {
     if (::mkdir(to.c_str(), 0700) != 0) return fail_errno("mkdir " + to);
     std::error_code ec;
     for (const auto& e : std::filesystem::directory_iterator(from, ec))
-      STACK_TRY(copy_tree(e.path().string(), to + "/" + e.path().filename().string()));
+      STACK_TRY(copy_tree(e.path().string(), to + "/" + e.path().filename().string(), ids));
     if (ec) return fail("reading " + from + ": " + ec.message());
   } else if (S_ISLNK(st.st_mode)) {
     std::string link(static_cast<size_t>(st.st_size) + 1, '\0');
@@ -102,13 +113,13 @@ Result<void> copy_tree(const std::string& from, const std::string& to) {
   } else {
     return {};  // devices, fifos, sockets and whiteouts are not volume content
   }
-  if (::lchown(to.c_str(), st.st_uid, st.st_gid) != 0) return fail_errno("chown " + to);
+  if (::lchown(to.c_str(), ids.uid(st.st_uid), ids.gid(st.st_gid)) != 0) return fail_errno("chown " + to);
   if (!S_ISLNK(st.st_mode) && ::chmod(to.c_str(), st.st_mode & 07777) != 0) return fail_errno("chmod " + to);
   return {};
 }
 
 Result<std::string> named_volume(const std::string& root, const std::string& name, const image::Image& img,
-                                 const std::string& target) {
+                                 const std::string& target, const IdShift& ids) {
   std::string dir = root + "/volumes/" + name;
   struct stat st {};
   if (::lstat(dir.c_str(), &st) == 0) return dir;
@@ -125,8 +136,9 @@ Result<std::string> named_volume(const std::string& root, const std::string& nam
     if (::stat((*it + target).c_str(), &s) == 0 && S_ISDIR(s.st_mode)) src = *it + target;
   }
   Result<void> seeded;
-  if (!src.empty()) seeded = copy_tree(src, tmp);
-  else if (::mkdir(tmp.c_str(), 0755) != 0) seeded = fail_errno("mkdir " + tmp);
+  if (!src.empty()) seeded = copy_tree(src, tmp, ids);
+  else if (::mkdir(tmp.c_str(), 0755) != 0 || ::chown(tmp.c_str(), ids.uid(0), ids.gid(0)) != 0)
+    seeded = fail_errno("making " + tmp);
   if (seeded && ::rename(tmp.c_str(), dir.c_str()) != 0) seeded = fail_errno("renaming " + tmp + " to " + dir);
   if (!seeded) {
     std::filesystem::remove_all(tmp, ec);
@@ -163,7 +175,7 @@ Result<void> add_volumes(ServiceSpec& out, const model::Project& p, const model:
         auto it = p.volumes.find(v.source);
         name = it != p.volumes.end() ? it->second.name : p.name + "_" + v.source;
       }
-      auto dir = named_volume(root, name, img, v.target);
+      auto dir = named_volume(root, name, img, v.target, IdShift{out.spec});
       if (!dir) return unexpected(dir.error());
       std::vector<std::string> opts = {"rbind"};
       opts.insert(opts.end(), ro.begin(), ro.end());
@@ -188,10 +200,30 @@ Result<void> add_volumes(ServiceSpec& out, const model::Project& p, const model:
   return {};
 }
 
+// userns_mode auto: a user namespace mapped onto the range leased to this container (the
+// one it holds already after a restart), journaled first when there is a journal.
+Result<void> lease_userns(rt::Spec& spec, const model::Service& s, const std::string& root, const std::string& id,
+                          state::Journal* journal) {
+  if (!s.userns_size) return {};
+  auto pool = rt::host_range_pool();
+  if (!pool) return unexpected(pool.error().wrap("service " + s.name + ": userns_mode"));
+  rt::UsernsPool ranges(root, std::move(*pool));
+  if (journal) {
+    auto held = ranges.held(id);
+    if (!held) return unexpected(held.error());
+    if (!*held) STACK_TRY(journal->add("userns", {{"dir", rt::UsernsPool::dir_of(root)}, {"owner", id}}));
+  }
+  auto lease = ranges.lease(id, s.userns_size);
+  if (!lease) return unexpected(lease.error().wrap("service " + s.name + ": userns_mode " + s.userns_mode));
+  rt::set_id_maps(spec, *lease);
+  return {};
+}
+
 }  // namespace
 
 Result<ServiceSpec> service_spec(const model::Project& project, const model::Service& s, const image::Image& img,
-                                 const RunOverrides& o, const std::string& state_root, const std::string& id) {
+                                 const RunOverrides& o, const std::string& state_root, const std::string& id,
+                                 state::Journal* journal) {
   ServiceSpec out;
   // A container name that is a valid host name (hello-web-1) is the default hostname; a
   // one-off run's id (<project>_<service>_run_<hex>) gives its 12 hex characters, as
@@ -236,6 +268,7 @@ Result<ServiceSpec> service_spec(const model::Project& project, const model::Ser
     auto host = read_file("/etc/resolv.conf");
     if (host) out.spec.etc.resolv_conf = *host;
   }
+  STACK_TRY(lease_userns(out.spec, s, state_root, id, journal));
   STACK_TRY(add_volumes(out, project, s, img, state_root, id));
   return out;
 }

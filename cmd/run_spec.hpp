@@ -10,6 +10,7 @@
 #include "engine/image/store.hpp"
 #include "engine/model/project.hpp"
 #include "engine/runtime/spec.hpp"
+#include "engine/state/journal.hpp"
 
 namespace stack::cli {
 
@@ -28,9 +29,12 @@ struct ServiceSpec {
 };
 
 // state_root: --root (named volumes live in <root>/volumes/<name>). Resource limits are
-// run_cgroup.hpp's.
+// run_cgroup.hpp's. userns_mode auto leases a host id range for container_id from the
+// root's pool (userns_pool.hpp) and keeps it across calls for the same container; with a
+// journal, a "userns" record is added before the first lease (its undo releases it);
+// without one the caller releases it (release_userns_range).
 Result<ServiceSpec> service_spec(const model::Project& project, const model::Service& service,
                                  const image::Image& image, const RunOverrides& o, const std::string& state_root,
-                                 const std::string& container_id);
+                                 const std::string& container_id, state::Journal* journal = nullptr);
 
 }  // namespace stack::cli

@@ -238,7 +238,7 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   Replica* rp = &r;
   auto factory = [this, rp, &s](const rt::Stdio& stdio) -> Result<rt::Container> {
     rp->cgroup->mark_run();
-    auto spec = service_spec(project_, s, images_.at(s.name), {}, root_, rp->name);
+    auto spec = service_spec(project_, s, images_.at(s.name), {}, root_, rp->name, &journal_);
     if (!spec) return unexpected(spec.error());
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
     spec->spec.stdio = stdio;

@@ -146,6 +146,7 @@ json runtime_json(const Service& s, json o) {
   put_list(o, "security_opt", s.security_opt);
   if (s.privileged) o["privileged"] = true;
   if (s.read_only) o["read_only"] = true;
+  put_string(o, "userns_mode", s.userns_mode);
   if (s.init) o["init"] = *s.init;
   if (s.tty) o["tty"] = true;
   if (s.stdin_open) o["stdin_open"] = true;

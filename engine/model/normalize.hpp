@@ -41,6 +41,11 @@ Result<std::map<std::string, std::optional<ServiceNetwork>>> read_service_networ
 // the service no link of its own (host, none, service:X); `service` is its mapping.
 Result<Bandwidth> read_bandwidth(const Node& n, const std::string& path);
 Result<void> check_bandwidth_mode(const Node& service, const Service& s, const std::string& path);
+// userns_mode (service_userns.cpp): the number of ids asked for (0: the host's
+// namespace), and its refusal with privileged or a network_mode that shares a namespace
+// made outside it (host, service:X).
+Result<uint32_t> read_userns_mode(const Node& v, const std::string& path);
+Result<void> check_userns_mode(const Node& service, const Service& s, const std::string& path);
 Result<std::vector<ExtraHost>> read_extra_hosts(const Node& n, const std::string& path);
 Result<std::vector<std::string>> read_command(const Node& n, const std::string& path);
 // environment and env_file together: env_file entries first, `environment` over them,

@@ -129,6 +129,10 @@ struct ExtraHost {
   std::string ip;
 };
 
+// userns_mode "auto": as many ids as podman's auto mode maps at most (uid_map: 0..65535).
+constexpr uint32_t kDefaultUsernsSize = 65536;
+constexpr uint32_t kMaxUsernsSize = 1u << 24;
+
 struct Service {
   std::string name;
   Mark mark;                          // where the service's key is
@@ -162,6 +166,11 @@ struct Service {
   std::vector<std::string> cap_add, cap_drop, security_opt;
   bool privileged = false;
   bool read_only = false;
+  // userns_mode as written ("", "host", "auto", "auto:size=N"), and the number of ids it
+  // asks for: 0 is the host's user namespace, else a private one with that many ids
+  // mapped from 0 onto a range leased at start (service_userns.cpp).
+  std::string userns_mode;
+  uint32_t userns_size = 0;
   std::optional<bool> init;
   std::string stop_signal;
   std::optional<int64_t> stop_grace_period_ns;

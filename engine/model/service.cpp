@@ -124,6 +124,11 @@ const std::map<std::string, Field>& fields() {
       {"security_opt", set(&Service::security_opt, &read_string_list)},
       {"privileged", set(&Service::privileged, &bool_reader)},
       {"read_only", set(&Service::read_only, &bool_reader)},
+      {"userns_mode", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
+         STACK_ASSIGN(s.userns_mode, read_string(v, p));
+         STACK_ASSIGN(s.userns_size, read_userns_mode(v, p));
+         return {};
+       }},
       {"init", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
          STACK_ASSIGN(s.init, read_bool(v, p));
          return {};
@@ -189,7 +194,7 @@ bool unsupported(const std::string& key) {
       "ipc", "isolation", "label_file", "links", "mac_address", "mem_swappiness", "models",
       "oom_kill_disable", "oom_score_adj", "pid", "platform", "post_start", "pre_stop",
       "pull_policy", "pull_refresh_after", "runtime", "secrets", "storage_opt",
-      "use_api_socket", "uts", "userns_mode", "volumes_from"};
+      "use_api_socket", "uts", "volumes_from"};
   return keys.count(key) != 0;
 }
 
@@ -238,6 +243,7 @@ Result<Service> normalize_service(const Entry& entry, const NormalizeContext& ct
   }
   if (s.network_mode == "bridge") s.network_mode.clear();
   STACK_TRY(check_bandwidth_mode(entry.value, s, path));
+  STACK_TRY(check_userns_mode(entry.value, s, path));
   if (s.network_mode.rfind("service:", 0) == 0) {
     // compose-go normalize: sharing a service's network namespace implies depending on it
     s.depends_on.try_emplace(s.network_mode.substr(8), Dependency{});

@@ -15,14 +15,20 @@
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "engine/base/fd_passing.hpp"
 #include "engine/runtime/child_ops.hpp"
 #include "engine/runtime/child_steps.hpp"
 #include "engine/runtime/sync.hpp"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
 
 namespace stack::engine::runtime {
 namespace child {
@@ -113,9 +119,34 @@ void loopback_up(int sync_fd) {
 }  // namespace
 namespace child {
 
-void setup_stdio(const ChildPlan& plan, int sync_fd) {
+// The master goes back to the launcher; the slave (TIOCGPTPEER: no path lookup in the
+// container) becomes the process's stdio.
+int open_pty(const ChildPlan& plan, int sync_fd) {
+  int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHILD_CHECK(root >= 0, Step::kOpenPty);
+  int master = child::resolve(root, "/dev/ptmx", O_RDWR | O_NOCTTY);
+  CHILD_CHECK(master >= 0, Step::kOpenPty);
+  ::close(root);
+  int unlock = 0;
+  CHILD_CHECK(::ioctl(master, TIOCSPTLCK, &unlock) == 0, Step::kOpenPty);
+  if (plan.pty_rows || plan.pty_cols) {
+    winsize ws{plan.pty_rows, plan.pty_cols, 0, 0};
+    CHILD_CHECK(::ioctl(master, TIOCSWINSZ, &ws) == 0, Step::kOpenPty);
+  }
+  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  CHILD_CHECK(slave >= 0, Step::kOpenPty);
+  // The user owns their terminal (as login(1) arranges), so tools that reopen it work.
+  CHILD_CHECK(::fchown(slave, plan.user.uid, static_cast<gid_t>(-1)) == 0, Step::kOpenPty);
+  SyncMessage m{SyncKind::kPtyMaster, Step::kSendPty, 0, 0};
+  CHILD_CHECK(send_with_fd(sync_fd, &m, sizeof m, master) == static_cast<ssize_t>(sizeof m), Step::kSendPty);
+  ::close(master);
+  return slave;
+}
+
+void setup_stdio(const ChildPlan& plan, int sync_fd, int tty) {
   int tmp[3];
-  for (int i = 0; i < 3; ++i) CHILD_CHECK((tmp[i] = ::fcntl(plan.stdio[i], F_DUPFD_CLOEXEC, 3)) >= 0, Step::kStdio);
+  for (int i = 0; i < 3; ++i)
+    CHILD_CHECK((tmp[i] = ::fcntl(tty >= 0 ? tty : plan.stdio[i], F_DUPFD_CLOEXEC, 3)) >= 0, Step::kStdio);
   for (int i = 0; i < 3; ++i) CHILD_CHECK(::dup2(tmp[i], i) == i, Step::kStdio);  // dup2 clears FD_CLOEXEC
   // Nothing but stdio and the sync socket survives (design invariant 3).
   unsigned s = static_cast<unsigned>(sync_fd);
@@ -259,7 +290,7 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   if (plan.set_hostname)
     CHILD_CHECK(::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, Step::kHostname);
   child::set_rlimits(plan, sync_fd);
-  child::setup_stdio(plan, sync_fd);
+  child::setup_stdio(plan, sync_fd, plan.terminal ? child::open_pty(plan, sync_fd) : -1);
   child::enter_workdir(plan, sync_fd);
   child::drop_privileges(plan, sync_fd);
   ::umask(022);

@@ -11,8 +11,13 @@ namespace stack::engine::runtime::child {
 // Every handler back to SIG_DFL and nothing blocked: we may come from a libuv process.
 void reset_signals();
 void set_rlimits(const ChildPlan& plan, int sync_fd);
-// plan.stdio onto 0, 1, 2; every other fd but sync_fd closed; TIOCSCTTY with a terminal.
-void setup_stdio(const ChildPlan& plan, int sync_fd);
+// A pty on the container's /dev/ptmx (its own devpts instance: call it inside the
+// container's mount namespace and root), the window size set, the slave owned by
+// plan.user; the master is sent back (kPtyMaster) and the slave returned.
+int open_pty(const ChildPlan& plan, int sync_fd);
+// plan.stdio (or tty, if >= 0) onto 0, 1, 2; every other fd but sync_fd closed;
+// TIOCSCTTY with a terminal.
+void setup_stdio(const ChildPlan& plan, int sync_fd, int tty = -1);
 // plan.cwd resolved inside "/" (the container's root by now), never out of it.
 void enter_workdir(const ChildPlan& plan, int sync_fd);
 // Bounding set, seccomp, groups, gid, uid, capabilities, no_new_privs.

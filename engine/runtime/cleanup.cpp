@@ -15,6 +15,7 @@
 
 #include "engine/base/file.hpp"
 #include "engine/base/unique_fd.hpp"
+#include "engine/runtime/userns_pool.hpp"
 
 namespace stack::engine::runtime {
 namespace {
@@ -68,6 +69,12 @@ Result<void> undo_dir(const state::Record& r) {
 Result<void> undo_file(const state::Record& r) {
   std::string path = r.data.value("path", "");
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail_errno("removing " + path);
+  return {};
+}
+
+Result<void> undo_userns(const state::Record& r) {
+  auto released = release_userns_range(r.data.at("dir").get<std::string>(), r.data.at("owner").get<std::string>());
+  if (!released) return unexpected(released.error());
   return {};
 }
 
@@ -125,7 +132,8 @@ Result<bool> remove_tree(const std::string& path) {
 }
 
 std::map<std::string, state::Undo> undo_handlers() {
-  return {{"mount", undo_mount}, {"dir", undo_dir}, {"file", undo_file}, {"process", undo_process}};
+  return {{"mount", undo_mount}, {"dir", undo_dir}, {"file", undo_file}, {"process", undo_process},
+          {"userns", undo_userns}};
 }
 
 Result<bool> remove_container_dir(const std::string& dir) {

@@ -8,6 +8,8 @@
 //   "file"    {"path": path}              unlink; gone = done
 //   "process" {"pid": n, "start": ticks}  SIGKILL if the same process still runs, then
 //                                         waits (up to 10 s) until it is gone
+//   "userns"  {"dir": path, "owner": name} the owner's host id range released from the
+//                                         ledger in dir (userns_pool.hpp); none = done
 #include <map>
 #include <string>
 

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "engine/base/fd_passing.hpp"
 #include "engine/base/file.hpp"
 #include "engine/runtime/child.hpp"
 #include "engine/runtime/cleanup.hpp"
@@ -206,14 +207,18 @@ Result<void> Container::start() {
   for (;;) {
     SyncMessage m{};
     ssize_t n;
-    do n = ::recv(sync_.get(), &m, sizeof m, 0);
+    int fd = -1;
+    do n = recv_with_fd(sync_.get(), &m, sizeof m, &fd);
     while (n < 0 && errno == EINTR);
+    UniqueFd attached(fd);
     if (n == 0 && execing) break;  // execve closed the child's end: the command runs
     if (n == 0) return fail_start(Error{0, "the container process died while setting up the container"});
     if (n != sizeof m) return fail_start(Error{n < 0 ? errno : 0, "unexpected reply from the container process"});
     if (m.kind == SyncKind::kError) return fail_start(child_error(m));
+    if (m.kind == SyncKind::kPtyMaster) pty_master_ = std::move(attached);
     execing = execing || m.kind == SyncKind::kExecing;
   }
+  if (spec_.process.terminal && !pty_master_) return fail_start(Error{0, "no pty master came back from the container"});
   sync_.reset();
   child_fds_.clear();
   return {};

@@ -46,6 +46,8 @@ class Container {
   const ContainerPaths& paths() const { return paths_; }
   // The spec as launched: the user resolved from the image, HOME added (exec.hpp uses it).
   const Spec& spec() const { return spec_; }
+  // With spec.process.terminal, after start(): the pty master (invalid afterwards).
+  UniqueFd take_pty_master() { return std::move(pty_master_); }
 
   // Lets the child mount, pivot, drop privileges and execve. Returns once the command
   // runs; on failure the child is reaped, everything removed, and the error names the
@@ -74,6 +76,7 @@ class Container {
   std::vector<UniqueFd> child_fds_;  // namespaces to join, mount sources: until the child runs
   UniqueFd sync_;
   UniqueFd pidfd_;
+  UniqueFd pty_master_;
   pid_t pid_ = -1;
   bool used_clone3_ = true;
   bool reaped_ = false;

@@ -54,6 +54,7 @@ const char* ns_file(int flag) {
     case CLONE_NEWUTS: return "uts";
     case CLONE_NEWIPC: return "ipc";
     case CLONE_NEWNET: return "net";
+    case CLONE_NEWUSER: return "user";
     default: return "cgroup";
   }
 }
@@ -66,8 +67,10 @@ struct PlanFds {
 
 Result<void> add_targets(ExecPlan& plan, PlanFds& fds, const ExecTarget& t) {
   plan.target_pidfd = t.pidfd;
-  // The mount namespace last: joining it changes our root (setns(2)).
-  for (auto type : {NamespaceType::kIpc, NamespaceType::kUts, NamespaceType::kNet, NamespaceType::kPid,
+  // The user namespace first: the others belong to it, and setns(2) into them needs
+  // CAP_SYS_ADMIN there, which joining it gives. The mount namespace last: joining it
+  // changes our root (setns(2)).
+  for (auto type : {NamespaceType::kUser, NamespaceType::kIpc, NamespaceType::kUts, NamespaceType::kNet, NamespaceType::kPid,
                     NamespaceType::kCgroup, NamespaceType::kMount}) {
     if (!has_namespace(*t.spec, type)) continue;
     int flag = clone_flag(type);
@@ -194,9 +197,6 @@ Result<ExecProcess> exec_in(const ExecTarget& target, const ExecOptions& options
   if (!process) return unexpected(process.error().wrap("exec in " + target.name));
   ExecPlan plan;
   plan.process = std::move(*process);
-  plan.tty = options.tty;
-  plan.rows = options.rows;
-  plan.cols = options.cols;
   PlanFds fds;
   STACK_TRY_CTX(add_targets(plan, fds, target), "exec in " + target.name);
   int sv[2];

@@ -19,10 +19,6 @@
 #include "engine/runtime/child_ops.hpp"
 #include "engine/runtime/child_steps.hpp"
 
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO('T', 0x41)
-#endif
-
 namespace stack::engine::runtime {
 namespace {
 
@@ -42,36 +38,20 @@ void join_cgroup(const ExecPlan& plan, int sync_fd) {
 
 // setns(2) with a pidfd enters several namespaces at once (Linux >= 5.8); older kernels
 // say EINVAL for a pidfd, and then each /proc/<pid>/ns file is joined on its own.
+// With the container's user namespace (joined first), our ids - the host's root - are
+// unmapped there; as the container's first process does, become the namespace's root
+// (capabilities(7): the ids were not that namespace's root before, so nothing is lost),
+// so that the pty and the process get mapped ids.
 void join_namespaces(const ExecPlan& plan, int sync_fd) {
-  if (::setns(plan.target_pidfd, plan.ns_flags) == 0) return;
-  if (errno != EINVAL || plan.ns_fds.empty()) die(sync_fd, Step::kJoinNamespace, errno);
-  for (const auto& [fd, type] : plan.ns_fds)
-    if (::setns(fd, type) != 0) die(sync_fd, Step::kJoinNamespace, errno);
-}
-
-// The master goes back to the caller; the slave (TIOCGPTPEER: no path lookup in the
-// container) becomes the process's stdio. Called inside the container's mount
-// namespace, so /dev/ptmx is the container's own devpts instance.
-void open_pty(ExecPlan& plan, int sync_fd) {
-  int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) die(sync_fd, Step::kOpenPty, errno);
-  int master = child::resolve(root, "/dev/ptmx", O_RDWR | O_NOCTTY);
-  if (master < 0) die(sync_fd, Step::kOpenPty, errno);
-  ::close(root);
-  int unlock = 0;
-  if (::ioctl(master, TIOCSPTLCK, &unlock) != 0) die(sync_fd, Step::kOpenPty, errno);
-  if (plan.rows || plan.cols) {
-    winsize ws{plan.rows, plan.cols, 0, 0};
-    if (::ioctl(master, TIOCSWINSZ, &ws) != 0) die(sync_fd, Step::kOpenPty, errno);
+  if (::setns(plan.target_pidfd, plan.ns_flags) != 0) {
+    if (errno != EINVAL || plan.ns_fds.empty()) die(sync_fd, Step::kJoinNamespace, errno);
+    for (const auto& [fd, type] : plan.ns_fds)
+      if (::setns(fd, type) != 0) die(sync_fd, Step::kJoinNamespace, errno);
   }
-  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) die(sync_fd, Step::kOpenPty, errno);
-  // The user owns their terminal (as login(1) arranges), so tools that reopen it work.
-  if (::fchown(slave, plan.process.user.uid, static_cast<gid_t>(-1)) != 0) die(sync_fd, Step::kOpenPty, errno);
-  SyncMessage m{SyncKind::kPtyMaster, Step::kSendPty, 0, 0};
-  if (send_with_fd(sync_fd, &m, sizeof m, master) != static_cast<ssize_t>(sizeof m)) die(sync_fd, Step::kSendPty, errno);
-  ::close(master);
-  for (int& fd : plan.process.stdio) fd = slave;
+  if (plan.ns_flags & CLONE_NEWUSER) {
+    if (::syscall(SYS_setresgid, 0, 0, 0) != 0) die(sync_fd, Step::kSetgid, errno);
+    if (::syscall(SYS_setresuid, 0, 0, 0) != 0) die(sync_fd, Step::kSetuid, errno);
+  }
 }
 
 [[noreturn]] void run_process(const ChildPlan& plan, int sync_fd) {
@@ -92,7 +72,11 @@ void run_exec_helper(ExecPlan& plan, int sync_fd) {
   ::umask(0);
   join_cgroup(plan, sync_fd);
   join_namespaces(plan, sync_fd);
-  if (plan.tty) open_pty(plan, sync_fd);
+  // Inside the container's mount namespace by now: /dev/ptmx is its own devpts.
+  if (plan.process.terminal) {
+    int slave = child::open_pty(plan.process, sync_fd);
+    for (int& fd : plan.process.stdio) fd = slave;
+  }
   // Joining a pid namespace affects only children (pid_namespaces(7)); CLONE_PARENT makes
   // the process our caller's child, so the caller reaps it through its pidfd.
   long pid = ::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, nullptr);

@@ -56,6 +56,8 @@ Result<ChildPlan> build_exec_process(const Spec& spec, const ExecOptions& option
   lookup.env = plan.env;
   plan.exec_candidates = exec_candidates(lookup);
   plan.terminal = options.tty;
+  plan.pty_rows = options.rows;
+  plan.pty_cols = options.cols;
   plan.stdio[0] = options.stdio.in;
   plan.stdio[1] = options.stdio.out;
   plan.stdio[2] = options.stdio.err;

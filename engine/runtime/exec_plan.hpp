@@ -20,8 +20,6 @@ struct ExecPlan {
   int ns_flags = 0;                           // CLONE_NEW* of the container's namespaces
   std::vector<std::pair<int, int>> ns_fds;    // /proc/<pid>/ns/* fallback, (fd, CLONE_NEW*)
   std::vector<int> cgroup_procs;              // cgroup.procs fds to write "0" into
-  bool tty = false;
-  unsigned short rows = 0, cols = 0;  // the pty's initial window size
 };
 
 // env with each "K=V" of overrides replacing K or appended, in order; an override

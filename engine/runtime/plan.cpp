@@ -223,6 +223,8 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   plan.exec_candidates = exec_candidates(p);
   plan.init = spec.init;
   plan.terminal = p.terminal;
+  plan.pty_rows = p.console_rows;
+  plan.pty_cols = p.console_cols;
   plan.stdio[0] = spec.stdio.in;
   plan.stdio[1] = spec.stdio.out;
   plan.stdio[2] = spec.stdio.err;

@@ -62,7 +62,10 @@ struct ChildPlan {
   std::vector<std::string> env;
   std::vector<std::string> exec_candidates;  // args[0], or each PATH dir + "/" + args[0]
   bool init = false;
+  // A pty from the container's /dev/ptmx becomes stdio and the controlling terminal; its
+  // master goes back on the sync channel (kPtyMaster). With the window size, if not 0.
   bool terminal = false;
+  unsigned short pty_rows = 0, pty_cols = 0;
   int stdio[3] = {0, 1, 2};
   std::vector<std::pair<int, int>> join_ns;  // (fd, CLONE_NEW*) to setns into, fds owned by the launcher
   int clone_flags = 0;                        // CLONE_NEW* for the namespaces to create

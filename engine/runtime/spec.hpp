@@ -48,7 +48,11 @@ struct Process {
   std::vector<Rlimit> rlimits;
   bool no_new_privileges = false;
   CapSets capabilities;
-  bool terminal = false;  // stdin is a terminal the container should own (setsid + TIOCSCTTY)
+  // OCI process.terminal: a pty from the container's own devpts (its /dev/ptmx, opened
+  // after pivot_root): the slave becomes 0, 1, 2 and the controlling terminal, the master
+  // comes back to the launcher (Container::take_pty_master()). stdio is then unused.
+  bool terminal = false;
+  unsigned short console_rows = 0, console_cols = 0;  // OCI consoleSize; 0: the kernel's 0x0
 };
 
 struct Root {

@@ -3,47 +3,10 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "tests/integration/runtime/fixture.hpp"
+#include "tests/integration/runtime/cli_fixture.hpp"
 
-using stack::testing::RuntimeFixture;
+using stack::testing::CliFixture;
 using stack::testing::run;
-
-namespace {
-
-struct CliFixture : RuntimeFixture {
-  std::string project = tmp.path() + "/proj";
-  std::string name = "rtcli" + std::to_string(::getpid());
-  std::string stack_cmd;
-
-  CliFixture() {
-    REQUIRE(run("mkdir -p " + project).status == 0);
-    stack_cmd = stack::testing::stack_binary() + " --root " + root + " -f " + project + "/stack.yaml";
-    auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:rt " + layer);
-    INFO(imp.out);
-    REQUIRE(imp.status == 0);
-    std::ofstream(project + "/stack.yaml") << "name: " << name << "\n"
-                                              "services:\n"
-                                              "  app:\n"
-                                              "    image: busybox:rt\n"
-                                              "    command: [\"sh\", \"-c\", \"echo from-service\"]\n"
-                                              "    environment:\n"
-                                              "      GREETING: hello\n"
-                                              "    volumes:\n"
-                                              "      - data:/data\n"
-                                              "  limited:\n"
-                                              "    image: busybox:rt\n"
-                                              "    mem_limit: 32m\n"
-                                              "    pids_limit: 8\n"
-                                              "volumes:\n"
-                                              "  data: {}\n";
-  }
-
-  // stack run leaves the project's parent groups (stack/<project>) for later runs;
-  // the test removes its own (rmdir: only if empty).
-  ~CliFixture() { run("find /sys/fs/cgroup -depth -type d -path '*/stack/" + name + "' -exec rmdir {} \\;"); }
-};
-
-}  // namespace
 
 TEST_CASE("stack run: the command's exit code, overrides, clear errors", "[runtime][cli]") {
   CliFixture fx;
