@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <optional>
 
 #include "tests/integration/runtime/cli_fixture.hpp"
 
@@ -24,10 +25,17 @@ struct PtyResult {
   std::string out;
 };
 
+// A new window size for the terminal once `after` was printed (as a user resizing it).
+struct Resize {
+  std::string after;
+  unsigned short rows = 0, cols = 0;
+};
+
 // Runs `cmd` (sh -c) with a new pty of ours as its stdin, stdout, stderr and controlling
 // terminal, rows x cols, `input` typed on it; collects what it writes until every holder
 // of the slave is gone.
-PtyResult run_on_pty(const std::string& cmd, unsigned short rows, unsigned short cols, const std::string& input = "") {
+PtyResult run_on_pty(const std::string& cmd, unsigned short rows, unsigned short cols, const std::string& input = "",
+                     std::optional<Resize> resize = std::nullopt) {
   PtyResult r;
   stack::UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
   REQUIRE(master);
@@ -60,6 +68,11 @@ PtyResult run_on_pty(const std::string& cmd, unsigned short rows, unsigned short
     ssize_t n = ::read(master.get(), buf, sizeof buf);
     if (n <= 0) break;  // EIO: the last holder of the slave closed it
     r.out.append(buf, static_cast<size_t>(n));
+    if (resize && r.out.find(resize->after) != std::string::npos) {
+      winsize later{resize->rows, resize->cols, 0, 0};
+      ::ioctl(master.get(), TIOCSWINSZ, &later);  // the kernel sends SIGWINCH to the foreground group
+      resize.reset();
+    }
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -86,6 +99,13 @@ TEST_CASE("stack run: a pty from the container's devpts on a terminal, its size,
   INFO(in.out);
   CHECK(in.status == 0);
   CHECK(has(in.out, "got:typed"));
+
+  // The window size follows the terminal's (SIGWINCH, copied onto the container's pty).
+  auto resized = run_on_pty(fx.stack_cmd + " run --rm app sh -c 'echo ready; sleep 1; stty size'", 24, 80, "",
+                            Resize{"ready", 50, 160});
+  INFO(resized.out);
+  CHECK(resized.status == 0);
+  CHECK(has(resized.out, "50 160\r\n"));
 
   // -T: no pty even on a terminal; -t: one without a terminal.
   auto no_tty = run_on_pty(fx.stack_cmd + " run --rm -T app sh -c 'tty; exit 4'", 24, 80);
