@@ -1,7 +1,9 @@
 // userns_mode: auto through `up -d`: each container's root is its own leased host range
 // (disjoint between replicas and between stacks), a volume it makes is that range's,
 // `exec` joins the container's user namespace (its writes land as the mapped id, never
-// as host root, and its pty is the container root's), and `down` gives the ranges back.
+// as host root, and its pty is the container root's), and `down` gives the ranges back,
+// also after kill -9 of the supervisor (the leases are journaled).
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +104,12 @@ TEST_CASE("up: userns_mode auto gives each container its own range; exec joins i
   CHECK(stack::testing::has(tty.out, "\n0\r"));
 
   CHECK(run(fx.cmd_in(second, "down -t 0")).status == 0);
+  CHECK(!stack::testing::has(run("cat " + fx.root + "/userns/ranges").out, second));
+  // The leases are in the stack's journal: down frees them also after kill -9 of the supervisor.
+  int sup = fx.supervisor_pid();
+  REQUIRE(stack::testing::alive(sup));
+  REQUIRE(::kill(sup, SIGKILL) == 0);
+  for (int i = 0; i < 100 && stack::testing::alive(sup); ++i) ::usleep(20'000);
   fx.down_clean("down -t 1");
   CHECK(run("cat " + fx.root + "/userns/ranges").out == "stack-userns 1\n");
 }

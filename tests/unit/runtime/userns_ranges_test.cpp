@@ -1,7 +1,12 @@
 // The userns ledger's decisions without a kernel: first fit in the pool, a lease kept by
-// its owner, releases, /etc/subuid parsing, the text form.
-#include <catch2/catch.hpp>
+// its owner, releases, /etc/subuid parsing, the text form, the pool from subid files.
+#include <stdlib.h>
 
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/runtime/userns_pool.hpp"
 #include "engine/runtime/userns_ranges.hpp"
 
 using namespace stack::engine::runtime;
@@ -84,4 +89,30 @@ TEST_CASE("userns ranges: /etc/subuid lines of the user; systemd's container ran
   REQUIRE(d.uids.size() == 1);
   CHECK(d.uids[0].start == 524288);
   CHECK(d.uids[0].end() == 1879048192u);
+}
+
+TEST_CASE("userns pool: user stack's ranges in subuid and subgid, both or neither", "[userns]") {
+  char dir[] = "/tmp/stack-subid-XXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  std::string d = dir;
+  auto write = [&](const std::string& name, const std::string& text) { std::ofstream(d + "/" + name) << text; };
+  auto none = host_range_pool(d + "/subuid", d + "/subgid");  // neither file exists
+  REQUIRE(none);
+  CHECK(none->uids == default_range_pool().uids);
+  write("subuid", "root:100000:65536\nstack:2000000:131072\n");
+  write("subgid", "stack:3000000:131072\n");
+  auto both = host_range_pool(d + "/subuid", d + "/subgid");
+  REQUIRE(both);
+  CHECK(both->uids == std::vector<IdRange>{{2000000, 131072}});
+  CHECK(both->gids == std::vector<IdRange>{{3000000, 131072}});
+  RangeLedger l;
+  auto lease = lease_range(l, *both, "c", 65536);
+  REQUIRE(lease);
+  CHECK(lease->uid == 2000000);
+  CHECK(lease->gid == 3000000);
+  write("subgid", "root:100000:65536\n");
+  auto half = host_range_pool(d + "/subuid", d + "/subgid");
+  REQUIRE_FALSE(half);
+  CHECK(half.error().message == d + "/subuid has ranges for user stack but " + d + "/subgid has none: give it both or neither");
+  std::filesystem::remove_all(d);
 }
