@@ -21,6 +21,7 @@ constexpr const char* kServices = R"(  ns:
     command: ["sh", "-c", "trap 'exit 0' TERM; echo hi > /data/pid1; while :; do sleep 0.1; done"]
     userns_mode: auto
     volumes: ["data:/data"]
+    healthcheck: {test: ["CMD-SHELL", "touch /data/health"], interval: 1s}
   other:
     image: busybox:ns
     command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
@@ -54,7 +55,7 @@ TEST_CASE("up: userns_mode auto gives each container its own range; exec joins i
   std::string second = fx.add_project("b");
   fx.write_file_in(second, "services:\n  solo:\n    image: busybox:ns\n    command: [sleep, '300']\n"
                            "    userns_mode: auto\n");
-  auto up = run(fx.cmd("up -d"));
+  auto up = run(fx.cmd("up -d --wait"));
   INFO(up.out);
   REQUIRE(up.status == 0);
   auto up2 = run(fx.cmd_in(second, "up -d"));
@@ -87,6 +88,7 @@ TEST_CASE("up: userns_mode auto gives each container its own range; exec joins i
   for (int i = 0; i < 50 && ::access((volume + "/pid1").c_str(), F_OK) != 0; ++i) ::usleep(100'000);
   CHECK(owner_of(volume) == r[0].host);
   CHECK(owner_of(volume + "/pid1") == r[0].host);
+  CHECK(owner_of(volume + "/health") == r[0].host);  // the healthcheck probe is an exec too
 
   // exec is in the container's user namespace: root there, the mapped id on the host.
   auto exec = [&](const std::string& args) { return run(fx.cmd("exec -T ns " + args) + " </dev/null", false); };
