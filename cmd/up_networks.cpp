@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,6 +60,9 @@ Result<std::unique_ptr<StackNetworks>> StackNetworks::make(uv_loop_t* loop, cons
   sn->upstreams_ = net::dns::read_host_upstreams();
   // Stacks with another --root have another ledger: only the host's routes keep them
   // apart, so reading the routes and making the bridges is one step, host-wide.
+  // /run/lock is a distribution's convention, not the kernel's: a minimal host (the VM
+  // tier's initramfs) has only /run.
+  if (::mkdir("/run/lock", 0755) != 0 && errno != EEXIST) return fail_errno("mkdir /run/lock");
   UniqueFd lock(::open(kHostLock, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!lock || ::flock(lock.get(), LOCK_EX) != 0) return fail_errno(std::string("locking ") + kHostLock);
   auto routes = net::read_host_routes(sn->nl_);
