@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cmd/progress.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_spawn.hpp"
@@ -38,7 +39,7 @@ stack::Result<void> down_via_supervisor(sv::ControlClient& c, const stack::state
   if (!r) return stack::unexpected(r.error());
   stack::cli::wait_gone(pid);
   if (ps)
-    for (const auto& e : ps->at("containers")) std::printf(" \u2714 Container %s  Removed\n", e.value("Name", "").c_str());
+    for (const auto& e : ps->at("containers")) stack::cli::progress_done("Container " + e.value("Name", ""), "Removed");
   return {};
 }
 
@@ -93,7 +94,7 @@ int down(const stack::cli::Globals& g, const DownFlags& f) {
       if (v.external) continue;
       auto removed = stack::engine::runtime::remove_tree(g.root + "/volumes/" + v.name);
       if (!removed) return stack::cli::report(removed.error().message);
-      if (*removed) std::printf(" \u2714 Volume %s  Removed\n", v.name.c_str());
+      if (*removed) stack::cli::progress_done("Volume " + v.name, "Removed");
     }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <exception>
 #include <map>
 
+#include "cmd/progress.hpp"
 #include "cmd/registry.hpp"
 #include "engine/base/log.hpp"
 
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   app.add_option("--root", g.root, "Persistent state directory")->capture_default_str();
   app.add_option("--run-root", g.run_root, "Runtime state directory")->capture_default_str();
   app.add_flag("--debug", g.debug, "Print debug detail");
+  std::string progress = "auto";
+  app.add_option("--progress", progress, "Type of progress output (auto, tty, plain, quiet)")->capture_default_str();
 
   std::map<CLI::App*, Runner> runners;
   for (auto& c : commands()) {
@@ -52,6 +55,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   stack::log::init(g.debug);
+  if (auto p = set_progress(progress); !p) {
+    std::fprintf(stderr, "stack: %s\n", p.error().message.c_str());
+    return 2;
+  }
   try {
     for (auto* sub : app.get_subcommands()) {
       auto it = runners.find(sub);

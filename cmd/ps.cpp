@@ -1,4 +1,4 @@
-// `stack ps [-a] [-q] [--services] [--status S] [--format table|json]`: the supervisor's
+// `stack ps [-a] [-q] [--services] [--status S] [--format table|json] [SERVICE...]`: the supervisor's
 // view of every container (docker compose ps). JSON is one object per line with
 // compose's keys plus Pid, RestartCount, OOMKilled and StartedAt.
 #include <errno.h>
@@ -17,7 +17,7 @@ namespace {
 
 struct PsFlags {
   bool all = false, quiet = false, services = false;
-  std::vector<std::string> status;
+  std::vector<std::string> status, names;  // names: SERVICE...
   std::string format = "table";
 };
 
@@ -61,8 +61,17 @@ stack::Result<nlohmann::json> query(const std::string& name, const stack::state:
 int ps(const stack::cli::Globals& g, const PsFlags& f) {
   if (f.format != "table" && f.format != "json")
     return stack::cli::report("invalid --format '" + f.format + "': want table or json");
+  static const std::set<std::string> kStates{"paused", "restarting", "removing", "running", "dead", "created", "exited"};
+  for (const auto& s : f.status)
+    if (!kStates.count(s))
+      return stack::cli::report("invalid --status '" + s +
+                                "': want paused, restarting, removing, running, dead, created or exited");
   auto name = stack::cli::project_name(g);
   if (!name) return stack::cli::report(name.error().message);
+  if (!f.names.empty())
+    if (auto p = stack::cli::load_project(g); p)  // the stack file is there to check names against
+      for (const auto& n : f.names)
+        if (!p->services.count(n)) return stack::cli::report("no such service: " + n);
   auto layout = stack::cli::stack_layout(g, *name);
   if (!layout) return stack::cli::report(layout.error().message);
   bool all = f.all || !f.status.empty();
@@ -70,7 +79,9 @@ int ps(const stack::cli::Globals& g, const PsFlags& f) {
   if (!r) return stack::cli::report(r.error().message);
   std::vector<nlohmann::json> list;
   for (const auto& e : r->at("containers"))
-    if (f.status.empty() || std::count(f.status.begin(), f.status.end(), e.value("State", ""))) list.push_back(e);
+    if ((f.status.empty() || std::count(f.status.begin(), f.status.end(), e.value("State", ""))) &&
+        (f.names.empty() || std::count(f.names.begin(), f.names.end(), e.value("Service", ""))))
+      list.push_back(e);
   if (f.services) {
     std::set<std::string> seen;
     for (const auto& e : list)
@@ -96,6 +107,7 @@ stack::cli::Registrar reg("ps", [](CLI::App& app, stack::cli::Globals& g) -> sta
   sub->add_flag("--services", f->services, "Display services");
   sub->add_option("--status", f->status, "Filter by state (running, restarting, exited, dead, created)");
   sub->add_option("--format", f->format, "table or json")->capture_default_str();
+  sub->add_option("service", f->names, "Services");
   return [&g, f] { return ps(g, *f); };
 });
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cmd/progress.hpp"
 #include "cmd/up_common.hpp"
 #include "engine/base/file.hpp"
 #include "engine/cgroup/path.hpp"
@@ -85,10 +86,10 @@ int run_simple(const Globals& g, const std::string& method, const nlohmann::json
   for (const auto& e : r->value("containers", nlohmann::json::array())) {
     std::string name = e.value("name", "");
     if (e.contains("error")) {
-      std::fprintf(stderr, " \u2718 Container %s  Error: %s\n", name.c_str(), e.value("error", "").c_str());
+      progress_failed("Container " + name, e.value("error", ""));
       code = 1;
     } else {
-      std::printf(" \u2714 Container %s  %s\n", name.c_str(), done.c_str());
+      progress_done("Container " + name, done);
     }
   }
   return code;

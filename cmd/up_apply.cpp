@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "cmd/progress.hpp"
 #include "cmd/supervisor_apply.hpp"
 #include "cmd/up_common.hpp"
 
@@ -36,7 +37,7 @@ Result<std::set<std::string>> apply_project(supervisor::ControlClient& c, const 
                  names.c_str());
   }
   for (const auto& l : r->at("containers"))
-    std::printf(" \u2714 Container %s  %s\n", l.value("name", "").c_str(), l.value("status", "").c_str());
+    progress_done("Container " + l.value("name", ""), l.value("status", ""));
   std::fflush(stdout);
   std::fflush(stderr);
   std::set<std::string> start;
@@ -52,10 +53,10 @@ int print_started(const nlohmann::json& result, const std::set<std::string>& sta
       if (start.count(name))
         std::fprintf(stderr, "stack: warning: container %s: %s\n", name.c_str(), w.get<std::string>().c_str());
     if (status == "Started") {
-      if (start.count(name)) std::printf(" \u2714 Container %s  Started\n", name.c_str());
+      if (start.count(name)) progress_done("Container " + name, "Started");
       continue;
     }
-    std::printf(" \u2718 Container %s  Error\n", name.c_str());
+    progress_failed("Container " + name);
     std::fflush(stdout);
     std::fprintf(stderr, "stack: container %s: %s\n", name.c_str(), c.value("message", "").c_str());
     code = 1;

@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "cmd/progress.hpp"
 #include "cmd/registry.hpp"
 #include "engine/supervisor/wait_ready.hpp"
 
@@ -14,8 +15,8 @@ namespace sv = stack::supervisor;
 namespace {
 
 void progress(const std::string& name, bool ok, const char* what) {
-  std::printf(" %s Container %s  %s\n", ok ? "\u2714" : "\u2718", name.c_str(), what);
-  std::fflush(stdout);
+  if (ok) progress_done("Container " + name, what);
+  else progress_failed("Container " + name);
 }
 
 }  // namespace
