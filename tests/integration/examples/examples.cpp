@@ -59,4 +59,42 @@ std::string loopback_override(const Sandbox& sb, const std::vector<std::string>&
   return r.status == 0 ? path : std::string();
 }
 
+int free_port() {
+  for (int p = 20000 + ::getpid() % 10000; p < 32000; ++p)
+    if (testing::run("ss -Htln 'sport = :" + std::to_string(p) + "' | grep -q .", false).status != 0) return p;
+  return 0;
+}
+
+UpExample::UpExample(const std::string& name, const std::string& port_variable)
+    : example(name),
+      project(sb.project(name, "-up")),
+      run_root(sb.root() + "/run"),
+      port(free_port()),
+      leaks_(sb.root(), sb.root(), run_root),
+      port_variable_(port_variable) {}
+
+testing::RunResult UpExample::stack(const std::string& args, const std::string& env) const {
+  leaks_.note_journals();  // the links an `up` made, read before the `down` that ends it
+  std::string dir = testing::source_dir() + "/examples/" + example;
+  return testing::run("cd " + sh_quote(dir) + " && " + port_variable_ + "=" + std::to_string(port) + " " + env + " " +
+                      sh_quote(testing::stack_binary()) + " --root " + sh_quote(sb.root()) + " --run-root " +
+                      sh_quote(run_root) + " -p " + sh_quote(project) + " -f stack.yaml " + args);
+}
+
+std::vector<nlohmann::json> UpExample::ps() const { return testing::json_lines(stack("ps -a --format json").out); }
+
+std::string UpExample::get(const std::string& path) const {
+  return testing::run("printf 'GET " + path + " HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 5 127.0.0.1 " +
+                          std::to_string(port) + " | sed '1,/^\\r$/d'",
+                      false)
+      .out;
+}
+
+std::string UpExample::leftovers() const {
+  std::string out = leaks_.leaked({project});
+  out += sb.leftovers();
+  out += testing::run("ls -d " + sh_quote(sb.root() + "/volumes/" + project) + "_* 2>/dev/null", false).out;
+  return out;
+}
+
 }  // namespace stack::examples_test

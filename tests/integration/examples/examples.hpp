@@ -1,8 +1,10 @@
 #pragma once
 // Shared by the example tests: paths of the examples and the CLI with a temporary root.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "tests/support/stack_fixture.hpp"
 #include "tests/support/testing.hpp"
 
 namespace stack::examples_test {
@@ -43,5 +45,37 @@ class Sandbox {
 // and raising it needs CAP_NET_ADMIN as root (netdevice(7), SIOCSIFFLAGS). Tests use it
 // to serve and fetch on 127.0.0.1 inside one container, never on the host's network.
 std::string loopback_override(const Sandbox& sb, const std::vector<std::string>& services);
+
+// One example brought up with `stack up` as a user would (its own folder, its own
+// file), on a sandbox's root and a run root of its own, as project
+// "ex<pid>-<example>-up", with its published port moved to a free one through the
+// variable the example reads for it (e.g. WEB_PORT).
+class UpExample {
+ public:
+  UpExample(const std::string& example, const std::string& port_variable);
+  Sandbox sb;
+  const std::string example, project, run_root;
+  const int port;
+
+  // `VAR=port [ENV] stack --root --run-root -p -f stack.yaml ARGS` in examples/<example>/;
+  // env: more variables, "K=V K2=V2".
+  testing::RunResult stack(const std::string& args, const std::string& env = "") const;
+  // `ps -a --format json`, one object per container.
+  std::vector<nlohmann::json> ps() const;
+  // GET path from the host through the published port on 127.0.0.1: the body, "" when
+  // nothing answers. busybox nc, not wget (the static busybox's wget crashes on some
+  // hosts) and not curl (not always installed).
+  std::string get(const std::string& path = "/") const;
+  // What the stack left on the host (testing::LeakCheck, plus its named volumes and
+  // the sandbox's own check); "" if nothing.
+  std::string leftovers() const;
+
+ private:
+  testing::LeakCheck leaks_;
+  std::string port_variable_;
+};
+
+// A TCP port nobody listens on (ss(8)), from a range the kernel does not hand out.
+int free_port();
 
 }  // namespace stack::examples_test
