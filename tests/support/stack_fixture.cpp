@@ -115,35 +115,41 @@ std::string LeakCheck::leaked_once(const std::vector<std::string>& projects) con
   std::string out;
   const std::string& t = tmp_;
   for (const auto& p : projects) {
-    out += run("find /sys/fs/cgroup -type d -path '*/stack/" + p + "*' 2>/dev/null", false).out;
     out += run("ls -A " + run_root_ + "/stacks/" + p + " 2>/dev/null", false).out;
     out += run("ls -A " + root_ + "/stacks/" + p + " 2>/dev/null", false).out;
     out += run("grep -F ' " + p + "' " + root_ + "/network/ipam.state 2>/dev/null", false).out;
-    out += run("nft list tables 2>/dev/null | grep -F '" + net::nat_table_name(p) + "'", false).out;
     links_.insert(net::bridge_name(p, "default"));
   }
   out += run("ls -A " + root_ + "/containers 2>/dev/null", false).out;
-  out += run("grep -F '" + t + "' /proc/self/mountinfo", false).out;
   // Processes: the supervisor (its arguments name our run root) and whatever still
   // runs in a stack's cgroup (a container's exe path is inside its own mount ns).
   bool quiet = true;
+  std::set<std::string> our_netns;
   for (const auto& [pid, args] : processes()) {
     if (pid == std::to_string(::getpid())) continue;
     std::string cg = read_text("/proc/" + pid + "/cgroup");
     bool ours = has(args, t);
-    for (const auto& p : projects) ours = ours || has(cg, "/stack/" + p);
-    if (ours) out += "process " + pid + " " + args + "\n";
+    for (const auto& p : projects) ours = ours || has(cg, "/stack/" + p + "/") || has(cg, "/stack/" + p + "\n");
+    std::error_code ec;
+    if (ours) {
+      out += "process " + pid + " " + args + "\n";
+      our_netns.insert("netns " + fs::read_symlink("/proc/" + pid + "/ns/net", ec).string());
+    }
     std::string exe = exe_name(pid);
     if (!ours && (exe == "stack" || exe.rfind("integration_", 0) == 0)) quiet = false;
   }
-  auto now = host_objects();
-  for (const auto& o : now) {
+  for (const auto& o : host_objects()) {
     if (before_.count(o)) continue;
-    bool link = o.rfind("link ", 0) == 0;
-    // A link a journal of ours named is ours on any host; anything else new is a leak
-    // only when nothing else that makes stacks (a stack binary, another integration
-    // test) runs, since theirs look the same.
-    if ((link && links_.count(o.substr(5))) || quiet) out += o + "\n";
+    std::string kind = o.substr(0, o.find(' ')), name = o.substr(kind.size() + 1);
+    bool ours = our_netns.count(o) || (kind == "mount" && has(name, t)) || (kind == "link" && links_.count(name));
+    for (const auto& p : projects)
+      ours = ours || (kind == "cgroup" && has(name + "/", "/stack/" + p + "/")) ||
+             (kind == "nft" && has(name, net::nat_table_name(p)));
+    // Other new stack-named objects (links, cgroups, tables; not netns or mounts, which
+    // any container engine makes) count only where nothing else that makes stacks runs
+    // (a `stack` binary, another integration test), since theirs look the same.
+    bool stack_named = kind == "link" || kind == "cgroup" || kind == "nft";
+    if (ours || (quiet && stack_named)) out += o + "\n";
   }
   return out;
 }

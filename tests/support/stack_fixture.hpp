@@ -22,11 +22,13 @@ namespace stack::testing {
 std::set<std::string> host_objects();
 
 // A leak check of stacks run on temporary roots: host_objects() when it is made, again
-// in leaked(). Objects are told apart from other stacks' by project (cgroups, state,
-// nftables table), by the temporary dir (mounts, processes) and, for links, whose names
-// are hashes, by the stacks' journals (note_journals(), which reads them before each
-// command). Anything else new since it was made counts only on a host where nothing
-// else that makes stacks runs (a `stack` binary, another integration test).
+// in leaked(); what is new is ours when it names one of our projects (cgroups, nftables
+// table; plus state dirs, container dirs, IPAM leases), lies under the temporary dir
+// (mounts), belongs to a process of ours (netns; processes whose arguments name the
+// temporary dir or that run in a project's cgroup) or, for links, whose names are
+// hashes, when a stack's journal named it (note_journals(), read before each command).
+// Other new stack-named links, cgroups and tables count too where nothing else that
+// makes stacks runs (a `stack` binary, another integration test).
 class LeakCheck {
  public:
   LeakCheck(std::string tmp, std::string root, std::string run_root);
