@@ -150,6 +150,7 @@ Result<HostLayout> make_layout(const std::vector<CgroupMount>& mounts,
         auto dir = dir_under(m, p.path);
         if (!dir) return unexpected(dir.error());
         layout.unified_dir = *dir;
+        layout.unified_mount = m.mount_point;
       }
       if (m.v2 || m.controllers.empty() || p.controllers != m.controllers) continue;
       auto dir = dir_under(m, p.path);

@@ -37,6 +37,7 @@ Result<std::vector<ProcCgroup>> read_proc_cgroup(const std::string& path = "/pro
 struct HostLayout {
   Mode mode = Mode::kUnified;
   std::optional<std::string> unified_dir;      // cgroup2 starting group, if mounted
+  std::optional<std::string> unified_mount;    // where that cgroup2 is mounted (its top)
   std::map<std::string, std::string> v1_dirs;  // controller -> starting group (v1)
 };
 // Combines the two; v1 named hierarchies (name=systemd) are ignored. Fails if there is

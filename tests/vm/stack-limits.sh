@@ -248,7 +248,8 @@ section down
 pids=""
 for s in bomb busy; do pids="$pids $(ps_line $s | field Pid)"; done
 t0=$(now)
-$S down -t 0 >/dev/null 2>&1; rc=$?
+out=$($S down -t 0 2>&1); rc=$?
+[ $rc = 0 ] || echo "$out" | sed 's/^/#   down: /'
 check "down (exit $rc, $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }') s)" [ $rc = 0 ]
 left=$(cg_dirs)
 check "no cgroup directory of the stack remains after down" [ -z "$left" ]
@@ -269,7 +270,8 @@ kill -9 "$sup" 2>/dev/null
 i=0
 while [ $i -lt 100 ] && alive "$sup"; do sleep 0.05; i=$((i + 1)); done
 check "busy outlives its SIGKILLed supervisor" alive "$busy_pid"
-$S down -t 0 >/dev/null 2>&1; rc=$?
+out=$($S down -t 0 2>&1); rc=$?
+[ $rc = 0 ] || echo "$out" | sed 's/^/#   down: /'
 check "down after kill -9 of the supervisor (exit $rc)" [ $rc = 0 ]
 left=$(cg_dirs)
 check "no cgroup directory of the stack remains after kill -9 and down" [ -z "$left" ]

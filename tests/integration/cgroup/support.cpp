@@ -50,6 +50,7 @@ std::vector<std::string> leftover_dirs() {
   std::vector<std::string> bases;
   for (const auto& [c, dir] : layout->v1_dirs) bases.push_back(dir);
   if (layout->unified_dir) bases.push_back(*layout->unified_dir);
+  if (layout->unified_mount) bases.push_back(*layout->unified_mount);  // a v2 driver's base
   for (const std::string& b : bases)
     if (fs::exists(b + "/" + prefix())) out.push_back(b + "/" + prefix());
   return out;
@@ -147,7 +148,7 @@ namespace stack::cgroup::itest {
 
 std::string file_of(const std::string& controller, const std::string& rel, const std::string& file) {
   static HostLayout layout = *read_host_layout();
-  std::string base = layout.mode == Mode::kUnified ? *layout.unified_dir : layout.v1_dirs.at(controller);
+  std::string base = layout.mode == Mode::kUnified ? *layout.unified_mount : layout.v1_dirs.at(controller);
   return base + "/" + rel + "/" + file;
 }
 

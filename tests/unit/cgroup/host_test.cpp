@@ -91,6 +91,7 @@ TEST_CASE("layout: unified host") {
   REQUIRE(layout);
   CHECK(layout->mode == Mode::kUnified);
   CHECK(layout->unified_dir == "/sys/fs/cgroup/user.slice/user-0.slice/session-1.scope");
+  CHECK(layout->unified_mount == "/sys/fs/cgroup");  // the v2 driver's base (detect.cpp)
   CHECK(layout->v1_dirs.empty());
 }
 
@@ -99,6 +100,7 @@ TEST_CASE("layout: a mount of a sub-tree (cgroup namespace) strips the mount roo
   auto inside = make_layout(*mounts, *parse_proc_cgroup("0::/ns/app\n"));
   REQUIRE(inside);
   CHECK(inside->unified_dir == "/sys/fs/cgroup/app");
+  CHECK(inside->unified_mount == "/sys/fs/cgroup");
   auto outside = make_layout(*mounts, *parse_proc_cgroup("0::/other\n"));
   REQUIRE_FALSE(outside);
   CHECK_THAT(outside.error().message, Catch::Contains("not below the root"));
