@@ -9,8 +9,9 @@
 # with exit code 137 in `ps --format json` and a line in `logs`; the bomb holds at most
 # 20 processes, forks were refused and this shell still forks; the busy group uses
 # 0.5 +- 0.1 cpu-s/s over 3 s (its cgroup's usage counter) and `stats` agrees; the limits
-# are in the cgroup files; `top` lists the loops; `down` leaves no cgroup directory and
-# no process; the same after `up -d busy` and a SIGKILL to the supervisor.
+# are in the cgroup files; `top` lists the loops; `exec` runs in the container's group;
+# `down` leaves no cgroup directory and no process; the same after `up -d busy` and a
+# SIGKILL to the supervisor.
 # POSIX sh and busybox applets only (the VM has nothing else). Prints "ok - ..." /
 # "not ok - ..." per check; exit 0 all passed, 1 a check failed, 77 skipped (not root,
 # no static busybox).
@@ -242,6 +243,13 @@ loops=$(echo "$top" | grep -c 'while :; do :; done')
 [ $rc = 0 ] && [ "$(echo "$top" | head -1)" = "$project-busy-1" ] &&
   echo "$top" | sed -n 2p | grep -q '^UID *PID *PPID' && [ "$loops" -ge 4 ]
 result "top busy: the container's name, the header and its 4 loops ($loops)"
+
+# exec: the process joins the container's cgroup (clone3 CLONE_INTO_CGROUP on v2), so in
+# the container's cgroup namespace every line of its /proc/self/cgroup names the root.
+ex=$($S exec -T busy cat /proc/self/cgroup 2>&1); rc=$?
+echo "$ex" | sed 's/^/#   exec: /'
+[ $rc = 0 ] && [ -n "$ex" ] && ! echo "$ex" | grep -v '^[0-9]*:[^:]*:/$' | grep -q .
+result "exec -T busy runs in the container's cgroup (every /proc/self/cgroup line ends in :/)"
 
 section down
 # --- down -------------------------------------------------------------------------------
