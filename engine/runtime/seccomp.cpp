@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 
 #include "engine/base/unique_fd.hpp"
 #include "engine/runtime/caps.hpp"
@@ -113,9 +115,38 @@ std::vector<sock_filter> with_enosys_prefix(const std::vector<sock_filter>& prog
   return out;
 }
 
+Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t caps);
+
 }  // namespace
 
+// Every container of a stack has the same profile and nearly always the same bounding
+// set, and libseccomp takes milliseconds and a megabyte of short-lived heap to build the
+// program: the last few programs are kept, keyed by the profile's value and the caps.
 Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t caps) {
+  struct Entry {
+    SeccompProfile profile;
+    uint64_t caps;
+    SeccompProgram program;
+  };
+  static std::mutex mu;
+  static std::deque<Entry> cache;
+  constexpr std::size_t kKept = 4;
+  {
+    std::lock_guard lock(mu);
+    for (const auto& e : cache)
+      if (e.caps == caps && e.profile == profile) return e.program;
+  }
+  auto prog = compile_uncached(profile, caps);
+  if (!prog) return prog;
+  std::lock_guard lock(mu);
+  cache.push_front({profile, caps, *prog});
+  if (cache.size() > kKept) cache.pop_back();
+  return prog;
+}
+
+namespace {
+
+Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t caps) {
   Ctx ctx(::seccomp_init(to_action(profile.default_action, profile.default_errno)), ::seccomp_release);
   if (!ctx) return fail("seccomp: seccomp_init failed");
 #if defined(__x86_64__)
@@ -146,4 +177,5 @@ Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t c
   return out;
 }
 
+}  // namespace
 }  // namespace stack::engine::runtime

@@ -17,6 +17,7 @@ struct SeccompArg {
   uint64_t value = 0;
   uint64_t value_two = 0;  // kMaskedEq: (arg & value) == value_two (libseccomp's SCMP_CMP_MASKED_EQ)
   SeccompOp op = SeccompOp::kEq;
+  bool operator==(const SeccompArg&) const = default;
 };
 
 struct SeccompRule {
@@ -28,6 +29,7 @@ struct SeccompRule {
   std::vector<std::string> exclude_caps;  // rule applies only if none is
   std::vector<std::string> include_arches;  // Go names ("amd64", "arm64"); empty: all
   std::vector<std::string> exclude_arches;
+  bool operator==(const SeccompRule&) const = default;
 };
 
 struct SeccompProfile {
@@ -38,6 +40,7 @@ struct SeccompProfile {
   // default action, so that programs fall back from syscalls newer than the profile
   // (runc and crun do the same).
   bool enosys_for_newer = true;
+  bool operator==(const SeccompProfile&) const = default;
 };
 
 // The effect of Docker's default profile (moby profiles/seccomp/default.json).

@@ -1,6 +1,7 @@
 #include "engine/supervisor/log_pump.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace stack::supervisor {
 
@@ -51,9 +52,13 @@ Result<UvOwned<LogPump>> LogPump::create(uv_loop_t* loop, UniqueFd read_end, std
   return p;
 }
 
-void LogPump::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
-  auto* self = owner<LogPump>(reinterpret_cast<uv_pipe_t*>(h));
-  *buf = uv_buf_init(self->buf_, sizeof self->buf_);
+// One read buffer for every pump on the thread: libuv calls alloc, read(2) and on_read
+// back to back for one stream, and on_read copies what it keeps (the splitter's partial
+// line, the entries) before the next stream is read, so no two reads share it at once.
+// A buffer per pump was 64 KiB per stream, most of a service's cost to the supervisor's RSS.
+void LogPump::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  thread_local std::array<char, 64 * 1024> shared;
+  *buf = uv_buf_init(shared.data(), static_cast<unsigned>(shared.size()));
 }
 
 void LogPump::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {

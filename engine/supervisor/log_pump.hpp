@@ -59,7 +59,6 @@ class LogPump final : public UvHandle<uv_pipe_t> {
   LineSplitter splitter_;
   std::vector<LogEntry> entries_;
   uint64_t lines_ = 0;
-  char buf_[64 * 1024];
 };
 
 }  // namespace stack::supervisor

@@ -152,6 +152,28 @@ TEST_CASE("the seccomp program has the profile's rules", "[runtime]") {
   CHECK(admin->rules_added > prog->rules_added);  // mount, unshare, setns, ... join
 }
 
+TEST_CASE("a seccomp program is compiled once per profile and bounding set", "[runtime]") {
+  auto a = compile_seccomp(docker_default_seccomp(), kDockerDefaultCaps);
+  auto b = compile_seccomp(docker_default_seccomp(), kDockerDefaultCaps);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->rules_added == b->rules_added);
+  CHECK(a->filter.size() == b->filter.size());
+  // The cache keys on the whole profile and the caps: a changed rule or another
+  // bounding set is a different program, never the cached one.
+  auto admin = compile_seccomp(docker_default_seccomp(), kDockerDefaultCaps | (1ULL << 21));
+  REQUIRE(admin);
+  CHECK(admin->rules_added != a->rules_added);
+  auto profile = docker_default_seccomp();
+  profile.rules.push_back(SeccompRule{{"reboot"}, SeccompAction::kAllow, 0, {}, {}, {}, {}, {}});
+  auto more = compile_seccomp(profile, kDockerDefaultCaps);
+  REQUIRE(more);
+  CHECK(more->rules_added == a->rules_added + 1);
+  auto again = compile_seccomp(docker_default_seccomp(), kDockerDefaultCaps);
+  REQUIRE(again);
+  CHECK(again->rules_added == a->rules_added);
+}
+
 TEST_CASE("overlay options put the topmost layer first", "[runtime]") {
   ContainerPaths p = container_paths("/var/lib/stack", "c1");
   CHECK(p.rootfs == "/var/lib/stack/containers/c1/rootfs");
