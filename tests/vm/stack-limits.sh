@@ -276,7 +276,8 @@ busy_pid=$(ps_line busy | field Pid)
 alive "$sup" && alive "$busy_pid"; result "the supervisor ($sup) and busy ($busy_pid) run"
 kill -9 "$sup" 2>/dev/null
 i=0
-while [ $i -lt 100 ] && alive "$sup"; do sleep 0.05; i=$((i + 1)); done
+while [ $i -lt 400 ] && alive "$sup"; do sleep 0.05; i=$((i + 1)); done
+! alive "$sup"; result "the supervisor is gone after SIGKILL (within $((i * 50)) ms)"
 check "busy outlives its SIGKILLed supervisor" alive "$busy_pid"
 out=$($S down -t 0 2>&1); rc=$?
 [ $rc = 0 ] || echo "$out" | sed 's/^/#   down: /'
