@@ -61,6 +61,19 @@ stack::Result<void> down_from_journal(const stack::state::Layout& l) {
   return {};
 }
 
+// A supervisor SIGKILLed a moment ago can still accept a connection (its listening
+// socket lives until its last thread has exited) and then drop it ("Broken pipe"):
+// true once its lock is free (the journal is then the truth), false while it stays held.
+bool supervisor_died(const stack::state::Layout& l) {
+  for (int i = 0; i < 40; ++i) {
+    auto holder = stack::state::LockFile::inspect(l.lock());
+    if (!holder) return false;
+    if (!holder->locked) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 // --force: a supervisor that hangs (or whatever state it is in) is killed, and the
 // journal is replayed here as after a crash. Only our supervisor: its cmdline is checked,
 // so a reused pid is left alone.
@@ -82,7 +95,10 @@ int down(const stack::cli::Globals& g, const DownFlags& f) {
   bool known = exists(layout->stack_dir()) || exists(layout->logs_dir());
   if (f.force && known) kill_supervisor(*layout);
   if (auto c = sv::ControlClient::connect(layout->control_socket()); c) {
-    if (auto r = down_via_supervisor(*c, *layout, f.timeout); !r) return stack::cli::report(r.error().message);
+    if (auto r = down_via_supervisor(*c, *layout, f.timeout); !r) {
+      if (!supervisor_died(*layout)) return stack::cli::report(r.error().message);
+      if (auto j = down_from_journal(*layout); !j) return stack::cli::report(j.error().message);
+    }
   } else if (known) {
     if (auto r = down_from_journal(*layout); !r) return stack::cli::report(r.error().message);
   } else if (!f.volumes) {
