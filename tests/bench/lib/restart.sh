@@ -3,7 +3,9 @@
 # next run under an always-restart policy, taken from each tool's own event stream
 # (nanosecond times). Sourced; needs stk, dk, skip/record (common.sh).
 
+# Polled by wait_until, so the count is taken afresh on each call.
 starts_at_least() { [ "$(grep -c '"action":"start"' "$1" 2>/dev/null)" -ge "$2" ]; }
+docker_starts_at_least() { [ "$(grep -c '^start ' "$1" 2>/dev/null)" -ge "$2" ]; }
 
 # Restart latency: a service that exits at once, restarted with no delay (deploy.
 # restart_policy delay 0s: the backoff at its floor); the gap between each die and
@@ -74,8 +76,9 @@ docker_restart() {
       { skip docker restart "run failed: $(last_error)"; return 0; }
     docker -H "unix://$work/docker/d.sock" events --since "$t0" --filter "container=$id" --format '{{.Action}} {{.TimeNano}}' >"$ev" 2>/dev/null &
     evpid=$!
-    wait_until 30 test "$(grep -c '^start ' "$ev")" -ge 2 || true
-    kill "$evpid" 2>/dev/null || true
+    wait_until 30 docker_starts_at_least "$ev" 2 || true
+    # The docker CLI's event stream does not end on SIGTERM (seen: docker 20.10).
+    kill -KILL "$evpid" 2>/dev/null || true
     wait "$evpid" 2>/dev/null || true
     dk rm -f "$id" >/dev/null 2>&1
     awk '$1 == "die" && !d { d = $2 } $1 == "start" && d { printf "%.6f\n", ($2 - d) / 1e9; exit }' "$ev" >>"$work/s.restart.docker"
