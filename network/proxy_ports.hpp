@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,11 @@
 namespace stack::net {
 
 enum class Protocol { Tcp, Udp };
+
+// Where a proxy sends a new connection (TCP) or flow (UDP): asked each time, so a
+// published port can follow a restarted container or balance over replicas; nullopt:
+// nowhere now (the connection is closed, the datagram dropped).
+using BackendPicker = std::function<std::optional<sockaddr_storage>()>;
 
 // One `ports:` entry in plain values (the model normalises the compose syntax).
 struct PortRequest {

@@ -12,7 +12,12 @@ namespace stack::net {
 
 Result<std::unique_ptr<TcpProxy>> TcpProxy::start(uv_loop_t* loop, UniqueFd listening, const sockaddr_storage& backend,
                                                   Options options) {
-  std::unique_ptr<TcpProxy> p(new TcpProxy(backend, options));
+  return start(loop, std::move(listening), [backend]() -> std::optional<sockaddr_storage> { return backend; }, options);
+}
+
+Result<std::unique_ptr<TcpProxy>> TcpProxy::start(uv_loop_t* loop, UniqueFd listening, BackendPicker pick,
+                                                  Options options) {
+  std::unique_ptr<TcpProxy> p(new TcpProxy(std::move(pick), options));
   auto listener = UvTcp::create(loop);
   if (!listener) return unexpected(std::move(listener).error());
   p->listener_ = std::move(*listener);
@@ -40,19 +45,21 @@ void TcpProxy::on_connection() {
     return;
   }
   if (connections() >= options_.max_connections) return;  // closing `client` refuses it
-  if (options_.splice) return start_splice(std::move(*client));
-  start_buffered(std::move(*client));
+  auto backend = pick_();
+  if (!backend) return;  // likewise
+  if (options_.splice) return start_splice(std::move(*client), *backend);
+  start_buffered(std::move(*client), *backend);
 }
 
-void TcpProxy::start_buffered(UvOwned<UvTcp> client) {
+void TcpProxy::start_buffered(UvOwned<UvTcp> client, const sockaddr_storage& backend) {
   std::uint64_t id = next_id_++;
   auto conn = std::make_unique<TcpProxyConn>(std::move(client), options_.limits, [this, id] { conns_.erase(id); });
   TcpProxyConn* raw = conn.get();
   conns_.emplace(id, std::move(conn));
-  raw->start(reinterpret_cast<const sockaddr*>(&backend_));
+  raw->start(reinterpret_cast<const sockaddr*>(&backend));
 }
 
-void TcpProxy::start_splice(UvOwned<UvTcp> client) {
+void TcpProxy::start_splice(UvOwned<UvTcp> client, const sockaddr_storage& backend) {
   std::uint64_t id = next_id_++;
   auto conn =
       std::make_unique<TcpSpliceConn>(listener_->loop(), options_.limits, [this, id] { splice_conns_.erase(id); });
@@ -60,7 +67,7 @@ void TcpProxy::start_splice(UvOwned<UvTcp> client) {
   if (!pipes) {
     // Out of fds for pipes: this connection takes the buffered path.
     log::debug("proxy: {}", pipes.error().message);
-    return start_buffered(std::move(client));
+    return start_buffered(std::move(client), backend);
   }
   // splice(2) needs the raw socket: keep a duplicate and let libuv close its own
   // (uv_close removes it from epoll first, so the duplicate is not watched twice).
@@ -74,7 +81,7 @@ void TcpProxy::start_splice(UvOwned<UvTcp> client) {
   client.reset();
   TcpSpliceConn* raw = conn.get();
   splice_conns_.emplace(id, std::move(conn));
-  auto started = raw->start(std::move(dup), reinterpret_cast<const sockaddr*>(&backend_));
+  auto started = raw->start(std::move(dup), reinterpret_cast<const sockaddr*>(&backend));
   if (!started) {
     log::warn("proxy: {}", started.error().message);
     splice_conns_.erase(id);

@@ -8,7 +8,12 @@ namespace stack::net {
 
 Result<std::unique_ptr<UdpProxy>> UdpProxy::start(uv_loop_t* loop, UniqueFd bound, const sockaddr_storage& backend,
                                                   Options options) {
-  std::unique_ptr<UdpProxy> p(new UdpProxy(backend, options));
+  return start(loop, std::move(bound), [backend]() -> std::optional<sockaddr_storage> { return backend; }, options);
+}
+
+Result<std::unique_ptr<UdpProxy>> UdpProxy::start(uv_loop_t* loop, UniqueFd bound, BackendPicker pick,
+                                                  Options options) {
+  std::unique_ptr<UdpProxy> p(new UdpProxy(std::move(pick), options));
   auto listener = UvUdp::create(loop);
   if (!listener) return unexpected(std::move(listener).error());
   p->listener_ = std::move(*listener);
@@ -40,6 +45,8 @@ void UdpProxy::on_datagram(std::span<const std::uint8_t> data, const sockaddr* f
 }
 
 Result<UdpProxy::Flow*> UdpProxy::open_flow(const std::string& key, const sockaddr* from) {
+  auto backend = pick_();
+  if (!backend) return fail("no backend runs");
   auto flow = std::make_unique<Flow>();
   std::memcpy(&flow->client, from, sockaddr_len(from));
   auto upstream = UvUdp::create(listener_->loop());
@@ -48,7 +55,7 @@ Result<UdpProxy::Flow*> UdpProxy::open_flow(const std::string& key, const sockad
   auto idle = UvTimer::create(listener_->loop());
   if (!idle) return unexpected(std::move(idle).error());
   flow->idle = std::move(*idle);
-  STACK_TRY(flow->upstream->connect(reinterpret_cast<const sockaddr*>(&backend_)));
+  STACK_TRY(flow->upstream->connect(reinterpret_cast<const sockaddr*>(&*backend)));
   STACK_TRY(flow->upstream->recv_start([this, key](std::span<const std::uint8_t> data, const sockaddr* src) {
     auto f = flows_.find(key);
     // An error (ICMP port unreachable while the container restarts) keeps the flow.

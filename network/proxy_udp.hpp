@@ -2,7 +2,8 @@
 // A published UDP port: every client address gets a flow with its own socket
 // connected to the container (so replies can be told apart and sent back to the right
 // client) and an idle timeout, after which the flow is forgotten, like conntrack's
-// UDP timeout.
+// UDP timeout. A flow's backend is chosen when the flow opens (a fixed address, or a
+// BackendPicker: a new client's datagrams are dropped while it has no answer).
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "engine/base/unique_fd.hpp"
+#include "network/proxy_ports.hpp"
 #include "network/uv_timer.hpp"
 #include "network/uv_udp.hpp"
 
@@ -30,11 +32,16 @@ class UdpProxy {
   static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound, const sockaddr_storage& backend) {
     return start(loop, std::move(bound), backend, Options{});
   }
+  static Result<std::unique_ptr<UdpProxy>> start(uv_loop_t* loop, UniqueFd bound, BackendPicker pick,
+                                                 Options options);
   UdpProxy(const UdpProxy&) = delete;
   UdpProxy& operator=(const UdpProxy&) = delete;
   ~UdpProxy() = default;
 
-  void set_backend(const sockaddr_storage& backend) { backend_ = backend; }
+  // For new flows; open ones keep theirs until they idle out.
+  void set_backend(const sockaddr_storage& backend) {
+    pick_ = [backend]() -> std::optional<sockaddr_storage> { return backend; };
+  }
   std::size_t flows() const { return flows_.size(); }
   Result<sockaddr_storage> local_address() const { return listener_->local_address(); }
 
@@ -45,12 +52,12 @@ class UdpProxy {
     UvOwned<UvTimer> idle;
   };
 
-  UdpProxy(sockaddr_storage backend, Options options) : backend_(backend), options_(options) {}
+  UdpProxy(BackendPicker pick, Options options) : pick_(std::move(pick)), options_(options) {}
   void on_datagram(std::span<const std::uint8_t> data, const sockaddr* from);
   Result<Flow*> open_flow(const std::string& key, const sockaddr* from);
   void touch(const std::string& key);
 
-  sockaddr_storage backend_;
+  BackendPicker pick_;
   Options options_;
   UvOwned<UvUdp> listener_;
   std::map<std::string, std::unique_ptr<Flow>> flows_;  // key: the client's address bytes
