@@ -29,6 +29,15 @@ std::string config_hash(const model::Project& project, const std::string& servic
   nlohmann::json s = model::to_json(project).at("services").at(service);
   s.erase("scale");
   if (s.contains("deploy") && s["deploy"].is_object()) s["deploy"].erase("replicas");
+  // x-bandwidth changes in place on a running container (reshape_link), so a change of
+  // it alone keeps the container; `networks: {x: {x-bandwidth: ...}}` and `x: null` alike.
+  s.erase("x-bandwidth");
+  if (s.contains("networks") && s["networks"].is_object())
+    for (auto& [key, entry] : s["networks"].items())
+      if (entry.is_object()) {
+        entry.erase("x-bandwidth");
+        if (entry.empty()) entry = nullptr;
+      }
   return image::sha256_hex(s.dump() + "\n" + image_id);
 }
 

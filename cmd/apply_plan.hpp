@@ -30,7 +30,8 @@ struct ApplyOptions {
 
 // sha256 hex of the service's `config --format json` form without scale and
 // deploy.replicas (a replica count change adds or removes containers, it does not
-// recreate them), followed by the image id.
+// recreate them) and without x-bandwidth (applied to the running container in place),
+// followed by the image id.
 std::string config_hash(const model::Project& project, const std::string& service, const std::string& image_id);
 
 struct Slot {

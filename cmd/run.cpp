@@ -16,6 +16,7 @@
 #include "cmd/run_cgroup.hpp"
 #include "cmd/run_spec.hpp"
 #include "cmd/up_common.hpp"
+#include "cmd/up_netmode.hpp"
 #include "engine/model/load.hpp"
 #include "engine/model/units.hpp"
 #include "engine/runtime/cleanup.hpp"
@@ -163,6 +164,11 @@ int run(const stack::cli::Globals& g, const RunFlags& f) {
   auto spec = stack::cli::service_spec(*project, *service, *image, ov, g.root, id);
   if (!spec) return stack::cli::report(spec.error().message);
   if (f.tty || (!f.no_tty && ::isatty(STDIN_FILENO))) use_pty(spec->spec);
+  // A run joins no stack network: its netns has only lo, as with network_mode none, and
+  // gets none's /etc files (extra_hosts' host-gateway, dns_search, dns_opt, domainname).
+  if (service->network_mode.rfind("service:", 0) != 0)
+    if (auto net = stack::cli::network_spec(spec->spec, *service, id, {}); !net)
+      return stack::cli::report(net.error().message);
 
   // Signals arrive through a signalfd and are passed on; the child unblocks them.
   sigset_t set, old;

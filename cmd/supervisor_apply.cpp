@@ -6,7 +6,9 @@
 #include <utility>
 
 #include "cmd/supervisor_stack.hpp"
+#include "cmd/up_bandwidth.hpp"
 #include "cmd/up_common.hpp"
+#include "engine/model/bandwidth.hpp"
 #include "engine/runtime/cleanup.hpp"
 
 namespace stack::cli {
@@ -123,6 +125,12 @@ void StackSupervisor::apply_next() {
   auto run = prepare_apply(params, root_);
   if (run && networks_)
     if (auto fits = networks_->check((*run)->project); !fits) run = unexpected(fits.error());
+  if (run && ports_)
+    if (auto bound = prepare_ports(**run); !bound) run = unexpected(bound.error());
+  // Last: the only step that changes the host (new networks stay until down if a later
+  // step fails).
+  if (run && networks_)
+    if (auto made = networks_->extend((*run)->project, journal_); !made) run = unexpected(made.error());
   if (!run) {
     resp.fail(run.error());
     return apply_next();
@@ -236,11 +244,55 @@ void StackSupervisor::apply_commit() {
       std::fprintf(stderr, "supervisor: %s\n", adopted.error().message.c_str());
   for (const auto& v : {plan.create, plan.recreate})
     for (const auto& s : v) join_network(s.service, name(s));
+  if (ports_ && run->ports)
+    if (auto served = ports_->commit(std::move(*run->ports)); !served)
+      std::fprintf(stderr, "supervisor: %s\n", served.error().message.c_str());
+  reshape_kept(*run);
   start_.emplace(graph_, std::move(services));
   json reply{{"containers", lines}, {"orphans", orphans}, {"start", start}};
   if (!recovery_note_.empty()) reply["recovered"] = std::exchange(recovery_note_, "");
   run->resp->reply(reply);
   pump();
+}
+
+// Every service that has containers after the apply, with its highest replica index:
+// the selected ones as wanted, the others (and orphans kept running) as they are.
+Result<void> StackSupervisor::prepare_ports(ApplyRun& run) const {
+  std::map<std::string, uint64_t> have;
+  std::map<std::string, const model::Service*> orphans;
+  for (const auto& r : replicas_) {
+    have[r->service] = std::max(have[r->service], r->index);
+    if (!run.project.services.count(r->service) && !run.options.remove_orphans) orphans[r->service] = r->spec;
+  }
+  std::map<std::string, PortService> services;
+  for (const auto& [name, s] : run.project.services) {
+    auto sel = run.selected.find(name);
+    services[name] = {&s, sel != run.selected.end() ? sel->second : have[name]};
+  }
+  for (const auto& [name, spec] : orphans) services[name] = {spec, have[name]};
+  auto change = ports_->prepare(services);
+  if (!change) return unexpected(change.error());
+  run.ports = std::move(*change);
+  return {};
+}
+
+// A kept container of a selected service has the new hash, so only its replica count or
+// x-bandwidth can differ: it takes the new service (a restart shapes from it), and its
+// links whose limit changed are reshaped, connections open.
+void StackSupervisor::reshape_kept(const ApplyRun& run) {
+  for (const auto& s : run.plan.keep) {
+    auto* r = find_replica(replicas_, s);
+    if (!r || !run.selected.count(s.service) || r->hash != hashes_.at(s.service)) continue;
+    const model::Service* was = r->spec;
+    r->spec = &project_.services.at(s.service);
+    if (!networks_ || !was) continue;
+    for (const auto& [network, veth] : networks_->links_of(r->name)) {
+      if (model::bandwidth_on(*was, network) == model::bandwidth_on(*r->spec, network)) continue;
+      auto shaped = reshape_link(*r->spec, network, veth, journal_);
+      std::fprintf(stderr, "supervisor: %s: x-bandwidth on network %s %s%s\n", r->name.c_str(), network.c_str(),
+                   shaped ? "changed in place" : "not changed: ", shaped ? "" : shaped.error().message.c_str());
+    }
+  }
 }
 
 void StackSupervisor::leave_network(const std::string& container) {

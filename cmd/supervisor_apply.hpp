@@ -5,9 +5,12 @@
 // stops what is recreated or removed in dependency order (stop_signal, grace period),
 // removes those containers (they leave their networks), joins new and recreated ones to
 // their service's networks (their names reach the name servers and the /etc/hosts of the
-// members they share a network with; no network is made while the stack runs: a stack
-// file with a new one is refused), then starts what is new or
-// recreated in dependency order. One apply runs at a time; others wait their turn.
+// members they share a network with; a network new to the stack is made before
+// anything stops, one whose definition changed is refused), then starts what is new or
+// recreated in dependency order. The host ports of the new project are bound before
+// anything stops (a port in use refuses the apply, nothing changed) and those no longer
+// wanted are closed at the commit (up_ports.hpp); a kept container whose x-bandwidth
+// changed is reshaped in place (x-bandwidth is not in the config hash). One apply runs at a time; others wait their turn.
 #include <map>
 #include <optional>
 #include <set>
@@ -16,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/apply_plan.hpp"
+#include "cmd/up_ports.hpp"
 #include "engine/image/store.hpp"
 #include "engine/model/load.hpp"
 #include "engine/supervisor/control_server.hpp"
@@ -36,6 +40,7 @@ struct ApplyRun {
   ApplyOptions options;
   std::map<std::string, uint64_t> selected;  // services this up touches -> replicas wanted
   ApplyPlan plan;
+  std::optional<StackPorts::Change> ports;  // bound before anything stops or starts
   std::optional<supervisor::StopScheduler> stop;  // over the running project's graph
   std::set<std::string> stopping, stopped;
   std::optional<supervisor::Responder> resp;

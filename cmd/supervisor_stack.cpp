@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
+
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
 #include "cmd/supervisor_control.hpp"
@@ -134,10 +136,22 @@ Result<void> StackSupervisor::make_network() {
     if (networks_->networked(name))
       for (uint64_t n = 1; n <= std::max<uint64_t>(1, s.replicas()); ++n)
         STACK_TRY(networks_->join(container_name(project_.name, name, n), name, {}, journal_));
-  auto ports = StackPorts::open(loop_, project_, networks_.get());
+  ports_ = std::make_unique<StackPorts>(
+      loop_, PortBackends{project_.name, networks_.get(), [this](const std::string& s) { return running_indices(s); }});
+  std::map<std::string, PortService> services;
+  for (const auto& [name, s] : project_.services) services[name] = {&s, s.replicas()};
+  auto ports = ports_->prepare(services);
   if (!ports) return unexpected(ports.error());
-  ports_.emplace(std::move(*ports));
-  return {};
+  return ports_->commit(std::move(*ports));
+}
+
+std::vector<uint64_t> StackSupervisor::running_indices(const std::string& service) const {
+  std::vector<uint64_t> out;
+  for (const auto& r : replicas_)
+    if (r->service == service && !r->retiring && r->runner && r->runner->info().state == sv::RunState::kRunning)
+      out.push_back(r->index);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 pid_t StackSupervisor::running_pid(const std::string& service) const {
@@ -251,9 +265,10 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     // The child waits for start(): its netns gets its links before the command runs.
     if (c)
       if (auto attached = network_attach(s, rp->name, c->pid(), net); !attached) return unexpected(attached.error());
+    // rp->spec, not s: an apply that changed only x-bandwidth points it at the new service.
     if (c && networks_)
       for (const auto& [network, veth] : networks_->links_of(rp->name))
-        if (auto shaped = shape_new_link(s, network, veth, journal_); !shaped) return unexpected(shaped.error());
+        if (auto shaped = shape_new_link(*rp->spec, network, veth, journal_); !shaped) return unexpected(shaped.error());
     return c;
   };
   auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::move(log),
@@ -368,8 +383,7 @@ nlohmann::json StackSupervisor::ps(bool all) {
                                                 r->finished_ns, sv::now_ns()})},
                     {"Health", health ? std::string(sv::to_string(*health)) : ""},
                     {"ExitCode", i.last_exit ? i.last_exit->code : 0},
-                    {"Publishers", ports_ ? ports_->publishers(r->service, r->name == container_name(project_.name, r->service, 1))
-                                         : nlohmann::json::array()},
+                    {"Publishers", ports_ ? ports_->publishers(r->service, r->index) : nlohmann::json::array()},
                     {"Pid", i.pid},
                     {"RestartCount", i.restart_count},
                     {"OOMKilled", oom},

@@ -108,6 +108,9 @@ class StackSupervisor {
   void begin_apply(std::unique_ptr<ApplyRun> run);
   void apply_stop_pump();
   void apply_commit();
+  Result<void> prepare_ports(ApplyRun& run) const;  // the ports of the project after run, bound
+  void reshape_kept(const ApplyRun& run);             // x-bandwidth of kept containers, in place
+  std::vector<uint64_t> running_indices(const std::string& service) const;
   void leave_network(const std::string& container);
   void join_network(const std::string& service, const std::string& container);
   std::vector<uint64_t> indices_to_start(const std::string& service) const;
@@ -120,7 +123,7 @@ class StackSupervisor {
   supervisor::DependencyGraph graph_;
   std::map<std::string, image::Image> images_;
   std::unique_ptr<StackNetworks> networks_;  // bridges, leases, name servers, NAT (up_networks.hpp)
-  std::optional<StackPorts> ports_;         // bound before any container starts
+  std::unique_ptr<StackPorts> ports_;        // bound before any container starts
   std::optional<supervisor::StartScheduler> start_;
   std::optional<supervisor::StopRun> stop_;  // down's
   std::vector<std::unique_ptr<Replica>> replicas_;

@@ -58,6 +58,12 @@ Result<std::unique_ptr<StackNetworks>> StackNetworks::make(uv_loop_t* loop, cons
   for (const auto& [name, s] : project.services)
     if (!s.container_name.empty()) sn->container_name_of_[name] = s.container_name;
   sn->upstreams_ = net::dns::read_host_upstreams();
+  sn->project_ = project.name;
+  STACK_TRY(sn->make_nets(sn->plan_.networks, journal));
+  return sn;
+}
+
+Result<void> StackNetworks::make_nets(const std::vector<NetDef>& defs, state::Journal& journal) {
   // Stacks with another --root have another ledger: only the host's routes keep them
   // apart, so reading the routes and making the bridges is one step, host-wide.
   // /run/lock is a distribution's convention, not the kernel's: a minimal host (the VM
@@ -65,12 +71,12 @@ Result<std::unique_ptr<StackNetworks>> StackNetworks::make(uv_loop_t* loop, cons
   if (::mkdir("/run/lock", 0755) != 0 && errno != EEXIST) return fail_errno("mkdir /run/lock");
   UniqueFd lock(::open(kHostLock, O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!lock || ::flock(lock.get(), LOCK_EX) != 0) return fail_errno(std::string("locking ") + kHostLock);
-  auto routes = net::read_host_routes(sn->nl_);
+  auto routes = net::read_host_routes(nl_);
   if (!routes) return unexpected(routes.error());
-  for (const auto& def : sn->plan_.networks) STACK_TRY(sn->make_net(def, *routes, journal));
-  bool own = std::any_of(sn->nets_.begin(), sn->nets_.end(), [](const Net& n) { return !n.def.external; });
-  if (own) STACK_TRY(sn->make_nat(project.name, journal));
-  return sn;
+  for (const auto& def : defs) STACK_TRY(make_net(def, *routes, journal));
+  bool own = std::any_of(defs.begin(), defs.end(), [](const NetDef& d) { return !d.external; });
+  if (own) STACK_TRY(make_nat(project_, journal));
+  return {};
 }
 
 StackNetworks::~StackNetworks() = default;
@@ -79,13 +85,29 @@ Result<void> StackNetworks::check(const model::Project& project) const {
   auto plan = plan_networks(project);
   if (!plan) return unexpected(plan.error());
   for (const auto& def : plan->networks) {
-    bool known = std::any_of(nets_.begin(), nets_.end(),
-                             [&](const Net& n) { return n.def.key == def.key && n.def.full_name == def.full_name; });
-    if (!known)
+    auto n = std::find_if(nets_.begin(), nets_.end(), [&](const Net& x) { return x.def.key == def.key; });
+    if (n == nets_.end()) continue;
+    const NetDef& was = n->def;
+    if (was.full_name != def.full_name || was.internal != def.internal || was.external != def.external ||
+        was.request.subnet != def.request.subnet || was.request.gateway != def.request.gateway)
       return fail("network " + def.full_name + " (key " + def.key +
-                  ") is new: the networks of a running stack are made by its first up (run down, then up)");
+                  ") changed: a network of a running stack keeps its name, subnet, gateway, internal and external "
+                  "(run down, then up)");
   }
   return {};
+}
+
+Result<void> StackNetworks::extend(const model::Project& project, state::Journal& journal) {
+  STACK_TRY(check(project));
+  auto plan = plan_networks(project);
+  if (!plan) return unexpected(plan.error());
+  std::vector<NetDef> fresh;
+  for (const auto& def : plan->networks)
+    if (std::none_of(nets_.begin(), nets_.end(), [&](const Net& n) { return n.def.key == def.key; }))
+      fresh.push_back(def);
+  if (fresh.empty()) return {};
+  for (const auto& note : plan->notes) std::fprintf(stderr, "supervisor: note: %s\n", note.c_str());
+  return make_nets(fresh, journal);
 }
 
 Result<void> StackNetworks::adopt(const model::Project& project) {

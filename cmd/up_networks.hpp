@@ -53,10 +53,15 @@ class StackNetworks {
   Result<void> join(const std::string& container, const std::string& service, MemberOptions options,
                     state::Journal& journal);
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
-  // A later `up` (recreate/apply): the services of project on this stack's networks. No
-  // network is made or changed while the stack runs: a project with a network that does
-  // not exist yet is refused, nothing changed. Members keep their links until they leave.
+  // A later `up` (recreate/apply), in two steps. check: a network whose definition
+  // changed (name, subnet, gateway, internal, external) is refused, nothing changed.
+  // extend: before anything stops, the networks of project the stack has not made yet
+  // are made (bridge, subnet, name server; the NAT table is replaced to include them),
+  // so that recreated containers can join them. adopt: the services of project on this
+  // stack's networks. Members keep their links until they leave; a network no service
+  // uses any more stays until down.
   Result<void> check(const model::Project& project) const;
+  Result<void> extend(const model::Project& project, state::Journal& journal);
   Result<void> adopt(const model::Project& project);
   // A container that is not a member is a no-op.
   Result<void> leave(const std::string& container, state::Journal& journal);
@@ -99,6 +104,7 @@ class StackNetworks {
       : loop_(loop), state_dir_(std::move(state_dir)), plan_(std::move(plan)), nl_(std::move(nl)) {}
   Result<void> make_net(const NetDef& def, const std::vector<net::HostRoute>& routes, state::Journal& journal);
   Result<void> make_nat(const std::string& project, state::Journal& journal);
+  Result<void> make_nets(const std::vector<NetDef>& defs, state::Journal& journal);
   Result<Member> lease(const std::string& container, const std::string& service, state::Journal& journal);
   std::vector<std::string> names_of(const std::string& container, const Member& m, const Link& l) const;
   void publish(const std::string& container);  // names and client views of container
@@ -108,6 +114,7 @@ class StackNetworks {
   uv_loop_t* loop_;
   std::string state_dir_;
   NetPlan plan_;
+  std::string project_;
   net::Netlink nl_;
   std::vector<Net> nets_;
   std::map<std::string, Member> members_;
