@@ -1,7 +1,8 @@
 #pragma once
 // `stack up -d` with networks, through the built binary: several projects on the shared
 // fixture's temporary roots (tests/support/stack_fixture.hpp), the IPAM ledger's leases,
-// and a leak check that also looks for every link the ledger named while up.
+// and a leak check that also looks for every link the ledger named while up and every
+// link the stack files written could make (their hashed names, stack_links.hpp).
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -16,6 +17,7 @@
 
 #include "network/names.hpp"
 #include "tests/support/stack_fixture.hpp"
+#include "tests/support/stack_links.hpp"
 
 namespace netup {
 
@@ -26,13 +28,18 @@ inline bool link_exists(const std::string& name) { return run("ip link show dev 
 // The stacks of one test on shared temporary roots (stack_fixture.hpp), by project.
 struct Fixture {
   stack::testing::StackFixture st{"nu"};
-  std::set<std::string> links;  // the bridges and veths of our stacks (track())
+  std::set<std::string> links;  // the bridges, veths and ifbs of our stacks (write(), track())
 
   // "nu<pid>" + tag: unique per run; the stack file is <tmp>/<project>.yaml.
   std::string project(const std::string& tag) { return st.add_project(tag); }
-  void write(const std::string& project, const std::string& body) { st.write_file_in(project, body); }
+  void write(const std::string& project, const std::string& body) {
+    st.write_file_in(project, body);
+    auto names = stack::testing::possible_links(project, run(cmd(project, "config --format json"), false).out);
+    links.insert(names.begin(), names.end());
+  }
   std::string cmd(const std::string& project, const std::string& args) const { return st.cmd_in(project, args); }
 
+  std::vector<nlohmann::json> ps(const std::string& project) const { return st.ps_in(project); }
   nlohmann::json container(const std::string& project, const std::string& service) const {
     return stack::testing::find(st.ps_in(project), "Service", service);
   }
@@ -59,27 +66,37 @@ struct Fixture {
   // Notes the links of our projects' leases (lines "subnet NET CIDR GW" and "address
   // NET CONTAINER IP" of the ledger) while they are up: each network's bridge, each
   // container's veth per network (gone already if the container exited). Returns how
-  // many links it knows of.
+  // many the ledger names now.
   std::size_t track() {
     std::ifstream in(st.root + "/network/ipam.state");
+    std::set<std::string> leased;
     for (std::string line; std::getline(in, line);) {
       std::istringstream words(line);
       std::string kind, net, who;
       words >> kind >> net >> who;
-      if (kind == "subnet") links.insert(stack::net::bridge_name(net));
-      if (kind == "address") links.insert(stack::net::veth_name(who, net));
+      if (kind == "subnet") leased.insert(stack::net::bridge_name(net));
+      if (kind == "address") leased.insert(stack::net::veth_name(who, net));
     }
-    return links.size();
+    links.insert(leased.begin(), leased.end());
+    return leased.size();
   }
 
   // The shared leak check, and the links track() saw.
   std::string leftovers() const {
-    std::string out = st.leftovers();
-    for (const auto& l : links)
-      if (link_exists(l)) out += "link " + l + "\n";
-    return out;
+    return st.leftovers() + stack::testing::existing_links(links);
   }
 };
+
+// The value of "key=value" on its own line of text; "<none>" if the key is not there.
+inline std::string value_of(const std::string& text, const std::string& key) {
+  auto at = text.find(key + "=");
+  if (at == std::string::npos) return "<none>";
+  auto end = text.find('\n', at);
+  return text.substr(at + key.size() + 1, end - at - key.size() - 1);
+}
+
+// A command that idles until SIGTERM.
+inline const char* kIdle = R"Y(["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"])Y";
 
 // A busybox shell function: the last line of GET / from host $1 port 80, or nothing.
 inline const char* kGet = "get() { printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 \"$$1\" 80 2>/dev/null | tail -n 1; }";

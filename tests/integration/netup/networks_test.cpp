@@ -15,13 +15,6 @@ std::string back_prefix() {
   return "10." + std::to_string(200 + pid % 50) + "." + std::to_string((pid / 50) % 256);
 }
 
-std::string between(const std::string& text, const std::string& key) {
-  auto at = text.find(key + "=");
-  if (at == std::string::npos) return "<none>";
-  auto end = text.find('\n', at);
-  return text.substr(at + key.size() + 1, end - at - key.size() - 1);
-}
-
 std::string prefix3(const std::string& ip) { return ip.substr(0, ip.rfind('.')); }
 
 }  // namespace
@@ -92,23 +85,23 @@ services:
   CHECK(fx.track() == 2 + 5);  // two bridges; web, db, lone one veth each, app two
   auto app = fx.logs_when_exited(p, "app");
   INFO(app);
-  CHECK(between(app, "web") == "from-web");
-  CHECK(between(app, "www") == "from-web");
-  CHECK(between(app, "db") == "from-db");
-  CHECK(between(app, "dns-db") == "ok");
-  CHECK(between(app, "dns-www") == "ok");
+  CHECK(netup::value_of(app, "web") == "from-web");
+  CHECK(netup::value_of(app, "www") == "from-web");
+  CHECK(netup::value_of(app, "db") == "from-db");
+  CHECK(netup::value_of(app, "dns-db") == "ok");
+  CHECK(netup::value_of(app, "dns-www") == "ok");
   // priority 10 puts back first: eth0 is on back's subnet, eth1 on front's.
-  CHECK(prefix3(between(app, "eth0")) == back);
-  CHECK(between(app, "eth1") + "\n" == fx.leased(p + "_front", p + "-app-1"));
+  CHECK(prefix3(netup::value_of(app, "eth0")) == back);
+  CHECK(netup::value_of(app, "eth1") + "\n" == fx.leased(p + "_front", p + "-app-1"));
   CHECK(fx.leased(p + "_back", p + "-db-1") == back + ".10\n");
   CHECK(fx.gateway(p + "_back") == back + ".1\n");
   auto lone = fx.logs_when_exited(p, "lone");
   INFO(lone);
-  CHECK(between(lone, "web") == "from-web");
-  CHECK(between(lone, "db") == "");
-  CHECK(between(lone, "db-ip") == "");  // isolation between the stack's own networks
-  CHECK(between(lone, "dns-db") == "none");
-  CHECK(between(lone, "hosts-db") == "0");
+  CHECK(netup::value_of(lone, "web") == "from-web");
+  CHECK(netup::value_of(lone, "db") == "");
+  CHECK(netup::value_of(lone, "db-ip") == "");  // isolation between the stack's own networks
+  CHECK(netup::value_of(lone, "dns-db") == "none");
+  CHECK(netup::value_of(lone, "hosts-db") == "0");
   CHECK(fx.container(p, "app")["ExitCode"] == 0);
   auto down = run(fx.cmd(p, "down"));
   INFO(down.out);
@@ -147,10 +140,10 @@ TEST_CASE("two stacks on one machine cannot reach each other", "[netup]") {
   CHECK(fx.track() == 2 + 3);
   auto out = fx.logs_when_exited(b, "client");
   INFO(out);
-  CHECK(between(out, "web") == "from-b");
-  CHECK(between(out, "a-web") == "");
-  CHECK(between(out, "a-dns") == "none");
-  CHECK(between(out, "own-dns") == "ok");
+  CHECK(netup::value_of(out, "web") == "from-b");
+  CHECK(netup::value_of(out, "a-web") == "");
+  CHECK(netup::value_of(out, "a-dns") == "none");
+  CHECK(netup::value_of(out, "own-dns") == "ok");
   // Both stacks have a table of their own.
   CHECK(run("nft list table ip " + stack::net::nat_table_name(a) + " >/dev/null 2>&1").status == 0);
   CHECK(run("nft list table ip " + stack::net::nat_table_name(b) + " >/dev/null 2>&1").status == 0);

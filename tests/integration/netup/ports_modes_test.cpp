@@ -87,15 +87,6 @@ std::string udp_ask(uint16_t port, const std::string& text) {
   return "";
 }
 
-std::string line_of(const std::string& text, const std::string& key) {
-  auto at = text.find(key + "=");
-  if (at == std::string::npos) return "<none>";
-  auto end = text.find('\n', at);
-  return text.substr(at + key.size() + 1, end - at - key.size() - 1);
-}
-
-const char* kIdle = R"Y(["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"])Y";
-
 }  // namespace
 
 TEST_CASE("a published UDP port answers on 127.0.0.1 and stack port prints it", "[netup]") {
@@ -105,7 +96,7 @@ TEST_CASE("a published UDP port answers on 127.0.0.1 and stack port prints it", 
 services:
   echo:
     image: busybox:nu
-    command: )Y") + kIdle + R"Y(
+    command: )Y") + netup::kIdle + R"Y(
     ports:
       - "127.0.0.1::5000/udp"
       - "127.0.0.1:47100-47199:80"
@@ -194,14 +185,14 @@ services:
   CHECK(fx.track() == 2);  // the default bridge and web's veth: side shares web's
   auto nonet = fx.logs_when_exited(p, "nonet");
   INFO(nonet);
-  CHECK(line_of(nonet, "links") == "1");
-  CHECK(line_of(nonet, "lo") == "up");
+  CHECK(netup::value_of(nonet, "links") == "1");
+  CHECK(netup::value_of(nonet, "lo") == "up");
   auto side = fx.logs_when_exited(p, "side");
   INFO(side);
-  CHECK(line_of(side, "local") == "from-web");
-  CHECK(line_of(side, "eth0") + "\n" == fx.leased(p + "_default", p + "-web-1"));
+  CHECK(netup::value_of(side, "local") == "from-web");
+  CHECK(netup::value_of(side, "eth0") + "\n" == fx.leased(p + "_default", p + "-web-1"));
   auto onhost = fx.logs_when_exited(p, "onhost");
-  CHECK(line_of(onhost, "netns") + "\n" == run("readlink /proc/self/ns/net").out);
+  CHECK(netup::value_of(onhost, "netns") + "\n" == run("readlink /proc/self/ns/net").out);
   CHECK(run(fx.cmd(p, "down")).status == 0);
   CHECK(fx.leftovers() == "");
 }
@@ -246,10 +237,10 @@ services:
   INFO(out);
   stop = true;
   answerer.join();
-  CHECK(line_of(out, "upstream") == "ok");
+  CHECK(netup::value_of(out, "upstream") == "ok");
   CHECK(asked > 0);
-  CHECK(line_of(out, "domain") == "example.test");
-  CHECK(line_of(out, "hostname") == "qhost");
+  CHECK(netup::value_of(out, "domain") == "example.test");
+  CHECK(netup::value_of(out, "hostname") == "qhost");
   std::string gw = fx.gateway(p + "_default"), ip = fx.leased(p + "_default", p + "-q-1");
   REQUIRE(!gw.empty());
   REQUIRE(!ip.empty());

@@ -1,8 +1,10 @@
 // x-bandwidth through `stack up -d`: a service limited to 8mbit each way moves 4 MB in
 // 4.0 s +- 15 %, an unlimited one (the service's limit lifted on its network) is at
 // least 10x faster, the container's own NET_ADMIN does not lift the limit, a restarted
-// container is limited again, and `down` (also after kill -9 of the supervisor) leaves
-// no qdisc, filter, ifb or link. Traffic only between the containers and listeners the
+// container is limited again, a user network's entry shapes that network's link, a
+// second `up` with new rates reshapes the running container (same pid, the transfer
+// time follows), and `down` (also after kill -9 of the supervisor) leaves no qdisc,
+// filter, ifb or link (by the links' hashed names, tests/support/stack_links.hpp). Traffic only between the containers and listeners the
 // test opens on the stack's own bridge address (the containers' gateway).
 #include <arpa/inet.h>
 #include <linux/sockios.h>
@@ -17,6 +19,7 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "engine/base/unique_fd.hpp"
 #include "network/bandwidth_apply.hpp"
 #include "network/names.hpp"
+#include "tests/support/stack_links.hpp"
 #include "tests/support/testing.hpp"
 
 using stack::testing::run;
@@ -51,6 +55,7 @@ struct Fixture {
   std::string project = "sbw" + std::to_string(::getpid()) + "x";
   std::string root = tmp.path() + "/root", run_root = tmp.path() + "/run";
   std::string file = tmp.path() + "/stack.yaml";
+  std::set<std::string> links;
 
   explicit Fixture(const std::string& services) {
     stack::testing::require_root();
@@ -68,7 +73,13 @@ struct Fixture {
     auto imp = run(stack::testing::stack_binary() + " --root " + root + " image import busybox:sbw " + tmp.path() + "/layer");
     INFO(imp.out);
     REQUIRE(imp.status == 0);
+    rewrite(services);
+  }
+  // The stack file, and every link it could make, for the leak check.
+  void rewrite(const std::string& services) {
     std::ofstream(file) << "name: " << project << "\nservices:\n" << services;
+    auto names = stack::testing::possible_links(project, run(cmd("config --format json"), false).out);
+    links.insert(names.begin(), names.end());
   }
   ~Fixture() {
     run(cmd("down -t 0") + " >/dev/null 2>&1");
@@ -79,8 +90,8 @@ struct Fixture {
     return stack::testing::stack_binary() + " --root " + root + " --run-root " + run_root + " -f " + file + " " + args;
   }
   std::string container(const std::string& service) const { return project + "-" + service + "-1"; }
-  std::string host_end(const std::string& service) const {
-    return stack::net::veth_name(container(service), project + "_default");
+  std::string host_end(const std::string& service, const std::string& network = "default") const {
+    return stack::net::veth_name(container(service), project + "_" + network);
   }
   std::string bridge() const { return stack::net::bridge_name(project, "default"); }
 
@@ -91,14 +102,10 @@ struct Fixture {
     return out;
   }
 
-  // Links, qdiscs and ifbs of the given services, the bridge, and the stack's state.
-  std::string leftovers(const std::vector<std::string>& services) const {
-    std::string out;
-    for (const auto& s : services) {
-      out += run("ip -o link show dev " + host_end(s) + " 2>/dev/null", false).out;
-      out += run("ip -o link show dev " + stack::net::ifb_name(host_end(s)) + " 2>/dev/null", false).out;
-    }
-    out += run("ip -o link show dev " + bridge() + " 2>/dev/null", false).out;
+  // Links (veths with their qdiscs, ifbs, bridges) the stack files could have made, and
+  // the stack's state.
+  std::string leftovers() const {
+    std::string out = stack::testing::existing_links(links);
     out += run("find /sys/fs/cgroup -type d -path '*/stack/" + project + "*' 2>/dev/null").out;
     out += run("ls -A " + run_root + "/stacks/" + project + " 2>&1 | grep -v 'No such file'").out;
     out += run("ls -A " + root + "/containers 2>/dev/null").out;
@@ -106,9 +113,15 @@ struct Fixture {
   }
 };
 
-std::string service(const std::string& name, int pin, const std::string& extra, bool lift = false) {
+// Fetches from $PIN on its gateway again and again: one transfer per listener the test opens.
+const char* kFetchLoop = R"(gw=$(sed -n 's/^nameserver //p' /etc/resolv.conf)
+trap 'exit 0' TERM
+while :; do nc $gw $PIN </dev/null >/dev/null 2>&1; sleep 0.05; done)";
+
+std::string service(const std::string& name, int pin, const std::string& extra, bool lift = false,
+                    const char* body = kScript) {
   std::string text;
-  for (const char* c = kScript; *c; ++c) text += *c == '$' ? std::string("$$") : std::string(1, *c);  // no interpolation
+  for (const char* c = body; *c; ++c) text += *c == '$' ? std::string("$$") : std::string(1, *c);  // no interpolation
   nlohmann::json script = text;  // a JSON string is a YAML double-quoted scalar
   return "  " + name + ":\n    image: busybox:sbw\n    command: [\"sh\", \"-c\", " + script.dump() +
          "]\n    environment: {PIN: \"" + std::to_string(pin) + "\"" +
@@ -241,7 +254,7 @@ TEST_CASE("x-bandwidth: 8mbit each way through up -d, unlimited much faster, dow
   auto down = run(fx.cmd("down -t 1"));
   INFO(down.out);
   CHECK(down.status == 0);
-  CHECK(fx.leftovers({"lim", "free"}) == "");
+  CHECK(fx.leftovers() == "");
 }
 
 TEST_CASE("x-bandwidth: a restarted container is limited again; down after kill -9 leaves nothing", "[bandwidth]") {
@@ -286,5 +299,61 @@ TEST_CASE("x-bandwidth: a restarted container is limited again; down after kill 
   auto down = run(fx.cmd("down -t 0"));
   INFO(down.out);
   CHECK(down.status == 0);
-  CHECK(fx.leftovers({"flap", "steady"}) == "");
+  CHECK(fx.leftovers() == "");
+}
+
+TEST_CASE("x-bandwidth: a user network's entry shapes its link; a second up reshapes in place", "[bandwidth]") {
+  auto file = [](const std::string& service_bw, const std::string& side_bw) {
+    return service("lim", 5005,
+                   "    x-bandwidth: " + service_bw + "\n    networks:\n      default: {}\n      side:\n        x-bandwidth: " +
+                       side_bw + "\n",
+                   false, kFetchLoop) +
+           "networks:\n  side: {}\n";
+  };
+  Fixture fx(file("{ingress: 8mbit}", "{ingress: 2mbit, egress: 3mbit}"));
+  auto up = run(fx.cmd("up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  std::string side = fx.host_end("lim", "side"), side_ifb = stack::net::ifb_name(side);
+  auto qdiscs = [&] {
+    return run("tc qdisc show dev " + fx.host_end("lim") + "; echo side:; tc qdisc show dev " + side +
+                   "; echo side-ifb:; tc qdisc show dev " + side_ifb + " 2>&1",
+               false)
+        .out;
+  };
+  std::string before = qdiscs();
+  INFO(before);
+  CHECK(before.find("rate 8Mbit") < before.find("side:"));
+  CHECK(before.find("rate 2Mbit") > before.find("side:"));
+  CHECK(before.find("rate 3Mbit") > before.find("side-ifb:"));
+  int pid = 0;
+  for (const auto& c : fx.ps()) pid = c.value("Pid", 0);
+  REQUIRE(pid > 0);
+  in_addr gw = gateway_of(fx);
+  double at8 = send_into(gw, 5005).first;
+
+  fx.rewrite(file("{ingress: 16mbit}", "{ingress: 4mbit}"));
+  up = run(fx.cmd("up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  CHECK(up.out.find("Running") != std::string::npos);
+  CHECK(up.out.find("Recreated") == std::string::npos);
+  int pid_after = 0;
+  for (const auto& c : fx.ps()) pid_after = c.value("Pid", 0);
+  CHECK(pid_after == pid);
+  std::string after = qdiscs();
+  INFO(after);
+  CHECK(after.find("rate 16Mbit") < after.find("side:"));
+  CHECK(after.find("rate 4Mbit") > after.find("side:"));
+  CHECK(after.find("rate 4Mbit") < after.find("side-ifb:"));
+  CHECK(run("ip -o link show dev " + side_ifb + " 2>&1").status != 0);  // egress lifted: its ifb went
+  double at16 = send_into(gw, 5005).first;
+  WARN("4 MB into the container: " << at8 << " s at 8mbit, " << at16 << " s after up changed it to 16mbit");
+  CHECK(at8 == Approx(4.0).epsilon(0.15));
+  CHECK(at16 == Approx(2.0).epsilon(0.15));
+
+  auto down = run(fx.cmd("down -t 1"));
+  INFO(down.out);
+  CHECK(down.status == 0);
+  CHECK(fx.leftovers() == "");
 }
