@@ -216,19 +216,30 @@ def targets(res):
     return ["| target | this run | verdict |", "| --- | --- | --- |"] + rows
 
 
-def profile_section(work):
-    """The strace -c -w table of one `stack run --rm` (wall time per system call)."""
-    path = os.path.join(work, "profile.txt")
+def read_strace(path):
+    """strace -c -w output: [(syscall, seconds, calls)] in its order (most time first)."""
+    rows = []
     if not os.path.exists(path):
-        return []
-    rows = {}
-    table = []
+        return rows
     for line in open(path, encoding="utf-8"):
         f = line.split()
         if len(f) >= 5 and f[0][0].isdigit() and f[-1] != "total":
-            rows[f[-1]] = (float(f[1]), int(f[3]))
-            if len(table) < 12:
-                table.append(f"| {f[-1]} | {float(f[1]) * 1000:.1f} | {f[3]} |")
+            rows.append((f[-1], float(f[1]), int(f[3])))
+    return rows
+
+
+# Calls whose wall time in strace -c is waiting, not work: a thread parked on a futex or
+# in epoll_wait, a parent in waitid/wait4 or reading its child's sync socket.
+WAITS = {"futex", "epoll_wait", "epoll_pwait", "wait4", "waitid", "poll", "ppoll", "select", "pselect6",
+         "recvfrom", "recvmsg", "read", "accept4", "clock_nanosleep", "nanosleep"}
+
+
+def profile_section(work):
+    """The strace -c -w table of one `stack run --rm` (wall time per system call)."""
+    rows = {name: (sec, calls) for name, sec, calls in read_strace(os.path.join(work, "profile.txt"))}
+    if not rows:
+        return []
+    table = [f"| {name} | {sec * 1000:.1f} | {calls} |" for name, sec, calls in read_strace(os.path.join(work, "profile.txt"))[:12]]
     total = sum(v[0] for v in rows.values())
     sync = sum(rows.get(k, (0, 0))[0] for k in ("fsync", "fdatasync", "sync", "syncfs"))
     umount = rows.get("umount2", (0, 0))[0]
@@ -240,13 +251,46 @@ def profile_section(work):
            "", "| system call | ms | calls |", "| --- | ---: | ---: |"] + table + [""]
     if total:
         out += [f"Of {total * 1000:.0f} ms inside system calls, fsync/fdatasync take {100 * sync / total:.0f}% "
-                f"({rows.get('fdatasync', (0, 0))[1] + rows.get('fsync', (0, 0))[1]} calls: state and teardown-"
-                f"journal writes made durable), umount2 {100 * umount / total:.0f}% (unmounting the overlay "
-                f"rootfs; overlayfs syncs its upper layer on unmount unless mounted `volatile`, see the "
-                f"kernel's overlayfs.rst) and the {rows.get('mount', (0, 0))[1]} mounts {100 * mount / total:.0f}%. "
+                f"({rows.get('fdatasync', (0, 0))[1] + rows.get('fsync', (0, 0))[1]} calls), umount2 "
+                f"{100 * umount / total:.0f}% (the overlay rootfs, mounted `volatile` so that its unmount "
+                f"syncs nothing) and the {rows.get('mount', (0, 0))[1]} mounts {100 * mount / total:.0f}%. "
                 "runc's bundle is a plain directory (no overlay) and the floor keeps no state: the "
                 "overlay, the journal and the cgroup are what stack does that they do not."]
+    cg = os.path.join(work, "callgrind.tsv")
+    if os.path.exists(cg):
+        v = dict(line.split("\t") for line in open(cg, encoding="utf-8").read().split("\n") if "\t" in line)
+        tot, ld, mn = (int(v.get(k, 0)) for k in ("total", "loader", "main"))
+        if tot:
+            out += ["", f"User space is small: valgrind's callgrind counts {tot / 1e6:.1f} M instructions for "
+                    f"the whole `stack run --rm` process ({100 * ld / tot:.0f}% of them in the dynamic loader "
+                    f"relocating its shared libraries, {100 * mn / tot:.0f}% in main: loading the stack file, "
+                    "planning, waiting), a few milliseconds of CPU. The rest of the wall time is the "
+                    "kernel's: namespaces, mounts, cgroup directories, and the child's setup."]
     return out
+
+
+def profile_up_section(work):
+    """strace -c -w of the supervisor while a later up adds 29 services."""
+    rows = read_strace(os.path.join(work, "profile-up.txt"))
+    if not rows:
+        return []
+    work_rows = [r for r in rows if r[0] not in WAITS]
+    busy = sum(r[1] for r in work_rows)
+    out = ["", "### Where `up`'s time goes", "",
+           "The supervisor of a one-service stack under `strace -f -c -w -p` (its threads and the",
+           "containers' setup children) while a second `up -d` adds 29 services: wall time inside",
+           "each system call, per added service. Waiting calls (futex, epoll_wait, the parent's",
+           "read of its child's sync socket, …) are left out; strace slows every call, so only",
+           "the shares count.", "", "| system call | ms per service | calls per service | share |",
+           "| --- | ---: | ---: | ---: |"]
+    for name, sec, calls in work_rows[:14]:
+        out.append(f"| {name} | {sec * 1000 / 29:.2f} | {calls / 29:.1f} | {100 * sec / busy:.0f}% |")
+    out += ["", f"In all {busy * 1000 / 29:.1f} ms of non-waiting system calls per service under strace."]
+    return out
+
+
+def args_log_mb(res):
+    return getattr(res, "log_mb", "?")
 
 
 def findings(res):
@@ -281,10 +325,32 @@ def findings(res):
         if u30 and s30:
             out.append(f"- `up -d` of 30 services: stack is {u30['med'] / s30['med']:.0f}× faster than "
                        f"{tool}-compose (target vs docker-compose: ≥ 60×).")
+    d30, s30 = g("up", "30", "docker"), g("up", "30", "stack")
+    if d30 and fo:
+        per = d30["med"] / 60 / 30
+        out.append(f"- What the up target asks: 60× docker-compose's {d30['med']:.2f} s for 30 services is "
+                   f"{d30['med'] / 60 * 1000:.0f} ms, {per * 1000:.1f} ms per service. The floor with an overlay "
+                   f"(new pid, mount, net, uts and ipc namespaces, /proc and one overlay mount; nothing else) "
+                   f"takes {ms(fo['med'])} ms per container, so even containers made at the floor, one after "
+                   f"another, would give {d30['med'] / (30 * fo['med']):.0f}×; the target needs creation in "
+                   "parallel on every core as well as a per-container cost near the floor"
+                   + (f" (stack now: {s30['med'] / 30 * 1000:.0f} ms per service)." if s30 else "."))
     fl_log, pm_log = g("logs", "MB/s", "floor"), g("logs", "MB/s", "podman")
     if fl_log and pm_log:
         out.append(f"- Log capture: podman's conmon (k8s-file) reaches {pm_log['med']:g} MB/s, "
                    f"{100 * pm_log['med'] / fl_log['med']:.0f}% of the pipe-to-file floor ({fl_log['med']:g} MB/s).")
+    sl, cpu = g("logs", "MB/s", "stack"), g("logs", "supervisor CPU s", "stack")
+    if sl and fl_log:
+        out.append(f"- Log capture: stack's supervisor reaches {sl['med']:g} MB/s, "
+                   f"{100 * sl['med'] / fl_log['med']:.0f}% of the floor"
+                   + (f", using {cpu['med']:g} s of CPU for {args_log_mb(res)} MB" if cpu else "") + ".")
+    sv = sorted(((int(r["case"].split("=")[1]), r["med"]) for r in res.section("rss")
+                 if r["tool"] == "stack" and r["case"].startswith("supervisor N=")))
+    if len(sv) >= 2:
+        per = (sv[-1][1] - sv[0][1]) / (sv[-1][0] - sv[0][0])
+        out.append(f"- The supervisor's RSS: {sv[0][1]:g} KiB with {sv[0][0]} service(s), about {per:.0f} KiB more "
+                   "per service; most of the base is the binary's and its shared libraries' pages (the same "
+                   "file for the CLI and the supervisor, with the image importer's libarchive, libxml2 and ICU).")
     rss = g("rss", "KiB per container", "conmon")
     if rss:
         out.append(f"- Each container under podman costs a conmon of {rss['med']:g} KiB RSS "
@@ -333,6 +399,7 @@ def document(res, args, have_plot):
           "1.0.3 sleeps 1 s after each `podman run` it issues (its `run(..., sleep=1)`): that is",
           "part of what a user waits for, so it is part of its figure.", ""]
     L += updown_tables(res)
+    L += profile_up_section(args.work)
     if have_plot:
         L += ["", "![up -d and down time against N](performance-up-down.png)"]
     else:
@@ -382,7 +449,8 @@ def document(res, args, have_plot):
 def keep_inputs(work, keep):
     """A copy of the run's inputs, so the report can be drawn again (`--work KEEP`)."""
     os.makedirs(keep, exist_ok=True)
-    for name in ("results.tsv", "skips.tsv", "versions.tsv", "machine.txt", "profile.txt"):
+    for name in ("results.tsv", "skips.tsv", "versions.tsv", "machine.txt", "profile.txt", "profile-up.txt",
+                 "callgrind.tsv"):
         if os.path.exists(os.path.join(work, name)):
             shutil.copy(os.path.join(work, name), keep)
 
@@ -400,6 +468,7 @@ def main():
     if args.keep:
         keep_inputs(args.work, args.keep)
     res = Results(args.work)
+    res.log_mb = args.log_mb
     have_plot = plot(res, args.work, os.path.join(args.out, "performance-up-down.png"))
     with open(os.path.join(args.out, "performance.md"), "w", encoding="utf-8") as f:
         f.write(document(res, args, have_plot))

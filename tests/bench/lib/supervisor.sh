@@ -80,3 +80,41 @@ stack_rss() {
     [ -n "$rss" ] && record_value rss "supervisor N=$k" stack "$rss" "VmRSS of the stack's supervisor, $k services running"
   done
 }
+
+# Where up's time goes, for the report (not timed: strace slows every call): the
+# supervisor of a one-service stack is traced (strace -f -c -w -p, its threads and the
+# containers' setup children) while a second `up -d` adds 29 services, the same create
+# path as a first up's. profile-up.txt holds the wall time per system call.
+stack_profile_up() {
+  have strace || { skip stack "profile up" "strace not installed"; return 0; }
+  local f30 f1=$work/updown/compose-prof1.yaml sp tpid
+  f30=$(compose_file 30)
+  head -4 "$f30" >"$f1"
+  if ! stack_up "$f1" prof >"$work/last.out" 2>"$work/last.err"; then
+    skip stack "profile up" "up -d failed: $(last_error)"
+    stack_down "$f1" prof >/dev/null 2>&1
+    return 0
+  fi
+  sp=$(supervisor_pid sbprof)
+  strace -f -c -w -p "$sp" -o "$work/profile-up.txt" 2>/dev/null &
+  tpid=$!
+  sleep 1  # attached to every thread before the second up
+  updown_n=30
+  stack_up "$f30" prof >"$work/last.out" 2>"$work/last.err" || skip stack "profile up" "second up -d failed: $(last_error)"
+  kill -INT "$tpid" 2>/dev/null || true
+  wait "$tpid" 2>/dev/null || true
+  stack_down "$f30" prof >/dev/null 2>&1 || true
+}
+
+# User-space instructions of one `stack run --rm` (valgrind's callgrind counts them, the
+# same count whatever else the machine does): the total and the dynamic loader's share.
+stack_callgrind() {
+  have valgrind && have callgrind_annotate || { skip stack callgrind "valgrind not installed"; return 0; }
+  valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$stack_bin" --root "$work/stack/root" \
+    --run-root "$work/stack/run" -f "$work/oneshot.yaml" -p "sbench$$" run --rm none >/dev/null 2>&1 ||
+    { skip stack callgrind "stack run under callgrind failed"; return 0; }
+  callgrind_annotate --inclusive=yes "$work/callgrind.out" 2>/dev/null |
+    awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print "total\t" $1 }
+         /_dl_start / && !d { gsub(",", "", $1); print "loader\t" $1; d = 1 }
+         /cmd\/main.cpp:main / && !m { gsub(",", "", $1); print "main\t" $1; m = 1 }' >"$work/callgrind.tsv"
+}
