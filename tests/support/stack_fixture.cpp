@@ -95,7 +95,7 @@ void LeakCheck::note_journals() const {
       if ((kind == "veth" || kind == "bridge") && d.contains("name")) links_.insert(d.value("name", ""));
       if (kind == "bandwidth" && d.contains("link")) {
         links_.insert(d.value("link", ""));
-        links_.insert(net::ifb_name(d.value("link", "")));
+        links_.insert(d.contains("ifb") ? d.value("ifb", "") : net::ifb_name(d.value("link", "")));
       }
     }
   }
