@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <map>
+#include <memory>
 
 #include "network/netns.hpp"
 #include "tests/integration/netup/netup_fixture.hpp"
@@ -34,6 +36,18 @@ int udp_bound(const std::string& ip, uint16_t port) {
     ::close(fd);
     return -1;
   }
+  return fd;
+}
+
+// A UDP socket bound to 0.0.0.0:port in the netns of pid; -1 on failure.
+int udp_bound_in(int pid, uint16_t port) {
+  auto ns = stack::net::Netns::of_pid(pid);
+  int fd = -1;
+  if (ns)
+    (void)stack::net::run_in_netns(*ns, [&]() -> stack::Result<void> {
+      fd = udp_bound("0.0.0.0", port);
+      return {};
+    });
   return fd;
 }
 
@@ -109,13 +123,7 @@ services:
   auto c = fx.container(p, "echo");
   INFO(c.dump());
   // The backend: a UDP echo on port 5000 inside the container's own netns.
-  auto ns = stack::net::Netns::of_pid(c["Pid"].get<int>());
-  REQUIRE(ns);
-  int fd = -1;
-  REQUIRE(stack::net::run_in_netns(*ns, [&]() -> stack::Result<void> {
-    fd = udp_bound("0.0.0.0", 5000);
-    return {};
-  }));
+  int fd = udp_bound_in(c["Pid"].get<int>(), 5000);
   REQUIRE(fd >= 0);
   Fd owner{fd};
   std::atomic<bool> stop{false};
@@ -252,6 +260,55 @@ services:
   CHECK(out.find("10.1.2.3\tfixed\n") != std::string::npos);
   CHECK(out.find(ip + "\tqhost.example.test qhost q " + p + "-q-1\n") != std::string::npos);
   CHECK(out.find("127.0.1.1") == std::string::npos);
+  CHECK(run(fx.cmd(p, "down")).status == 0);
+  CHECK(fx.leftovers() == "");
+}
+
+TEST_CASE("a fixed UDP port is balanced over the replicas, one replica per client flow", "[netup]") {
+  netup::Fixture fx;
+  std::string p = fx.project("ur");
+  int port = 0;
+  {
+    Fd probe{udp_bound("127.0.0.1", 0)};
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(probe.fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    port = ntohs(a.sin_port);
+  }
+  fx.write(p, std::string(R"Y(
+services:
+  echo:
+    image: busybox:nu
+    deploy: {replicas: 2}
+    command: )Y") + netup::kIdle + R"Y(
+    ports: ["127.0.0.1:)Y" + std::to_string(port) + R"Y(:5000/udp"]
+)Y");
+  auto up = run(fx.cmd(p, "up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  // Each replica's backend: a UDP server on 5000 in its netns, answering with its index.
+  std::atomic<bool> stop{false};
+  std::vector<std::unique_ptr<Fd>> fds;
+  std::vector<std::thread> servers;
+  for (int n = 1; n <= 2; ++n) {
+    int pid = 0;
+    for (const auto& c : fx.ps(p))
+      if (c.value("Name", "") == p + "-echo-" + std::to_string(n)) pid = c.value("Pid", 0);
+    REQUIRE(pid > 0);
+    int fd = udp_bound_in(pid, 5000);
+    REQUIRE(fd >= 0);
+    fds.push_back(std::make_unique<Fd>());
+    fds.back()->fd = fd;
+    servers.push_back(serve(fd, stop, [n](const std::string&) { return "r" + std::to_string(n); }));
+  }
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 4; ++i) ++seen[udp_ask(static_cast<uint16_t>(port), "which")];  // a new client socket each
+  stop = true;
+  for (auto& t : servers) t.join();
+  std::string got;
+  for (const auto& [answer, count] : seen) got += "'" + answer + "': " + std::to_string(count) + " ";
+  INFO(got);
+  CHECK(seen == std::map<std::string, int>{{"r1", 2}, {"r2", 2}});
   CHECK(run(fx.cmd(p, "down")).status == 0);
   CHECK(fx.leftovers() == "");
 }
