@@ -147,7 +147,7 @@ nlohmann::json StackControl::kill(const std::vector<Replica*>& list, int signal)
       out.push_back(entry(r->name, "container " + r->name + " is paused; unpause it first"));
       continue;
     }
-    int stop_sig = signal_number(s_.project_.services.at(r->service).stop_signal);
+    int stop_sig = r->spec ? signal_number(r->spec->stop_signal) : 0;  // an orphan's spec is of its project
     bool fatal = signal == SIGKILL || signal == (stop_sig > 0 ? stop_sig : SIGTERM);
     bool running = r->runner->info().state == sv::RunState::kRunning;
     auto k = r->runner->kill(signal, fatal);

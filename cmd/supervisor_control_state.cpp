@@ -29,7 +29,7 @@ StackControl::~StackControl() { tick_timer_.reset(); }
 
 void StackControl::publish(const Replica& r, const std::string& action, nlohmann::json attributes) {
   attributes["name"] = r.name;
-  attributes["image"] = s_.project_.services.at(r.service).image;
+  if (r.spec) attributes["image"] = r.spec->image;  // an orphan's service is no longer in project_
   events_.publish({sv::now_ns(), action, r.name, r.service, std::move(attributes)});
 }
 

@@ -310,6 +310,7 @@ void StackSupervisor::on_health(Replica& r, sv::Health status) {
 
 void StackSupervisor::on_change(Replica& r, const sv::RunInfo& info) {
   if (r.retiring || r.orphan) {  // no longer part of the start: an apply or down waits for it
+    control_->changed(r, info);  // its events (die), exit waiters, state.json
     if (apply_ && !apply_->committing) apply_stop_pump();
     if (down_started_) stop_pump();
     return;

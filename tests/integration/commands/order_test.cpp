@@ -177,3 +177,41 @@ TEST_CASE("events --json carries health_status changes", "[commands]") {
   CHECK(e["attributes"]["name"] == fx.project + "-db-1");
   fx.down_clean();
 }
+
+TEST_CASE("down stops an orphan gracefully too: its stop signal, not SIGKILL", "[commands]") {
+  StackFixture fx(R"(  db:
+    image: busybox:cm
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+  old:
+    image: busybox:cm
+    command: ["sh", "-c", "trap 'echo old-got-term; exit 3' TERM; while :; do sleep 0.1; done"]
+)");
+  REQUIRE(run(fx.cmd("up -d")).status == 0);
+  REQUIRE(fx.wait_state("old", "running")["State"] == "running");
+  // old leaves the stack file: an orphan that keeps running (compose warns).
+  fx.write(R"(  db:
+    image: busybox:cm
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+)");
+  auto again = run(fx.cmd("up -d"));
+  INFO(again.out);
+  REQUIRE(again.status == 0);
+  CHECK(again.out.find("Found orphan containers") != std::string::npos);
+  REQUIRE(fx.container("old")["State"] == "running");
+  EventLog events(fx);
+  fx.down_clean();
+  for (int i = 0; i < 50 && cmdtest::alive(events.pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string text = run("cat " + events.path, false).out;
+  INFO(text);
+  // Its TERM trap ran: exit 3, not 137.
+  CHECK(text.find("\"action\":\"die\"") != std::string::npos);
+  bool orphan_died_of_term = false;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    auto e = nlohmann::json::parse(line, nullptr, false);
+    if (!e.is_discarded() && e.value("service", "") == "old" && e.value("action", "") == "die")
+      orphan_died_of_term = e["attributes"].value("exitCode", "") == "3";
+  }
+  CHECK(orphan_died_of_term);
+}
