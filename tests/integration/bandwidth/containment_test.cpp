@@ -62,9 +62,12 @@ TEST_CASE("bandwidth: NET_ADMIN inside the container cannot lift either limit", 
   double out_s = transfer_seconds(limited.ns, peer.ns, peer.ip, 2000000);
   std::fprintf(stderr, "after the container's attempts: into %.3f s, out of %.3f s (2 MB, expected 2.0 s)\n", in_s,
                out_s);
+  // Containment is about the lower bound: a lifted limit makes the transfer fast. The
+  // upper bound only says the shaping still runs near its rate (the accuracy test holds
+  // it to 15 %); here it is loose, since a loaded host (CI at load 25) made it 17 % slow.
   CHECK(in_s >= 2.0 * 0.85);
-  CHECK(in_s <= 2.0 * 1.15);
+  CHECK(in_s <= 2.0 * 1.5);
   CHECK(out_s >= 2.0 * 0.85);
-  CHECK(out_s <= 2.0 * 1.15);
+  CHECK(out_s <= 2.0 * 1.5);
   CHECK(ok(teardown_bandwidth_in(host.ns, limited.veth)) == true);
 }
