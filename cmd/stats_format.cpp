@@ -39,6 +39,7 @@ nlohmann::json to_json(const StatsSample& s) {
           {"net_tx_bytes", s.net_tx_bytes},
           {"net_rx_packets", s.net_rx_packets},
           {"net_tx_packets", s.net_tx_packets},
+          {"net_limit", s.net_limit},
           {"io_read_bytes", s.io_read_bytes},
           {"io_write_bytes", s.io_write_bytes},
           {"pids", s.pids}};
@@ -58,6 +59,7 @@ StatsSample sample_from_json(const nlohmann::json& j) {
   s.net_tx_bytes = j.value("net_tx_bytes", uint64_t{0});
   s.net_rx_packets = j.value("net_rx_packets", uint64_t{0});
   s.net_tx_packets = j.value("net_tx_packets", uint64_t{0});
+  s.net_limit = j.value("net_limit", "");
   s.io_read_bytes = j.value("io_read_bytes", uint64_t{0});
   s.io_write_bytes = j.value("io_write_bytes", uint64_t{0});
   s.pids = j.value("pids", uint64_t{0});
@@ -128,6 +130,7 @@ nlohmann::json stats_row(const StatsSample& current, const StatsSample* previous
           {"NetIO", decimal_size(static_cast<double>(current.net_rx_bytes)) + " / " +
                         decimal_size(static_cast<double>(current.net_tx_bytes))},
           {"NetPackets", std::to_string(current.net_rx_packets) + " / " + std::to_string(current.net_tx_packets)},
+          {"NetLimit", current.net_limit},
           {"PIDs", std::to_string(current.pids)}};
 }
 
@@ -153,11 +156,15 @@ std::string stats_table(const std::vector<nlohmann::json>& rows) {
   static const std::pair<const char*, const char*> kColumns[] = {
       {"NAME", "Name"},     {"CPU %", "CPUPerc"},     {"MEM USAGE / LIMIT", "MemUsage"}, {"MEM %", "MemPerc"},
       {"NET I/O", "NetIO"}, {"BLOCK I/O", "BlockIO"}, {"PIDS", "PIDs"}};
+  bool limits =
+      std::any_of(rows.begin(), rows.end(), [](const nlohmann::json& r) { return !r.value("NetLimit", "").empty(); });
   std::vector<std::vector<std::string>> cells{{}};
   for (const auto& [title, key] : kColumns) cells[0].push_back(title);
+  if (limits) cells[0].push_back("NET LIMIT");
   for (const auto& r : rows) {
     cells.emplace_back();
     for (const auto& [title, key] : kColumns) cells.back().push_back(r.value(key, ""));
+    if (limits) cells.back().push_back(r.value("NetLimit", ""));
   }
   return align_columns(cells, 10);
 }

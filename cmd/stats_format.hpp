@@ -26,6 +26,10 @@ struct StatsSample {
   uint64_t memory_limit = 0;     // the cgroup's limit, or the host's memory if unlimited
   uint64_t net_rx_bytes = 0, net_tx_bytes = 0;  // the container's view
   uint64_t net_rx_packets = 0, net_tx_packets = 0;
+  // x-bandwidth the kernel enforces on its links now (read back from the qdiscs), per
+  // link in interface order "into / out of" ("8mbit / -": no limit out), ", " between
+  // links; "" when no link is limited.
+  std::string net_limit;
   uint64_t io_read_bytes = 0, io_write_bytes = 0;
   uint64_t pids = 0;
 };
@@ -52,14 +56,16 @@ std::optional<uint64_t> parse_proc_stat_ns(std::string_view text, long clock_tic
 std::optional<uint64_t> parse_meminfo_total(std::string_view text);
 
 // One row with docker stats' JSON keys (BlockIO CPUPerc Container MemPerc MemUsage Name
-// NetIO PIDs; no ID: stack's containers have names only) and NetPackets ("rx / tx", not
-// in docker's); previous is null for a container seen for the first time.
+// NetIO PIDs; no ID: stack's containers have names only), NetPackets ("rx / tx") and
+// NetLimit (StatsSample::net_limit), not in docker's; previous is null for a container
+// seen for the first time.
 nlohmann::json stats_row(const StatsSample& current, const StatsSample* previous);
 // Cells padded by 3 and at least min_width wide, the last column unpadded (Go's
 // tabwriter as docker's tables use it).
 std::string align_columns(const std::vector<std::vector<std::string>>& cells, std::size_t min_width);
 // The table: NAME CPU % MEM USAGE / LIMIT MEM % NET I/O BLOCK I/O PIDS, one line each,
-// aligned as docker's tabwriter does (cells padded by 3, at least 10 wide).
+// aligned as docker's tabwriter does (cells padded by 3, at least 10 wide); NET LIMIT
+// last when a row has one.
 std::string stats_table(const std::vector<nlohmann::json>& rows);
 
 }  // namespace stack::cli

@@ -9,6 +9,7 @@
 #include "cmd/stats_format.hpp"
 #include "cmd/supervisor_stack.hpp"
 #include "engine/base/file.hpp"
+#include "network/bandwidth_apply.hpp"
 #include "network/bandwidth_stats.hpp"
 
 namespace stack::cli {
@@ -92,13 +93,21 @@ Result<nlohmann::json> StackSupervisor::stats(const nlohmann::json& params) {
     s.io_write_bytes = cg->io_write_bytes;
     s.pids = cg->pids_current;
     // Docker's NET I/O: every interface of the container (one veth per network).
-    for (const auto& veth : networks_ && nl ? networks_->host_veths(r->name) : std::vector<std::string>{})
+    std::vector<std::string> limits;
+    bool limited = false;
+    for (const auto& veth : networks_ && nl ? networks_->host_veths(r->name) : std::vector<std::string>{}) {
       if (auto io = net::read_net_io(*nl, veth)) {
         s.net_rx_bytes += io->rx_bytes;
         s.net_tx_bytes += io->tx_bytes;
         s.net_rx_packets += io->rx_packets;
         s.net_tx_packets += io->tx_packets;
       }
+      auto bw = net::read_bandwidth(*nl, veth);
+      auto rate = [](const std::optional<uint64_t>& bps) { return bps ? net::human_rate(*bps) : std::string("-"); };
+      limits.push_back(bw ? rate(bw->ingress_bps) + " / " + rate(bw->egress_bps) : "?");
+      limited = limited || (bw && !bw->empty());
+    }
+    for (std::size_t i = 0; limited && i < limits.size(); ++i) s.net_limit += (i ? ", " : "") + limits[i];
     list.push_back(to_json(s));
   }
   return nlohmann::json{{"containers", list}};

@@ -347,6 +347,10 @@ TEST_CASE("x-bandwidth: a user network's entry shapes its link; a second up resh
   CHECK(after.find("rate 4Mbit") > after.find("side:"));
   CHECK(after.find("rate 4Mbit") < after.find("side-ifb:"));
   CHECK(run("ip -o link show dev " + side_ifb + " 2>&1").status != 0);  // egress lifted: its ifb went
+  // stats shows what the kernel enforces, per link: eth0 (default), eth1 (side).
+  auto stats = run(fx.cmd("stats --no-stream --format json"), false);
+  INFO(stats.out);
+  CHECK(stats.out.find("\"NetLimit\":\"16mbit / -, 4mbit / -\"") != std::string::npos);
   double at16 = send_into(gw, 5005).first;
   WARN("4 MB into the container: " << at8 << " s at 8mbit, " << at16 << " s after up changed it to 16mbit");
   CHECK(at8 == Approx(4.0).epsilon(0.15));

@@ -91,6 +91,17 @@ TEST_CASE("a row has docker stats' JSON keys and values", "[stats]") {
   CHECK(table ==
         "NAME         CPU %     MEM USAGE / LIMIT   MEM %     NET I/O        BLOCK I/O   PIDS\n"
         "demo-web-1   50.00%    3MiB / 64MiB        4.69%     1.23kB / 56B   0B / 10MB   3\n");
+  CHECK(row["NetLimit"] == "");
+
+  // x-bandwidth on a link: NetLimit, and a last column when any row has one.
+  now.net_limit = "8mbit / -, 2mbit / 3mbit";
+  auto limited = stats_row(now, &before);
+  CHECK(limited["NetLimit"] == "8mbit / -, 2mbit / 3mbit");
+  CHECK(stats_table({row, limited}) ==
+        "NAME         CPU %     MEM USAGE / LIMIT   MEM %     NET I/O        BLOCK I/O   PIDS      NET LIMIT\n"
+        "demo-web-1   50.00%    3MiB / 64MiB        4.69%     1.23kB / 56B   0B / 10MB   3         \n"
+        "demo-web-1   50.00%    3MiB / 64MiB        4.69%     1.23kB / 56B   0B / 10MB   3         8mbit / -, 2mbit / 3mbit\n");
+  CHECK(sample_from_json(to_json(now)).net_limit == now.net_limit);
 }
 
 TEST_CASE("a sample survives the control socket's JSON", "[stats]") {
