@@ -73,9 +73,20 @@ void RunCgroup::mark_run() {
 }
 
 bool RunCgroup::oom_killed_since_mark() {
-  if (!driver_) return false;
+  auto n = oom_kills_since_mark();
+  return n && *n > 0;
+}
+
+Result<uint64_t> RunCgroup::oom_kills_since_mark() {
+  if (!driver_) return fail("cgroup '" + rel_ + "' was removed");
   auto n = driver_->oom_kill_count(rel_);
-  return n && *n > oom_mark_;
+  if (!n) return unexpected(n.error());
+  return *n > oom_mark_ ? *n - oom_mark_ : 0;
+}
+
+Result<cgroup::OomWatch> RunCgroup::watch_oom() {
+  if (!driver_) return fail("cgroup '" + rel_ + "' was removed");
+  return driver_->watch_oom(rel_);
 }
 
 Result<cgroup::Stats> RunCgroup::stats() {

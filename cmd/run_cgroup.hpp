@@ -40,6 +40,9 @@ class RunCgroup {
   void mark_run();
   // The kernel OOM-killed a process of the group since mark_run().
   bool oom_killed_since_mark();
+  // How many, and an fd that wakes when it may have changed (Driver::watch_oom).
+  Result<uint64_t> oom_kills_since_mark();
+  Result<cgroup::OomWatch> watch_oom();
   // For `stack stats` and `stack top`.
   Result<cgroup::Stats> stats();
   Result<std::vector<pid_t>> pids();

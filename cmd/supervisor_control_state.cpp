@@ -34,7 +34,8 @@ void StackControl::publish(const Replica& r, const std::string& action, nlohmann
 }
 
 // Docker's sequence: create and start on the first run, start on each restart, die
-// (with oom first) on each exit of a run; stop is published when a stop op is done.
+// on each exit of a run; stop is published when a stop op is done. `oom` comes from the
+// runner's OOM watch, once per kill as it happens (before the die of an OOM-killed PID 1).
 void StackControl::changed(const Replica& r, const sv::RunInfo& info) {
   sv::RunState prev = last_[r.name];
   last_[r.name] = info.state;
@@ -44,7 +45,6 @@ void StackControl::changed(const Replica& r, const sv::RunInfo& info) {
     if (prev == sv::RunState::kCreated) publish(r, "create");
     publish(r, "start");
   } else if (prev == sv::RunState::kRunning && info.state != sv::RunState::kRunning) {
-    if (info.last_exit && info.last_exit->oom) publish(r, "oom");
     publish(r, "die", {{"exitCode", std::to_string(code)}});
   }
   if (info.state == sv::RunState::kExited || info.state == sv::RunState::kDead) {

@@ -276,6 +276,12 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   if (!runner) return unexpected(runner.error());
   r.runner = std::move(*runner);
   r.runner->classify_exit([rp](rt::ExitStatus& st) { st.oom = rp->cgroup->oom_killed_since_mark(); });
+  r.runner->watch_oom({[rp] { return rp->cgroup->watch_oom(); }, [rp] { return rp->cgroup->oom_kills_since_mark(); }},
+                      [this, rp] {
+                        std::fprintf(stderr, "%s: OOM kill\n", rp->name.c_str());
+                        control_->publish(*rp, "oom");
+                        control_->mark_dirty();  // state.json's OOMKilled
+                      });
   return make_health(r, s);
 }
 
@@ -373,7 +379,7 @@ nlohmann::json StackSupervisor::ps(bool all) {
     const auto& i = r->runner->info();
     bool up = i.state == sv::RunState::kRunning || i.state == sv::RunState::kRestarting;
     if (!all && !up) continue;
-    bool oom = i.last_exit && i.last_exit->oom;
+    bool oom = i.oom_killed;
     std::optional<sv::Health> health;
     if (r->health && r->health->active()) health = r->health->status();
     nlohmann::json e{{"Name", r->name},

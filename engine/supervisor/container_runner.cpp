@@ -40,6 +40,7 @@ ContainerRunner::~ContainerRunner() {
   out_.reset();
   err_.reset();
   watch_.reset();
+  oom_.reset();
   restart_timer_.reset();
   kill_timer_.reset();
   flusher_.reset();
@@ -98,7 +99,28 @@ void ContainerRunner::launch() {
   watch_ = std::move(*w);
   info_.pid = container_->pid();
   info_.started_ns = now_ns();
-  set(RunState::kRunning);
+  info_.oom_killed = false;
+  set(RunState::kRunning, watch_oom_of_run());
+}
+
+// A watch that cannot be opened does not stop the run: its error is reported with the
+// running state, and an OOM kill is still seen from the count when the run ends.
+std::string ContainerRunner::watch_oom_of_run() {
+  if (!oom_source_) return {};
+  auto m = OomMonitor::create(loop_, *oom_source_, [this](uint64_t n) { oom_kills(n); });
+  if (!m) return m.error().message + " (OOM kills are seen only when the container exits)";
+  oom_ = std::move(*m);
+  return {};
+}
+
+void ContainerRunner::oom_kills(uint64_t n) {
+  info_.oom_killed = true;
+  if (log_) {
+    std::string what = n == 1 ? "a process was killed" : std::to_string(n) + " processes were killed";
+    (void)log_->append({"stack: container OOMKilled: " + what + " (out of memory)"}, "stderr", now_ns());
+    (void)log_->flush();
+  }
+  if (on_oom_) on_oom_();
 }
 
 Result<void> ContainerRunner::pump(UniqueFd out_r, UniqueFd err_r) {
@@ -133,7 +155,13 @@ void ContainerRunner::finish_run() {
   out_.reset();
   err_.reset();
   watch_.reset();
+  // Before the cgroup's count is read for the exit and before the group may go.
+  if (oom_) oom_->check();
+  else if (oom_source_ && oom_source_->kills)
+    if (auto n = oom_source_->kills(); n && *n > 0) oom_kills(*n);
+  oom_.reset();
   if (classify_) classify_(*status_);
+  info_.oom_killed = info_.oom_killed || status_->oom;
   if (status_->oom) {
     (void)log_->append({"stack: container OOMKilled: " + status_->describe() + ", exit code " +
                         std::to_string(status_->code)}, "stderr", now_ns());

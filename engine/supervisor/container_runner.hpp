@@ -14,6 +14,7 @@
 
 #include "engine/runtime/container.hpp"
 #include "engine/supervisor/log_pump.hpp"
+#include "engine/supervisor/oom_monitor.hpp"
 #include "engine/supervisor/pidfd_watch.hpp"
 #include "engine/supervisor/restart_policy.hpp"
 #include "network/uv_timer.hpp"
@@ -30,6 +31,9 @@ struct RunInfo {
   int64_t finished_ns = 0;  // of the last run
   std::optional<engine::runtime::ExitStatus> last_exit;
   uint64_t restart_count = 0;
+  // A process of the current run (or, once it ended, of the last run) was OOM-killed,
+  // PID 1 or not: Docker's State.OOMKilled. False again when a run starts.
+  bool oom_killed = false;
   std::string error;  // why it is dead, or what failed while cleaning up
 };
 
@@ -61,6 +65,13 @@ class ContainerRunner {
   // decides: the cgroup part sets status.oom there. An OOM kill also gets a line in
   // the container's log (stderr).
   void classify_exit(std::function<void(engine::runtime::ExitStatus&)> f) { classify_ = std::move(f); }
+  // Watches each run's cgroup for OOM kills while it runs (OomMonitor): each new kill
+  // sets info().oom_killed, writes a stderr line to the log and calls on_oom (also for
+  // a kill first counted when the run ends). Set before start().
+  void watch_oom(OomSource src, std::function<void()> on_oom) {
+    oom_source_ = std::move(src);
+    on_oom_ = std::move(on_oom);
+  }
   // The container of the current run while its command runs (kRunning, not yet seen
   // exiting), else null: what `exec` and healthchecks enter (engine/runtime/exec.hpp).
   const engine::runtime::Container* current() const;
@@ -74,6 +85,8 @@ class ContainerRunner {
   void maybe_finish();
   void finish_run();
   void set(RunState s, std::string error = {});
+  std::string watch_oom_of_run();
+  void oom_kills(uint64_t n);
 
   uv_loop_t* loop_;
   Factory make_;
@@ -87,6 +100,9 @@ class ContainerRunner {
   UvOwned<PidfdWatch> watch_;
   UvOwned<net::UvTimer> restart_timer_, kill_timer_;
   UvOwned<LogFlusher> flusher_;  // writes what each loop iteration read
+  std::optional<OomSource> oom_source_;
+  std::function<void()> on_oom_;
+  std::unique_ptr<OomMonitor> oom_;  // while a run's command runs
   int eofs_ = 0;
   bool stop_requested_ = false;
   std::optional<engine::runtime::ExitStatus> status_;

@@ -1,10 +1,12 @@
 // stack stats and stack top through `stack up -d`: CPU % of a busy loop held to half a
 // core, memory against mem_limit, pids, NET I/O from the host end of the veth, the
 // table, JSON and streaming forms; the processes of a container. And an OOM kill seen
-// through up: OOMKilled, exit code 137, a line in the log, the restart policy applied.
+// through up: OOMKilled, exit code 137, a line in the log, the restart policy applied;
+// and one of a child while PID 1 lives on, seen as it happens (the cgroup's OOM watch).
 #include <signal.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "tests/integration/stats/fixture.hpp"
 
@@ -174,4 +176,60 @@ TEST_CASE("an OOM kill through up: OOMKilled, 137, a log line, the restart polic
   auto down = run(fx.cmd("down -t 0"));
   CHECK(down.status == 0);
   CHECK(fx.leftovers() == "");
+}
+
+TEST_CASE("an OOM kill of a child while PID 1 runs on: an oom event, OOMKilled, a log line", "[stats][oom]") {
+  StackFixture fx("sc");
+  // The sleep lets `events` subscribe first; tail keeps all it reads of an endless line.
+  fx.write(R"(  hog:
+    image: busybox:st
+    mem_limit: 32m
+    command: ["sh", "-c", "sleep 2; tail /dev/zero; echo survived; sleep 1000"]
+)");
+  auto up = run(fx.cmd("up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  std::string events_out = fx.tmp.path() + "/events.json";
+  auto ev = run(fx.cmd("events --json") + " > " + events_out + " 2>&1 & echo $!", false);
+  int events_pid = std::stoi(ev.out);
+  int sh_pid = fx.pid("hog");
+  REQUIRE(sh_pid > 0);
+
+  nlohmann::json hog;
+  std::string logs;
+  auto t0 = std::chrono::steady_clock::now();
+  while (stack::testing::since(t0) < 15) {
+    hog = fx.container("hog");
+    logs = run(fx.cmd("logs --no-color hog")).out;
+    if (hog["OOMKilled"] == true && logs.find("survived") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  INFO(hog.dump());
+  INFO(logs);
+  CHECK(hog["OOMKilled"] == true);
+  CHECK(hog["State"] == "running");
+  CHECK(hog["Pid"] == sh_pid);  // the same PID 1: only tail was killed
+  CHECK(hog["RestartCount"] == 0);
+  auto oom_line = logs.find("stack: container OOMKilled: a process was killed (out of memory)");
+  CHECK(oom_line != std::string::npos);
+  CHECK(logs.find("survived") != std::string::npos);
+  CHECK(logs.find("exit code") == std::string::npos);  // no exit line: PID 1 did not exit
+
+  fx.down_clean("down -t 0");
+  for (int i = 0; i < 50 && stack::testing::alive(events_pid); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(!stack::testing::alive(events_pid));
+  std::ifstream in(events_out);
+  std::vector<std::string> seen;
+  for (std::string line; std::getline(in, line);) {
+    auto e = nlohmann::json::parse(line, nullptr, false);
+    if (!e.is_discarded() && e.contains("action")) seen.push_back(e["action"].get<std::string>());
+  }
+  INFO(nlohmann::json(seen).dump());
+  // One oom while running, and the die only at down.
+  auto oom = std::find(seen.begin(), seen.end(), "oom");
+  auto die = std::find(seen.begin(), seen.end(), "die");
+  CHECK(std::count(seen.begin(), seen.end(), "oom") == 1);
+  CHECK(oom < die);
+  CHECK(die != seen.end());
 }
