@@ -6,7 +6,9 @@
 # A busybox image (tests/support/mkbusybox, next to this folder) and a stack of three
 # services on network_mode none: a memory hog under mem_limit 32m, a fork bomb under
 # pids_limit 20, four busy loops under cpus 0.5. `up -d`, then: the hog is OOMKilled
-# with exit code 137 in `ps --format json` and a line in `logs`; the bomb holds at most
+# with exit code 137 in `ps --format json` and a line in `logs`; a shell's child hog
+# under 32m is OOM-killed while the shell runs on, and `ps` says OOMKilled as it runs
+# (the supervisor's OOM watch: inotify on v2, eventfd on v1/hybrid); the bomb holds at most
 # 20 processes, forks were refused and this shell still forks; the busy group uses
 # 0.5 +- 0.1 cpu-s/s over 3 s (its cgroup's usage counter) and `stats` agrees; the limits
 # are in the cgroup files; `top` lists the loops; `exec` runs in the container's group;
@@ -107,6 +109,11 @@ services:
     mem_limit: 32m
     restart: "no"
     command: ["dd", "if=/dev/zero", "of=/dev/null", "bs=100M", "count=1"]
+  child:
+    image: busybox:lim
+    network_mode: none
+    mem_limit: 32m
+    command: ["sh", "-c", "tail /dev/zero; echo survived; sleep 1000"]
   bomb:
     image: busybox:lim
     network_mode: none
@@ -150,6 +157,20 @@ check "hog exit code 137" [ "$(echo "$hog" | field ExitCode)" = 137 ]
 logs=$($S logs --no-color hog 2>&1)
 echo "$logs" | sed 's/^/#   logs: /'
 check "an OOM line in stack logs hog" sh -c 'echo "$1" | grep -q "OOMKilled.*out of memory"' - "$logs"
+child=""
+i=0
+while [ $i -lt 150 ]; do
+  child=$(ps_line child)
+  logs=$($S logs --no-color child 2>&1)
+  [ "$(echo "$child" | field OOMKilled)" = true ] && echo "$logs" | grep -q survived && break
+  sleep 0.2; i=$((i + 1))
+done
+echo "# ps: $child"
+echo "$logs" | sed 's/^/#   logs: /'
+[ "$(echo "$child" | field OOMKilled)" = true ] && [ "$(echo "$child" | field State)" = '"running"' ]
+result "child OOMKilled true in ps while its shell runs on"
+check "the OOM line and 'survived' in stack logs child" \
+  sh -c 'echo "$1" | grep -q "OOMKilled: a process was killed (out of memory)" && echo "$1" | grep -q survived' - "$logs"
 case $mode in
   v2) check "memory.max of hog is 32m" [ "$(cg_read hog memory.max)" = 33554432 ]
       check "memory.events of hog counts an oom_kill" [ "$(cg_keyed hog memory.events oom_kill)" -ge 1 ] ;;
@@ -254,7 +275,7 @@ result "exec -T busy runs in the container's cgroup (every /proc/self/cgroup lin
 section down
 # --- down -------------------------------------------------------------------------------
 pids=""
-for s in bomb busy; do pids="$pids $(ps_line $s | field Pid)"; done
+for s in child bomb busy; do pids="$pids $(ps_line $s | field Pid)"; done
 t0=$(now)
 out=$($S down -t 0 2>&1); rc=$?
 [ $rc = 0 ] || echo "$out" | sed 's/^/#   down: /'
