@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <set>
+#include <string_view>
 
 #include "cmd/registry.hpp"
 #include "cmd/stack_client.hpp"
@@ -21,19 +22,47 @@ struct PsFlags {
   std::string format = "table";
 };
 
-// Docker's words, made by the supervisor: "Up 5 seconds (healthy)", "Exited (1) 3 seconds ago".
-std::string status_text(const nlohmann::json& c) { return c.value("Status", ""); }
-
-void print_table(const std::vector<nlohmann::json>& list) {
-  std::size_t w_name = 4, w_service = 7;
-  for (const auto& c : list) {
-    w_name = std::max(w_name, c.value("Name", "").size());
-    w_service = std::max(w_service, c.value("Service", "").size());
+// Docker's PORTS text from compose's Publishers: "127.0.0.1:8080->80/tcp, 53/udp".
+std::string ports_text(const nlohmann::json& publishers) {
+  std::string out;
+  for (const auto& p : publishers) {
+    if (!out.empty()) out += ", ";
+    int published = p.value("PublishedPort", 0);
+    if (published) out += p.value("URL", "") + ":" + std::to_string(published) + "->";
+    out += std::to_string(p.value("TargetPort", 0)) + "/" + p.value("Protocol", "tcp");
   }
-  std::printf("%-*s   %-*s   %s\n", static_cast<int>(w_name), "NAME", static_cast<int>(w_service), "SERVICE", "STATUS");
-  for (const auto& c : list)
-    std::printf("%-*s   %-*s   %s\n", static_cast<int>(w_name), c.value("Name", "").c_str(),
-                static_cast<int>(w_service), c.value("Service", "").c_str(), status_text(c).c_str());
+  return out;
+}
+
+// Terminal columns of a UTF-8 string (the command's "…" is one column, three bytes).
+std::size_t columns(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// compose's table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS, columns as wide as
+// their longest cell, three spaces apart.
+void print_table(const std::vector<nlohmann::json>& list) {
+  static const std::vector<std::pair<const char*, const char*>> kCols{
+      {"NAME", "Name"},       {"IMAGE", "Image"},   {"COMMAND", "Command"}, {"SERVICE", "Service"},
+      {"CREATED", "RunningFor"}, {"STATUS", "Status"}, {"PORTS", "Ports"}};
+  std::vector<std::size_t> width;
+  for (const auto& [title, key] : kCols) {
+    std::size_t w = std::string_view(title).size();
+    for (const auto& c : list) w = std::max(w, columns(c.value(key, "")));
+    width.push_back(w);
+  }
+  auto row = [&](auto cell) {
+    std::string line;
+    for (std::size_t i = 0; i < kCols.size(); ++i) {
+      std::string v = cell(i);
+      if (i + 1 < kCols.size()) v.append(width[i] + 3 - columns(v), ' ');
+      line += v;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::printf("%s\n", line.c_str());
+  };
+  row([&](std::size_t i) { return std::string(kCols[i].first); });
+  for (const auto& c : list) row([&](std::size_t i) { return c.value(kCols[i].second, ""); });
 }
 
 // A supervisor answers ps from its loop at once; one that does not within this hangs.
@@ -78,10 +107,12 @@ int ps(const stack::cli::Globals& g, const PsFlags& f) {
   auto r = query(*name, *layout, all);
   if (!r) return stack::cli::report(r.error().message);
   std::vector<nlohmann::json> list;
-  for (const auto& e : r->at("containers"))
+  for (auto e : r->at("containers"))
     if ((f.status.empty() || std::count(f.status.begin(), f.status.end(), e.value("State", ""))) &&
-        (f.names.empty() || std::count(f.names.begin(), f.names.end(), e.value("Service", ""))))
-      list.push_back(e);
+        (f.names.empty() || std::count(f.names.begin(), f.names.end(), e.value("Service", "")))) {
+      e["Ports"] = ports_text(e.value("Publishers", nlohmann::json::array()));
+      list.push_back(std::move(e));
+    }
   if (f.services) {
     std::set<std::string> seen;
     for (const auto& e : list)

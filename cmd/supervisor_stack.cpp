@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "cmd/limit_enforcement.hpp"
 #include "cmd/run_spec.hpp"
@@ -48,6 +49,29 @@ Result<sv::DependencyGraph> make_graph(const model::Project& p) {
 }
 
 namespace {
+
+std::string join_args(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+// docker's Command column: the command cut to 20 characters (19 and "…"), in quotes.
+std::string compose_command(const std::string& command) {
+  std::string c = command.size() > 20 ? command.substr(0, 19) + "\u2026" : command;
+  return "\"" + c + "\"";
+}
+
+// docker's CreatedAt: "2026-12-02 16:09:03 +0000 UTC".
+std::string docker_time(int64_t ns) {
+  if (!ns) return "";
+  std::time_t t = static_cast<std::time_t>(ns / 1000000000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+  return buf;
+}
 
 Result<sv::RestartSpec> restart_of(const model::Service& s) {
   std::optional<sv::DeployRestartPolicy> deploy;
@@ -221,6 +245,7 @@ void StackSupervisor::launch(const std::string& service) {
 
 Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, uint64_t n) {
   STACK_TRY(state::check_container_name(r.name));
+  r.created_ns = sv::now_ns();
   auto limits = service_limits(s);
   if (!limits) return unexpected(limits.error());
   std::string group = s.name + "-" + std::to_string(n);
@@ -257,6 +282,7 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
     spec->spec.stdio = stdio;
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
+    rp->command = join_args(spec->spec.process.args);
     NetworkContext net{networks_.get(), root_, [this](const std::string& svc) { return running_pid(svc); }, &journal_};
     STACK_TRY(network_spec(spec->spec, s, rp->name, net));
     auto c = rt::Container::create(std::move(spec->spec), {root_, rp->name});
@@ -382,7 +408,12 @@ nlohmann::json StackSupervisor::ps(bool all) {
     bool oom = i.oom_killed;
     std::optional<sv::Health> health;
     if (r->health && r->health->active()) health = r->health->status();
-    nlohmann::json e{{"Name", r->name},
+    nlohmann::json e{{"ID", r->name},
+                    {"Name", r->name},
+                    {"Image", r->spec ? r->spec->image : ""},
+                    {"Command", compose_command(r->command)},
+                    {"CreatedAt", docker_time(r->created_ns)},
+                    {"RunningFor", r->created_ns ? sv::human_duration(sv::now_ns() - r->created_ns) + " ago" : ""},
                     {"Service", r->service},
                     {"Project", project_.name},
                     {"State", std::string(sv::to_string(i.state))},

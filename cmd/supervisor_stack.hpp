@@ -66,6 +66,8 @@ class StackSupervisor {
     std::unique_ptr<supervisor::ContainerRunner> runner;
     std::unique_ptr<supervisor::HealthRunner> health;  // probes runner's container: goes first
     bool started = false;  // has run at least once
+    int64_t created_ns = 0;   // when make_replica made it (compose's CreatedAt)
+    std::string command;      // the last run's argv, joined (compose's Command)
     int64_t finished_ns = 0;  // the last run's end
     std::string error;
     std::vector<std::string> warnings;  // limits not enforced, as asked

@@ -53,6 +53,18 @@ TEST_CASE("progress quiet and plain, colour on a terminal unless NO_COLOR, ps fi
   CHECK(run(fx.cmd("ps -q --status running"), false).out == fx.project + "-stubborn-1\n");
   CHECK(run(fx.cmd("ps -a -q web"), false).out == fx.project + "-web-1\n");
   CHECK(run(fx.cmd("ps -a --services"), false).out == "once\nstubborn\nweb\n");
+  // The table's columns and the JSON keys are compose's.
+  auto table = run(fx.cmd("ps -a"), false).out;
+  INFO(table);
+  CHECK(table.rfind("NAME", 0) == 0);
+  for (const char* col : {"IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"}) CHECK(has(table, col));
+  auto web = nlohmann::json::parse(run(fx.cmd("ps -a --format json web"), false).out);
+  CHECK(web.value("ID", "") == fx.project + "-web-1");
+  CHECK(!web.value("Image", "").empty());
+  CHECK(web.value("Command", "").front() == '"');
+  CHECK(has(web.value("RunningFor", ""), " ago"));
+  CHECK(web.contains("CreatedAt"));
+  CHECK(web.contains("Ports"));
   auto wrong = run(fx.cmd("ps --status sleeping"));
   CHECK(wrong.status == 1);
   CHECK(has(wrong.out, "invalid --status 'sleeping'"));
