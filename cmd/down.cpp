@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cmd/one_off.hpp"
 #include "cmd/progress.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/up_common.hpp"
@@ -93,6 +94,10 @@ int down(const stack::cli::Globals& g, const DownFlags& f) {
   auto layout = stack::cli::stack_layout(g, name);
   if (!layout) return stack::cli::report(layout.error().message);
   bool known = exists(layout->stack_dir()) || exists(layout->logs_dir());
+  // One-off containers of `stack run` first (they may use the stack's services).
+  auto one_offs = stack::cli::remove_one_offs(g.root, name);
+  if (!one_offs) return stack::cli::report(one_offs.error().message);
+  for (const auto& c : *one_offs) stack::cli::progress_done("Container " + c, "Removed");
   if (f.force && known) kill_supervisor(*layout);
   if (auto c = sv::ControlClient::connect(layout->control_socket()); c) {
     if (auto r = down_via_supervisor(*c, *layout, f.timeout); !r) {
@@ -101,7 +106,7 @@ int down(const stack::cli::Globals& g, const DownFlags& f) {
     }
   } else if (known) {
     if (auto r = down_from_journal(*layout); !r) return stack::cli::report(r.error().message);
-  } else if (!f.volumes) {
+  } else if (!f.volumes && one_offs->empty()) {
     return stack::cli::report("no such stack: " + name);
   }
   ::rmdir(layout->stack_dir().c_str());

@@ -12,6 +12,7 @@
 
 #include "cmd/exec_tty.hpp"
 #include "cmd/limit_enforcement.hpp"
+#include "cmd/one_off.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/run_cgroup.hpp"
 #include "cmd/run_spec.hpp"
@@ -108,6 +109,7 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
   {
     auto c = rt::Container::create(std::move(spec.spec), {root, id});
     stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
+    if (c) started = stack::cli::mark_one_off(root, id, project, cg->rel());
     if (c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
     if (started && c) started = c->start();
     if (!started) {
@@ -123,8 +125,12 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
         if (status->oom) std::fprintf(stderr, "stack: %s: %s\n", service.name.c_str(), status->describe().c_str());
       }
     }
-    if (c)
-      if (auto removed = c->remove(); !removed) code = stack::cli::report(removed.error().message);
+    if (c) {
+      if (auto removed = c->remove(); !removed)
+        code = stack::cli::report(removed.error().message);
+      else
+        stack::cli::unmark_one_off(root, id);
+    }
   }
   if (auto removed = cg->remove(); !removed) code = stack::cli::report(removed.error().message);
   for (const auto& dir : spec.anonymous_volumes) (void)rt::remove_tree(dir);

@@ -29,6 +29,8 @@ class RunCgroup {
   RunCgroup(RunCgroup&&) = default;
   ~RunCgroup();
 
+  // The group's path under the driver's base (stack/<project>/<name>), as journaled.
+  const std::string& rel() const { return rel_; }
   // v2: a directory fd for CLONE_INTO_CGROUP (-1 on v1/hybrid: use place() instead).
   int clone_fd() const { return fd_.get(); }
   // kWarn: the limits that were not written, one line each ("<limit>: cannot be ...").
