@@ -424,6 +424,8 @@ def document(res, args, have_plot):
           "restart manager waits 100 ms before a first restart and doubles it after, so one",
           "first restart per container.", ""]
     L += restart_table(res) or ["Nothing measured."]
+    L += ["", "## 6. Bandwidth shaping (`x-bandwidth`)", ""]
+    L += bandwidth_section()
     L += ["", "## Targets (issue 8)", ""]
     L += targets(res) or ["Nothing measured."]
     L += ["", "## What the figures say", ""]
@@ -444,6 +446,23 @@ def document(res, args, have_plot):
           "```"] + [line.rstrip("\n") for line in open(os.path.join(args.work, "results.tsv"), encoding="utf-8")] + [
           "```", ""]
     return "\n".join(L)
+
+
+def bandwidth_section():
+    """The shaping accuracy the integration tests measured, quoted from docs/bandwidth.md
+    (its "Shaping accuracy (summary)" paragraph), so the two pages never disagree."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "bandwidth.md")
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError:
+        return ["docs/bandwidth.md is missing."]
+    head = "## Shaping accuracy (summary)"
+    if head not in text:
+        return ["docs/bandwidth.md has no accuracy summary."]
+    para = text.split(head, 1)[1].strip().split("\n\n", 1)[0]
+    return ["Measured by the integration tests (`tests/integration/bandwidth`, `stack_bandwidth`), not",
+            "by this script; quoted from [bandwidth.md](bandwidth.md#shaping-accuracy-summary):", ""] + \
+        ["> " + line for line in para.splitlines()]
 
 
 def keep_inputs(work, keep):
