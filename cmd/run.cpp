@@ -110,7 +110,7 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
     auto c = rt::Container::create(std::move(spec.spec), {root, id});
     stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
     if (c) started = stack::cli::mark_one_off(root, id, project, cg->rel());
-    if (c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
+    if (started && c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
     if (started && c) started = c->start();
     if (!started) {
       stack::cli::report(started.error().message);
