@@ -136,13 +136,18 @@ setup_docker() {
 
 stop_docker() {
   [ -n "${docker_pid:-}" ] || return 0
+  local x
   dk ps -aq 2>/dev/null | xargs -r docker -H "unix://$work/docker/d.sock" rm -f >/dev/null 2>&1 || true
+  # A network's bridge (br-<id>) outlives a dockerd stopped while a container still held
+  # it (seen after a timed-out compose up): the bridges of our networks go by name.
+  local nets
+  nets=$(dk network ls -q --filter type=custom 2>/dev/null || true)
   dk network prune -f >/dev/null 2>&1 || true
   stop_pid "$docker_pid" 30
+  for x in $nets; do ip link del "br-${x:0:12}" 2>/dev/null || true; done
   wait "$docker_pid" 2>/dev/null || true
   docker_pid=""
   ip link del "sb$$" 2>/dev/null || true
-  local x
   for x in "${docker_made[@]}"; do
     if [ -d "$x" ]; then find "$x" -depth -type d -empty -delete 2>/dev/null || true; else rm -f "$x"; fi
   done
