@@ -8,6 +8,7 @@
 #include "cmd/progress.hpp"
 #include "cmd/registry.hpp"
 #include "engine/base/log.hpp"
+#include "engine/cgroup/parent.hpp"
 
 namespace stack::cli {
 
@@ -36,6 +37,9 @@ int main(int argc, char** argv) {
   app.add_option("--profile", g.profiles, "Profile to enable (repeatable)");
   app.add_option("--root", g.root, "Persistent state directory")->capture_default_str();
   app.add_option("--run-root", g.run_root, "Runtime state directory")->capture_default_str();
+  app.add_option("--cgroup-parent", g.cgroup_parent,
+                 "Parent cgroup of the containers' groups (relative: below the default; absolute: from the top)")
+      ->envname("STACK_CGROUP_PARENT");
   app.add_flag("--debug", g.debug, "Print debug detail");
   std::string progress = "auto";
   app.add_option("--progress", progress, "Type of progress output (auto, tty, plain, quiet)")->capture_default_str();
@@ -55,6 +59,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   stack::log::init(g.debug);
+  if (auto p = stack::cgroup::parse_parent(g.cgroup_parent); !p) {
+    std::fprintf(stderr, "stack: --cgroup-parent: %s\n", p.error().message.c_str());
+    return 2;
+  }
   if (auto p = set_progress(progress); !p) {
     std::fprintf(stderr, "stack: %s\n", p.error().message.c_str());
     return 2;

@@ -11,7 +11,6 @@
 
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"
-#include "engine/cgroup/driver.hpp"
 #include "engine/runtime/cleanup.hpp"
 
 namespace stack::cli {
@@ -22,13 +21,16 @@ std::string mark_path(const std::string& root, const std::string& id) { return m
 }  // namespace
 
 Result<void> mark_one_off(const std::string& root, const std::string& id, const std::string& project,
-                          const std::string& cgroup_rel) {
+                          const RunCgroup& cgroup) {
   STACK_TRY(make_dirs(marks_dir(root), 0700));
   pid_t self = ::getpid();
   nlohmann::json m{{"project", project},
-                   {"cgroup", cgroup_rel},
+                   {"cgroup", cgroup.rel()},
                    {"pid", self},
                    {"start", engine::runtime::process_start_time(self)}};
+  if (!cgroup.parent().is_default()) m["cgroup_parent"] = cgroup.parent().spec();
+  if (!cgroup.made().missing.empty())
+    m["cgroup_parent_made"] = {{"parent", cgroup.made().existing.spec()}, {"rel", cgroup.made().missing}};
   auto w = write_file_atomic(mark_path(root, id), m.dump() + "\n", 0644, Durability::kProcessCrash);
   if (!w) return unexpected(w.error().wrap("marking the one-off container " + id));
   return {};
@@ -54,12 +56,12 @@ Result<std::vector<std::string>> remove_one_offs(const std::string& root, const 
   auto undo = stack_undo_handlers();
   for (const auto& [name, m] : mine) {
     std::string dir = base + "/" + name;
-    state::Record cgroup{0, "cgroup", {{"rel", m.value("cgroup", "")}}};
+    state::Record group{0, "cgroup", {{"rel", m.value("cgroup", "")}, {"parent", m.value("cgroup_parent", "")}}};
     int pid = m.value("pid", 0);
     bool run_lives = pid > 0 && engine::runtime::process_start_time(pid) == m.value("start", uint64_t{0});
     if (run_lives) {
       // Its `stack run` sees the exit and removes the container: wait for that.
-      STACK_TRY(undo.at("cgroup")(cgroup));
+      STACK_TRY(undo.at("cgroup")(group));
       for (int i = 0; i < 200 && ::access(dir.c_str(), F_OK) == 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (::access(dir.c_str(), F_OK) != 0) {
@@ -69,15 +71,14 @@ Result<std::vector<std::string>> remove_one_offs(const std::string& root, const 
       }
     }
     bool there = ::access(dir.c_str(), F_OK) == 0;
-    STACK_TRY(undo.at("cgroup")(cgroup));  // kills what the journal's process record misses
+    STACK_TRY(undo.at("cgroup")(group));  // kills what the journal's process record misses
     STACK_TRY(undo.at("container")(state::Record{0, "container", {{"dir", dir}}}));
     unmark_one_off(root, name);
     if (there) handled.push_back(name);
-    // The project's group (and stack/) go too when nothing else is in them, as a run's
-    // own cleanup does (RunCgroup::remove).
-    std::string rel = m.value("cgroup", "");
-    if (auto slash = rel.rfind('/'); slash != std::string::npos)
-      if (auto driver = cgroup::make_host_driver(); driver) STACK_TRY((*driver)->prune_empty(rel.substr(0, slash)));
+    // The project's group and stack/ went with the undo when nothing else was in them, as
+    // with a run's own cleanup (RunCgroup::remove); so go the parent's groups it made.
+    if (m.contains("cgroup_parent_made"))
+      STACK_TRY(undo.at("cgroup_parent")(state::Record{0, "cgroup_parent", m["cgroup_parent_made"]}));
   }
   return handled;
 }

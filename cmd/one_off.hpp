@@ -5,15 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "cmd/run_cgroup.hpp"
 #include "engine/base/result.hpp"
 
 namespace stack::cli {
 
-// Writes <root>/one-off/<id>.json: {"project", "cgroup" (the group's path under stack/),
-// "pid", "start"} (the `stack run` process, told apart from a reused pid by its start
-// time). Outside the container's dir, whose removal knows only what its journal made.
+// Writes <root>/one-off/<id>.json: {"project", "cgroup" (the group's path under its base),
+// "cgroup_parent"? (its parent's spec), "cgroup_parent_made"? ({"parent", "rel"}: the
+// parent's groups the run made, a "cgroup_parent" journal record), "pid", "start"} (the
+// `stack run` process, told apart from a reused pid by its start time). Outside the
+// container's dir, whose removal knows only what its journal made.
 Result<void> mark_one_off(const std::string& root, const std::string& id, const std::string& project,
-                          const std::string& cgroup_rel);
+                          const RunCgroup& cgroup);
 // The run removed its container: the mark goes (a mark left behind names a container
 // that is gone, which remove_one_offs then only forgets).
 void unmark_one_off(const std::string& root, const std::string& id);

@@ -27,6 +27,7 @@ struct Globals {
   std::string run_root = "/run/stack";     // --run-root: runtime state
   bool debug = false;                      // --debug
   bool ignore_unenforced_limits = false;   // up's flag, passed on to the supervisor it starts
+  std::string cgroup_parent;               // --cgroup-parent / STACK_CGROUP_PARENT ("" = default)
 };
 
 using Runner = std::function<int()>;

@@ -96,12 +96,14 @@ int exit_code_for(const stack::Error& e) {
 
 // The container in its cgroup, attached, until it exits; then nothing of it is left.
 int run_container(const stack::model::Service& service, stack::cli::ServiceSpec spec, const std::string& project,
-                  const std::string& id, const std::string& root, int sigfd) {
+                  const std::string& id, const std::string& root, const std::string& cgroup_parent, int sigfd) {
   auto limits = stack::cli::service_limits(service);
   if (!limits) return stack::cli::report(limits.error().message);
   auto enforcement = stack::cli::enforcement_of(service, false);
   if (!enforcement) return stack::cli::report(enforcement.error().message);
-  auto cg = stack::cli::RunCgroup::make(project, id.substr(project.size() + 1), *limits, *enforcement);
+  auto parent = stack::cli::service_cgroup_parent(service, cgroup_parent);
+  if (!parent) return stack::cli::report(parent.error().message);
+  auto cg = stack::cli::RunCgroup::make(project, id.substr(project.size() + 1), *limits, *enforcement, *parent);
   if (!cg) return stack::cli::report("service " + service.name + ": " + cg.error().message);
   for (const auto& w : cg->warnings()) std::fprintf(stderr, "stack: warning: service %s: %s\n", service.name.c_str(), w.c_str());
   spec.spec.cgroup_fd = cg->clone_fd();
@@ -109,7 +111,7 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
   {
     auto c = rt::Container::create(std::move(spec.spec), {root, id});
     stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
-    if (c) started = stack::cli::mark_one_off(root, id, project, cg->rel());
+    if (c) started = stack::cli::mark_one_off(root, id, project, *cg);
     if (started && c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
     if (started && c) started = c->start();
     if (!started) {
@@ -183,7 +185,7 @@ int run(const stack::cli::Globals& g, const RunFlags& f) {
   ::sigprocmask(SIG_BLOCK, &set, &old);
   stack::UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC));
 
-  int code = run_container(*service, std::move(*spec), project->name, id, g.root, sigfd.get());
+  int code = run_container(*service, std::move(*spec), project->name, id, g.root, g.cgroup_parent, sigfd.get());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return code;
 }

@@ -1,6 +1,7 @@
 #include "cmd/run_cgroup.hpp"
 
 #include "cmd/service_blkio.hpp"
+#include "engine/cgroup/parent.hpp"
 #include "engine/cgroup/mapping.hpp"
 #include "engine/cgroup/path.hpp"
 
@@ -30,18 +31,61 @@ Result<cgroup::Limits> service_limits(const model::Service& s) {
   return l;
 }
 
+Result<cgroup::Parent> service_cgroup_parent(const model::Service& s, const std::string& global) {
+  auto p = cgroup::parse_parent(s.cgroup_parent.empty() ? global : s.cgroup_parent);
+  if (!p) return unexpected(p.error().wrap("service " + s.name + (s.cgroup_parent.empty() ? ": --cgroup-parent" : ": cgroup_parent")));
+  return p;
+}
+
+nlohmann::json cgroup_record(const std::string& rel, const cgroup::Parent& parent) {
+  nlohmann::json r{{"rel", rel}};
+  if (!parent.is_default()) r["parent"] = parent.spec();
+  return r;
+}
+
+Result<void> prepare_cgroup_parent(const cgroup::Parent& parent, const std::string& project, state::Journal& journal) {
+  auto split = cgroup::split_parent(parent);
+  if (!split) return unexpected(split.error());
+  if (!split->missing.empty()) {
+    auto rec = journal.add("cgroup_parent", {{"parent", split->existing.spec()}, {"rel", split->missing}});
+    if (!rec) return unexpected(rec.error());
+    auto made = cgroup::make_parent(parent);
+    if (!made) return unexpected(made.error());
+  }
+  auto rec = journal.add("cgroup", cgroup_record(cgroup::project_path(project), parent));
+  if (!rec) return unexpected(rec.error());
+  return {};
+}
+
 void thaw_project(const std::string& project) {
   auto driver = cgroup::make_host_driver();
   if (driver) (void)(*driver)->freeze(cgroup::project_path(project), false);
 }
 
 Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
-                                  cgroup::Enforcement e) {
-  auto driver = cgroup::make_host_driver();
+                                  cgroup::Enforcement e, const cgroup::Parent& parent) {
+  cgroup::ParentSplit made;
+  if (!parent.is_default()) {
+    auto split = cgroup::split_parent(parent);
+    if (!split) return unexpected(split.error());
+    if (!split->missing.empty()) {
+      made = std::move(*split);
+      if (auto m = cgroup::make_parent(parent); !m) {
+        (void)cgroup::prune_parent(made);
+        return unexpected(m.error());
+      }
+    }
+  }
+  auto driver = cgroup::make_host_driver(parent);
   if (!driver) return unexpected(driver.error());
-  auto warnings = (*driver)->check(limits, e);
-  if (!warnings) return unexpected(warnings.error());
   RunCgroup g(std::move(*driver), cgroup::project_path(project) + "/" + cgroup::escape_name(name));
+  g.parent_ = parent;
+  g.made_ = std::move(made);
+  auto warnings = g.driver_->check(limits, e);
+  if (!warnings) {
+    (void)g.remove();
+    return unexpected(warnings.error());
+  }
   auto created = g.driver_->create(g.rel_);
   if (!created) return unexpected(created.error());
   auto applied = g.driver_->apply(g.rel_, limits, e);
@@ -109,7 +153,7 @@ Result<void> RunCgroup::remove() {
   auto slash = rel_.find_last_of('/');
   if (slash != std::string::npos) STACK_TRY(driver_->prune_empty(rel_.substr(0, slash)));
   driver_.reset();
-  return {};
+  return cgroup::prune_parent(made_);
 }
 
 RunCgroup::~RunCgroup() { (void)remove(); }

@@ -8,29 +8,48 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/base/result.hpp"
 #include "engine/base/unique_fd.hpp"
 #include "engine/cgroup/driver.hpp"
+#include "engine/cgroup/parent.hpp"
 #include "engine/model/project.hpp"
+#include "engine/state/journal.hpp"
 
 namespace stack::cli {
 
 Result<cgroup::Limits> service_limits(const model::Service& s);
+// The parent of a service's group: its cgroup_parent, else --cgroup-parent (global), else
+// the default. Both were checked where they were read (model, main.cpp).
+Result<cgroup::Parent> service_cgroup_parent(const model::Service& s, const std::string& global);
+// A journal "cgroup" record's data for rel under parent ({"rel"}, plus "parent" when not
+// the default), which up_teardown.cpp's undo reads back.
+nlohmann::json cgroup_record(const std::string& rel, const cgroup::Parent& parent);
+// Once per parent and journal, before any group of the project goes in it: the parent's
+// missing groups are journaled ("cgroup_parent") and made, then the project's group
+// under it is journaled ("cgroup"), so a replay removes them after the containers' groups.
+Result<void> prepare_cgroup_parent(const cgroup::Parent& parent, const std::string& project, state::Journal& journal);
 // Thaws every group of the project (a paused container's frozen process gets no
 // SIGKILL on cgroup v1), before its journal is replayed. Best effort: no groups, no freezer: nothing.
 void thaw_project(const std::string& project);
 
 class RunCgroup {
  public:
-  // Makes <start>/stack/<project>/<name> in every hierarchy with the limits written.
+  // Makes <parent>/stack/<project>/<name> in every hierarchy with the limits written, and
+  // the parent's own groups that are missing (made(): removed again by remove() when empty).
   // kWarn: an unenforceable limit is skipped, with a warning (cmd/limit_enforcement.hpp).
   static Result<RunCgroup> make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
-                                cgroup::Enforcement e = cgroup::Enforcement::kStrict);
+                                cgroup::Enforcement e = cgroup::Enforcement::kStrict,
+                                const cgroup::Parent& parent = {});
   RunCgroup(RunCgroup&&) = default;
   ~RunCgroup();
 
   // The group's path under the driver's base (stack/<project>/<name>), as journaled.
   const std::string& rel() const { return rel_; }
+  const cgroup::Parent& parent() const { return parent_; }
+  // The parent's groups this make() created (missing empty when it made none).
+  const cgroup::ParentSplit& made() const { return made_; }
   // v2: a directory fd for CLONE_INTO_CGROUP (-1 on v1/hybrid: use place() instead).
   int clone_fd() const { return fd_.get(); }
   // kWarn: the limits that were not written, one line each ("<limit>: cannot be ...").
@@ -64,6 +83,8 @@ class RunCgroup {
   RunCgroup(std::unique_ptr<cgroup::Driver> d, std::string rel) : driver_(std::move(d)), rel_(std::move(rel)) {}
   std::unique_ptr<cgroup::Driver> driver_;
   std::string rel_;
+  cgroup::Parent parent_;
+  cgroup::ParentSplit made_;
   UniqueFd fd_;
   uint64_t oom_mark_ = 0;
   std::vector<std::string> warnings_;

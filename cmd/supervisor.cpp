@@ -34,7 +34,7 @@ void remove_run_files(const stack::state::Layout& l, bool keep_log) {
 }
 
 stack::Result<void> serve(stack::model::Project project, const stack::state::Layout& layout, const std::string& root,
-                          bool ignore_unenforced_limits, std::string recovery_note) {
+                          const stack::cli::Globals& g, std::string recovery_note) {
   uv_loop_t loop;
   if (int rc = uv_loop_init(&loop); rc < 0) return stack::fail_uv(rc, "failed to create an event loop");
   stack::Result<void> result;
@@ -43,7 +43,8 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
     if (!sup) {
       result = stack::unexpected(sup.error());
     } else {
-      (*sup)->ignore_unenforced_limits(ignore_unenforced_limits);
+      (*sup)->ignore_unenforced_limits(g.ignore_unenforced_limits);
+      (*sup)->cgroup_parent(g.cgroup_parent);
       (*sup)->note_recovery(std::move(recovery_note));
       (*sup)->start();
       log_line("started");
@@ -81,7 +82,7 @@ int supervise(const stack::cli::Globals& g) {
   }
   if (auto r = stack::write_file_atomic(layout->supervisor_pid(), std::to_string(::getpid()) + "\n"); !r)
     return stack::cli::report(r.error().message);
-  auto served = serve(std::move(*project), *layout, g.root, g.ignore_unenforced_limits, std::move(note));
+  auto served = serve(std::move(*project), *layout, g.root, g, std::move(note));
   int code = 0;
   if (!served) {
     log_line(served.error().message);

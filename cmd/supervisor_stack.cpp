@@ -248,12 +248,18 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   r.created_ns = sv::now_ns();
   auto limits = service_limits(s);
   if (!limits) return unexpected(limits.error());
+  auto parent = service_cgroup_parent(s, cgroup_parent_);
+  if (!parent) return unexpected(parent.error());
+  if (!parent->is_default() && !prepared_parents_.count(parent->spec())) {
+    STACK_TRY(prepare_cgroup_parent(*parent, project_.name, journal_));
+    prepared_parents_.insert(parent->spec());
+  }
   std::string group = s.name + "-" + std::to_string(n);
-  auto rec = journal_.add("cgroup", {{"rel", cgroup::project_path(project_.name) + "/" + cgroup::escape_name(group)}});
+  auto rec = journal_.add("cgroup", cgroup_record(cgroup::project_path(project_.name) + "/" + cgroup::escape_name(group), *parent));
   if (!rec) return unexpected(rec.error());
   auto enforcement = enforcement_of(s, ignore_unenforced_);
   if (!enforcement) return unexpected(enforcement.error());
-  auto cg = RunCgroup::make(project_.name, group, *limits, *enforcement);
+  auto cg = RunCgroup::make(project_.name, group, *limits, *enforcement, *parent);
   if (!cg) return unexpected(cg.error().wrap("service " + s.name));
   r.cgroup.emplace(std::move(*cg));
   r.warnings = r.cgroup->warnings();

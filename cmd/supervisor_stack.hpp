@@ -44,6 +44,8 @@ class StackSupervisor {
   void start();
   // up --ignore-unenforced-limits: unenforceable limits of every service are warnings.
   void ignore_unenforced_limits(bool on) { ignore_unenforced_ = on; }
+  // --cgroup-parent: the parent of the groups of services without a cgroup_parent.
+  void cgroup_parent(std::string spec) { cgroup_parent_ = std::move(spec); }
   // down finished (or failed) and the loop may end.
   bool finished() const;
   Result<void> outcome() const { return outcome_; }
@@ -146,6 +148,8 @@ class StackSupervisor {
   UvOwned<net::UvTimer> apply_timer_;
   bool tearing_down_ = false;
   bool ignore_unenforced_ = false;
+  std::string cgroup_parent_;
+  std::set<std::string> prepared_parents_;  // specs whose groups and project group are journaled
   bool pumping_ = false, again_ = false, down_started_ = false, finished_ = false;
   Result<void> outcome_;
   std::shared_ptr<StackControl> control_;  // shared_ptr: StackControl is incomplete here

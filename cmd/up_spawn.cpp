@@ -18,6 +18,7 @@ std::vector<std::string> supervisor_args(const Globals& g, const model::Project&
   for (const auto& e : g.env_files) a.insert(a.end(), {"--env-file", e});
   for (const auto& pr : g.profiles) a.insert(a.end(), {"--profile", pr});
   if (g.debug) a.push_back("--debug");
+  if (!g.cgroup_parent.empty()) a.insert(a.end(), {"--cgroup-parent", g.cgroup_parent});
   a.push_back("__supervisor");
   if (g.ignore_unenforced_limits) a.push_back("--ignore-unenforced-limits");
   return a;

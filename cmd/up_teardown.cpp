@@ -5,6 +5,7 @@
 
 #include "cmd/run_cgroup.hpp"
 #include "engine/cgroup/driver.hpp"
+#include "engine/cgroup/parent.hpp"
 #include "engine/runtime/cleanup.hpp"
 #include "network/bandwidth_apply.hpp"
 #include "network/teardown.hpp"
@@ -19,13 +20,23 @@ std::map<std::string, state::Undo> stack_undo_handlers() {
     return {};
   };
   undo["cgroup"] = [](const state::Record& r) -> Result<void> {
-    auto driver = cgroup::make_host_driver();
+    auto parent = cgroup::parse_parent(r.data.value("parent", ""));
+    if (!parent) return unexpected(parent.error());
+    auto driver = cgroup::make_host_driver(*parent);
     if (!driver) return unexpected(driver.error());
     std::string rel = r.data.at("rel").get<std::string>();
+    (void)(*driver)->freeze(rel, false);  // v1: a frozen process takes no SIGKILL
     STACK_TRY((*driver)->kill_all(rel));
     auto removed = (*driver)->remove(rel);
     if (!removed) return unexpected(removed.error());
+    // stack/ itself once the project's group went: a parent stack made must be empty.
+    if (auto slash = rel.rfind('/'); slash != std::string::npos) STACK_TRY((*driver)->prune_empty(rel.substr(0, slash)));
     return {};
+  };
+  undo["cgroup_parent"] = [](const state::Record& r) -> Result<void> {
+    auto existing = cgroup::parse_parent(r.data.value("parent", ""));
+    if (!existing) return unexpected(existing.error());
+    return cgroup::prune_parent({*existing, r.data.at("rel").get<std::string>()});
   };
   auto done = [](Result<bool> r) -> Result<void> {
     if (!r) return unexpected(r.error());

@@ -6,7 +6,11 @@
 // Stack journal kinds, besides the runtime's own (engine/runtime/cleanup.hpp):
 //   "container" {"dir": path}   a runtime container dir: remove_container_dir (its own
 //                               journal kills the process and unmounts)
-//   "cgroup"    {"rel": path}   a group under the starting cgroup: kill_all + remove
+//   "cgroup"    {"rel": path, "parent"?: spec}   a group under the default base or the
+//                               parent (engine/cgroup/parent.hpp): thaw, kill_all, remove,
+//                               and its parent group (stack/ for a project's) if empty
+//   "cgroup_parent" {"parent": spec, "rel": path}   groups made for a configured parent
+//                               below `parent`: each removed only when empty
 //   "subnet"    {"state_dir", "network"}, "address" {"state_dir", "network", "container"}:
 //                               IPAM leases; "bridge" {"name"}, "veth" {"name"}: links;
 //   "nft"       {"table"}       the stack's nftables table (NAT and isolation)

@@ -78,6 +78,15 @@ Result<bool> Cgroup1Driver::create(const std::string& rel) {
   return created;
 }
 
+bool Cgroup1Driver::exists(const std::string& rel) const {
+  if (!check_relative(rel)) return false;
+  std::vector<std::string> dirs = hierarchy_dirs();
+  if (unified_) dirs.push_back(*unified_);
+  for (const std::string& base : dirs)
+    if (fs::exists(base + "/" + rel)) return true;
+  return false;
+}
+
 Result<std::vector<std::string>> Cgroup1Driver::apply(const std::string& rel, const Limits& limits,
                                                       Enforcement e) {
   STACK_TRY(check_relative(rel));

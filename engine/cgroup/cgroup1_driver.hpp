@@ -23,6 +23,7 @@ class Cgroup1Driver final : public Driver {
   Mode mode() const override { return unified_ ? Mode::kHybrid : Mode::kLegacy; }
   Result<std::vector<std::string>> check(const Limits& limits, Enforcement e) const override;
   Result<bool> create(const std::string& rel) override;
+  bool exists(const std::string& rel) const override;
   Result<std::vector<std::string>> apply(const std::string& rel, const Limits& limits,
                                          Enforcement e) override;
   Result<UniqueFd> clone_into_fd(const std::string& rel) override;

@@ -120,6 +120,10 @@ Result<bool> Cgroup2Driver::create(const std::string& rel) {
       nullptr);
 }
 
+bool Cgroup2Driver::exists(const std::string& rel) const {
+  return check_relative(rel) && fs::exists(base_ + "/" + rel);
+}
+
 Result<std::vector<std::string>> Cgroup2Driver::apply(const std::string& rel, const Limits& limits,
                                                       Enforcement e) {
   STACK_TRY(check_relative(rel));

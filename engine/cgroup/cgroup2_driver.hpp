@@ -8,12 +8,13 @@ namespace stack::cgroup {
 
 class Cgroup2Driver final : public Driver {
  public:
-  // base_dir: the group our groups go beneath, e.g. "/sys/fs/cgroup" + the starting path.
+  // base_dir: the group our groups go beneath, e.g. "/sys/fs/cgroup" or a parent below it.
   explicit Cgroup2Driver(std::string base_dir) : base_(std::move(base_dir)) {}
 
   Mode mode() const override { return Mode::kUnified; }
   Result<std::vector<std::string>> check(const Limits& limits, Enforcement e) const override;
   Result<bool> create(const std::string& rel) override;
+  bool exists(const std::string& rel) const override;
   Result<std::vector<std::string>> apply(const std::string& rel, const Limits& limits,
                                          Enforcement e) override;
   Result<UniqueFd> clone_into_fd(const std::string& rel) override;

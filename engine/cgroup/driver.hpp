@@ -4,8 +4,10 @@
 //   Cgroup1Driver: cgroup v1 controllers, and hybrid hosts (v1 controllers plus a
 //                  controller-less cgroup2 used for process tracking and cgroup.kill).
 // The driver takes plain values (a relative path, limits, pids) and knows nothing of
-// services or stack files. Every group it makes lies BENEATH the cgroup the process
-// started in, per hierarchy (both are constructor arguments, so tests can use temp dirs).
+// services or stack files. Every group it makes lies BENEATH its base in each hierarchy:
+// the cgroup the process started in (v1/hybrid), the top of the cgroup2 mount (unified),
+// or a configured parent (parent.hpp). The bases are constructor arguments, so tests can
+// use temp dirs.
 //
 // A relative path names one container's group: "stack/<project>/<service>-<n>", built
 // with cgroup_path() (path.hpp) so that names are escaped.
@@ -118,6 +120,9 @@ class Driver {
   // the controllers in cgroup.subtree_control on the way down). true = created now.
   virtual Result<bool> create(const std::string& rel) = 0;
 
+  // true if rel is a group in at least one hierarchy.
+  virtual bool exists(const std::string& rel) const = 0;
+
   // Writes the limits into rel's files (create() first). Unenforceable limits are
   // handled as in check(); returns the warnings. Nothing is written on error.
   virtual Result<std::vector<std::string>> apply(const std::string& rel, const Limits& limits,
@@ -158,14 +163,15 @@ class Driver {
   // a bounded number of times. true = removed now, false = it was already gone.
   virtual Result<bool> remove(const std::string& rel) = 0;
 
-  // rmdir of rel and then of each parent up to the starting group, stopping at the first
+  // rmdir of rel and then of each parent up to the base, stopping at the first
   // that still has children (other containers of the project): no retry, no kill. For the
   // empty `stack/<project>` and `stack` groups left once a project's last container went.
   virtual Result<void> prune_empty(const std::string& rel) = 0;
 };
 
 // Detects the host's mode once from /proc/self/mountinfo and /proc/self/cgroup and
-// returns the matching driver, rooted at the cgroups this process started in.
+// returns the matching driver, with the default bases (parent.hpp has the one for a
+// configured parent).
 Result<std::unique_ptr<Driver>> make_host_driver();
 
 }  // namespace stack::cgroup

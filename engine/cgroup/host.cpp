@@ -155,7 +155,10 @@ Result<HostLayout> make_layout(const std::vector<CgroupMount>& mounts,
       if (m.v2 || m.controllers.empty() || p.controllers != m.controllers) continue;
       auto dir = dir_under(m, p.path);
       if (!dir) return unexpected(dir.error());
-      for (const std::string& c : m.controllers) layout.v1_dirs.emplace(c, *dir);
+      for (const std::string& c : m.controllers) {
+        layout.v1_dirs.emplace(c, *dir);
+        layout.v1_mounts.emplace(c, m.mount_point);
+      }
     }
   }
   if (!layout.v1_dirs.empty())

@@ -3,6 +3,7 @@
 // Parsers take strings, readers are thin (style.md rule 11): parse_* are unit-tested
 // with v1, v2 and hybrid samples; read_* only read the /proc files.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,11 +40,17 @@ struct HostLayout {
   std::optional<std::string> unified_dir;      // cgroup2 starting group, if mounted
   std::optional<std::string> unified_mount;    // where that cgroup2 is mounted (its top)
   std::map<std::string, std::string> v1_dirs;  // controller -> starting group (v1)
+  std::map<std::string, std::string> v1_mounts;  // controller -> its hierarchy's mount point (v1)
 };
 // Combines the two; v1 named hierarchies (name=systemd) are ignored. Fails if there is
 // no cgroup filesystem, or this process's group is not visible under the mount.
 Result<HostLayout> make_layout(const std::vector<CgroupMount>& mounts,
                                const std::vector<ProcCgroup>& self);
 Result<HostLayout> read_host_layout();
+
+struct Parent;
+// The driver for this layout whose base is `parent` (parent.hpp) below the default base
+// or each hierarchy's top.
+Result<std::unique_ptr<Driver>> make_driver(const HostLayout& layout, const Parent& parent);
 
 }  // namespace stack::cgroup

@@ -134,6 +134,7 @@ json runtime_json(const Service& s, json o) {
   if (s.cpus) o["cpus"] = *s.cpus;
   if (s.cpu_shares) o["cpu_shares"] = *s.cpu_shares;
   put_string(o, "cpuset", s.cpuset);
+  put_string(o, "cgroup_parent", s.cgroup_parent);
   if (s.blkio_config) o["blkio_config"] = blkio_json(*s.blkio_config);
   if (!s.ulimits.empty()) {
     json u = json::object();

@@ -48,6 +48,9 @@ Result<uint32_t> read_userns_mode(const Node& v, const std::string& path);
 Result<void> check_userns_mode(const Node& service, const Service& s, const std::string& path);
 Result<std::vector<ExtraHost>> read_extra_hosts(const Node& n, const std::string& path);
 Result<std::vector<std::string>> read_command(const Node& n, const std::string& path);
+// A cgroup path: relative (below stack's default base) or absolute (from the top), with
+// no empty, "." or ".." component (docker's --cgroup-parent; engine/cgroup/parent.hpp).
+Result<std::string> read_cgroup_parent(const Node& v, const std::string& path);
 // environment and env_file together: env_file entries first, `environment` over them,
 // names without a value taken from the project environment.
 Result<std::map<std::string, std::optional<std::string>>> read_environment(

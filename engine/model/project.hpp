@@ -160,6 +160,7 @@ struct Service {
   std::optional<double> cpus;
   std::optional<int64_t> cpu_shares;
   std::string cpuset;
+  std::string cgroup_parent;  // as written; "" = stack's default (engine/cgroup/parent.hpp)
   std::optional<BlkioConfig> blkio_config;
   std::map<std::string, Ulimit> ulimits;
   std::map<std::string, std::string> sysctls;

@@ -109,6 +109,7 @@ const std::map<std::string, Field>& fields() {
          return {};
        }},
       {"cpuset", set(&Service::cpuset, &string_reader)},
+      {"cgroup_parent", set(&Service::cgroup_parent, &read_cgroup_parent)},
       {"blkio_config", [](const Node& v, const std::string& p, Service& s, const NormalizeContext&) -> Result<void> {
          STACK_ASSIGN(s.blkio_config, read_blkio_config(v, p));
          return {};
@@ -188,7 +189,7 @@ const std::map<std::string, Field>& fields() {
 // Compose fields (compose-spec.schema.json, service) that stack does not implement.
 bool unsupported(const std::string& key) {
   static const std::set<std::string> keys = {
-      "develop", "annotations", "attach", "build", "cgroup", "cgroup_parent",
+      "develop", "annotations", "attach", "build", "cgroup",
       "configs", "cpu_count", "cpu_percent", "cpu_quota", "cpu_period", "cpu_rt_period",
       "cpu_rt_runtime", "credential_spec", "device_cgroup_rules", "devices", "extends", "provider", "external_links", "gpus", "group_add",
       "ipc", "isolation", "label_file", "links", "mac_address", "mem_swappiness", "models",

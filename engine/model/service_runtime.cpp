@@ -252,4 +252,19 @@ Result<std::vector<std::string>> read_command(const Node& n, const std::string& 
   return read_string_list(n, path);
 }
 
+Result<std::string> read_cgroup_parent(const Node& v, const std::string& path) {
+  auto text = read_string(v, path);
+  if (!text || text->empty() || *text == "/") return text;
+  std::string_view rest = *text;
+  if (rest.front() == '/') rest.remove_prefix(1);
+  for (size_t start = 0;;) {
+    size_t end = rest.find('/', start);
+    std::string_view part = rest.substr(start, end == std::string_view::npos ? rest.npos : end - start);
+    if (part.empty() || part == "." || part == "..")
+      return fail_at(v, path, "invalid cgroup_parent " + quote(*text) + " (an empty, \".\" or \"..\" component)");
+    if (end == std::string_view::npos) return text;
+    start = end + 1;
+  }
+}
+
 }  // namespace stack::model

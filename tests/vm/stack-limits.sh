@@ -13,7 +13,8 @@
 # 0.5 +- 0.1 cpu-s/s over 3 s (its cgroup's usage counter) and `stats` agrees; the limits
 # are in the cgroup files; `top` lists the loops; `exec` runs in the container's group;
 # `down` leaves no cgroup directory and no process; the same after `up -d busy` and a
-# SIGKILL to the supervisor.
+# SIGKILL to the supervisor. In the VM only (its own machine): the same with an absolute
+# --cgroup-parent, whose groups stack makes below the top and removes at down.
 # POSIX sh and busybox applets only (the VM has nothing else). Prints "ok - ..." /
 # "not ok - ..." per check; exit 0 all passed, 1 a check failed, 77 skipped (not root,
 # no static busybox).
@@ -47,6 +48,7 @@ cg_dirs() { find /sys/fs/cgroup -type d -path "*/stack/$project*" 2>/dev/null; }
 cleanup() {
   $S down -t 0 >/dev/null 2>&1
   cg_dirs | sort -r | while read -r d; do rmdir "$d" 2>/dev/null; done
+  find "/sys/fs/cgroup/stackvm-$project" -type d 2>/dev/null | sort -r | while read -r d; do rmdir "$d" 2>/dev/null; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -312,6 +314,30 @@ check "no cgroup directory of the stack remains after kill -9 and down" [ -z "$l
 [ -z "$left" ] || echo "$left" | sed 's/^/#   left: /'
 ! alive "$busy_pid"; result "busy is gone"
 [ -d "/proc/$busy_pid" ] && echo "# /proc/$busy_pid: $(grep -E '^(Name|State|PPid)' "/proc/$busy_pid/status" | tr '\n' ' ')"
+
+if [ -n "${STACK_VM_ROOT:-}" ]; then
+section absolute parent
+# --- an absolute --cgroup-parent, then kill -9 and a down without the flag ---------------
+par=/stackvm-$project/jobs
+out=$($S --cgroup-parent "$par" up -d busy 2>&1); rc=$?
+[ $rc = 0 ] || echo "$out" | sed 's/^/#   up: /'
+check "up -d busy with --cgroup-parent $par (exit $rc)" [ $rc = 0 ]
+busy_pid=$(ps_line busy | field Pid)
+line=$(grep '^0::' "/proc/$busy_pid/cgroup" 2>/dev/null)
+echo "# /proc/$busy_pid/cgroup: $line"
+check "busy runs in $par/stack/$project/busy-1" [ "$line" = "0::$par/stack/$project/busy-1" ]
+check "cpu.max of busy below the parent is 50000 100000" \
+  [ "$(cat "/sys/fs/cgroup$par/stack/$project/busy-1/cpu.max" 2>/dev/null)" = "50000 100000" ]
+sup=$(cat "$tmp/run/stacks/$project/supervisor.pid" 2>/dev/null)
+kill -9 "$sup" 2>/dev/null
+i=0
+while [ $i -lt 400 ] && alive "$sup"; do sleep 0.05; i=$((i + 1)); done
+out=$($S down -t 0 2>&1); rc=$?
+[ $rc = 0 ] || echo "$out" | sed 's/^/#   down: /'
+check "down after kill -9, without the flag (exit $rc)" [ $rc = 0 ]
+check "no group of the parent remains (/sys/fs/cgroup/stackvm-$project)" [ ! -e "/sys/fs/cgroup/stackvm-$project" ]
+! alive "$busy_pid"; result "busy is gone"
+fi
 
 section end
 echo "# $failed check(s) failed"

@@ -219,3 +219,11 @@ TEST_CASE("service: network_mode service:X implies depends_on X, as compose does
   CHECK(error_of("services:\n  a:\n    image: x\n    network_mode: service:b\n  b:\n    image: x\n    depends_on: [a]\n")
             .find("dependency cycle") != std::string::npos);
 }
+
+TEST_CASE("service: cgroup_parent, relative or absolute, without empty or '..' components", "[service]") {
+  CHECK(one("    cgroup_parent: ci/jobs\n").cgroup_parent == "ci/jobs");
+  CHECK(one("    cgroup_parent: /system.slice\n").cgroup_parent == "/system.slice");
+  CHECK(error_of("services:\n  web:\n    image: x\n    cgroup_parent: a/../b\n") ==
+        "stack.yaml:4:20: services.web.cgroup_parent: invalid cgroup_parent \"a/../b\" (an empty, \".\" or \"..\" component)");
+  CHECK(error_of("services:\n  web:\n    image: x\n    cgroup_parent: a//b\n").find("invalid cgroup_parent") != std::string::npos);
+}
