@@ -15,6 +15,7 @@
 #include "cmd/one_off.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/run_cgroup.hpp"
+#include "cmd/run_oom.hpp"
 #include "cmd/run_spec.hpp"
 #include "cmd/up_common.hpp"
 #include "cmd/up_netmode.hpp"
@@ -50,7 +51,7 @@ std::string run_id(const std::string& project, const std::string& service) {
 // without handlers ignores them (pid_namespaces(7)), so a second one kills it. With a
 // pty, this terminal is relayed to it meanwhile (Ctrl-C is then a byte the pty's line
 // discipline turns into SIGINT for the container's foreground process group).
-stack::Result<rt::ExitStatus> supervise(rt::Container& c, int sigfd) {
+stack::Result<rt::ExitStatus> supervise(rt::Container& c, int sigfd, stack::cli::RunOomWatch& oom) {
   int forwarded = 0;
   auto forward = [&]() -> stack::Result<bool> {
     signalfd_siginfo si{};
@@ -60,17 +61,24 @@ stack::Result<rt::ExitStatus> supervise(rt::Container& c, int sigfd) {
   };
   if (stack::UniqueFd master = c.take_pty_master()) {
     auto exited = []() -> stack::Result<bool> { return true; };
-    STACK_TRY(stack::cli::relay_pty(std::move(master), {{c.pidfd(), exited}, {sigfd, forward}}));
+    auto oom_woken = [&oom]() -> stack::Result<bool> {
+      oom.woken();
+      return false;
+    };
+    std::vector<stack::cli::RelayWatch> watches{{c.pidfd(), exited}, {sigfd, forward}};
+    if (oom.fd() >= 0) watches.push_back({oom.fd(), oom_woken});
+    STACK_TRY(stack::cli::relay_pty(std::move(master), watches));
     return c.wait();
   }
   for (;;) {
-    pollfd fds[2] = {{c.pidfd(), POLLIN, 0}, {sigfd, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    pollfd fds[3] = {{c.pidfd(), POLLIN, 0}, {sigfd, POLLIN, 0}, {oom.fd(), POLLIN, 0}};  // fd -1: ignored
+    if (::poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return stack::fail_errno("poll");
     }
     if (fds[0].revents) return c.wait();
-    (void)forward();
+    if (fds[2].revents) oom.woken();
+    if (fds[1].revents) (void)forward();
   }
 }
 
@@ -118,7 +126,8 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
       stack::cli::report(started.error().message);
       code = exit_code_for(started.error());
     } else {
-      auto status = supervise(*c, sigfd);
+      stack::cli::RunOomWatch oom(*cg, service.name);
+      auto status = supervise(*c, sigfd, oom);
       if (!status) {
         code = stack::cli::report(status.error().message);
       } else {

@@ -174,6 +174,12 @@ echo "$logs" | sed 's/^/#   logs: /'
 result "child OOMKilled true in ps while its shell runs on"
 check "the OOM line and 'survived' in stack logs child" \
   sh -c 'echo "$1" | grep -q "OOMKilled: a process was killed (out of memory)" && echo "$1" | grep -q survived' - "$logs"
+# stack run: the same OOM kill of a shell's child, reported as it happens (cmd/run_oom.hpp).
+out=$($S run -T child sh -c 'tail /dev/zero; sleep 1; echo survived' 2>&1); rc=$?
+echo "$out" | sed 's/^/#   run: /'
+[ $rc = 0 ] && echo "$out" | grep -q "stack: child: container OOMKilled: a process was killed" &&
+  echo "$out" | sed -n '/OOMKilled/,$p' | grep -q survived
+result "stack run reports the OOM kill of its shell's child before the shell goes on (exit $rc)"
 case $mode in
   v2) check "memory.max of hog is 32m" [ "$(cg_read hog memory.max)" = 33554432 ]
       check "memory.events of hog counts an oom_kill" [ "$(cg_keyed hog memory.events oom_kill)" -ge 1 ] ;;
