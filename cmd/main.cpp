@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   }
   stack::log::init(g.debug);
   if (auto p = stack::cgroup::parse_parent(g.cgroup_parent); !p) {
-    std::fprintf(stderr, "stack: --cgroup-parent: %s\n", p.error().message.c_str());
+    std::fprintf(stderr, "stack: --cgroup-parent (or STACK_CGROUP_PARENT): %s\n", p.error().message.c_str());
     return 2;
   }
   if (auto p = set_progress(progress); !p) {

@@ -67,6 +67,7 @@ stack::Result<rt::ExitStatus> supervise(rt::Container& c, int sigfd, stack::cli:
     };
     std::vector<stack::cli::RelayWatch> watches{{c.pidfd(), exited}, {sigfd, forward}};
     if (oom.fd() >= 0) watches.push_back({oom.fd(), oom_woken});
+    oom.raw_terminal(::isatty(STDIN_FILENO));  // relay_pty puts a terminal in raw mode
     STACK_TRY(stack::cli::relay_pty(std::move(master), watches));
     return c.wait();
   }

@@ -22,7 +22,7 @@ bool RunOomWatch::report_new() {
   uint64_t fresh = *n - reported_;
   reported_ = *n;
   std::string what = fresh == 1 ? "a process was killed" : std::to_string(fresh) + " processes were killed";
-  std::fprintf(stderr, "stack: %s: container OOMKilled: %s (out of memory)\n", service_.c_str(), what.c_str());
+  std::fprintf(stderr, "stack: %s: container OOMKilled: %s (out of memory)%s", service_.c_str(), what.c_str(), eol_);
   return true;
 }
 

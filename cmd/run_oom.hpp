@@ -21,6 +21,8 @@ class RunOomWatch {
   // driver.hpp), so a wake without a new kill re-reads the count a few times (5..80 ms).
   void woken();
   uint64_t reported() const { return reported_; }
+  // The terminal is in raw mode (a pty relay): lines end in "\r\n".
+  void raw_terminal(bool on) { eol_ = on ? "\r\n" : "\n"; }
 
  private:
   bool report_new();
@@ -28,6 +30,7 @@ class RunOomWatch {
   std::string service_;
   cgroup::OomWatch watch_;
   uint64_t reported_ = 0;
+  const char* eol_ = "\n";
 };
 
 }  // namespace stack::cli
