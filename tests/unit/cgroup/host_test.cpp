@@ -75,6 +75,9 @@ TEST_CASE("layout: hybrid host puts memory groups under the starting group") {
   CHECK(layout->v1_dirs.at("memory") == "/sys/fs/cgroup/memory/process_api/3e24");
   CHECK(layout->v1_dirs.at("cpu") == "/sys/fs/cgroup/cpu");
   CHECK(layout->v1_dirs.count("name=systemd") == 0);
+  // Each controller's mount point: the top an absolute --cgroup-parent starts from.
+  CHECK(layout->v1_mounts.at("memory") == "/sys/fs/cgroup/memory");
+  CHECK(layout->v1_mounts.count("name=systemd") == 0);
 }
 
 TEST_CASE("layout: v1 host with co-mounted cpu,cpuacct") {
@@ -84,6 +87,7 @@ TEST_CASE("layout: v1 host with co-mounted cpu,cpuacct") {
   CHECK_FALSE(layout->unified_dir);
   CHECK(layout->v1_dirs.at("cpu") == "/sys/fs/cgroup/cpu,cpuacct/user.slice");
   CHECK(layout->v1_dirs.at("cpuacct") == "/sys/fs/cgroup/cpu,cpuacct/user.slice");
+  CHECK(layout->v1_mounts.at("cpuacct") == "/sys/fs/cgroup/cpu,cpuacct");
 }
 
 TEST_CASE("layout: unified host") {
