@@ -95,7 +95,7 @@ Result<std::unique_ptr<LogFile>> LogFile::open(std::string path, LogFileOptions 
   return std::unique_ptr<LogFile>(new LogFile(std::move(path), options, std::move(*fd), *good));
 }
 
-Result<void> LogFile::append(const LogEntry& e, std::string_view stream, int64_t time_ns) {
+Result<void> LogFile::append(std::string_view text, bool newline, std::string_view stream, int64_t time_ns) {
   // Rotate before writing to a full file, as Docker does: the newest line always
   // stays in the live file, also with max-file 1.
   if (options_.max_size > 0 && size_ + buffer_.size() >= options_.max_size) {
@@ -106,7 +106,7 @@ Result<void> LogFile::append(const LogEntry& e, std::string_view stream, int64_t
       return r;
     }
   }
-  encode_log_line(e, stream, time_ns, buffer_);
+  encode_log_line(text, newline, stream, time_ns, buffer_);
   ++buffered_lines_;
   if (buffer_.size() >= kBatch) return flush();
   return {};

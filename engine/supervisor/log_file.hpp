@@ -39,7 +39,10 @@ class LogFile {
   // Buffers one record. When the file (with what is buffered) has reached max-size,
   // first writes the buffer out and rotates, so a file exceeds max-size by at most
   // one line (as Docker's does).
-  Result<void> append(const LogEntry& e, std::string_view stream, int64_t time_ns);
+  Result<void> append(std::string_view text, bool newline, std::string_view stream, int64_t time_ns);
+  Result<void> append(const LogEntry& e, std::string_view stream, int64_t time_ns) {
+    return append(e.text, e.newline, stream, time_ns);
+  }
   // Writes everything buffered.
   Result<void> flush();
 

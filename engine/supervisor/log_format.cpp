@@ -2,36 +2,19 @@
 
 #include <time.h>
 
+#include <array>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 namespace stack::supervisor {
 
 void LineSplitter::feed(std::string_view bytes, std::vector<LogEntry>& out) {
-  pending_.append(bytes);
-  std::size_t start = 0;
-  for (;;) {
-    std::string_view rest(pending_.data() + start, pending_.size() - start);
-    std::size_t nl = rest.find('\n');
-    if (nl != std::string_view::npos && nl <= kMaxLogLine) {
-      out.push_back({std::string(rest.substr(0, nl)), true});
-      start += nl + 1;
-    } else if (rest.size() > kMaxLogLine) {
-      // More than 16 KiB without a newline: the newline is not within reach.
-      out.push_back({std::string(rest.substr(0, kMaxLogLine)), false});
-      start += kMaxLogLine;
-    } else {
-      break;
-    }
-  }
-  pending_.erase(0, start);
+  feed_each(bytes, [&](std::string_view text, bool newline) { out.push_back({std::string(text), newline}); });
 }
 
 void LineSplitter::finish(std::vector<LogEntry>& out) {
-  std::vector<LogEntry> tail;
-  feed({}, tail);
-  for (auto& e : tail) out.push_back(std::move(e));
-  if (!pending_.empty()) out.push_back({std::move(pending_), false});
-  pending_.clear();
+  finish_each([&](std::string_view text, bool newline) { out.push_back({std::string(text), newline}); });
 }
 
 namespace {
@@ -59,52 +42,106 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
   return 0;
 }
 
-// The escaped characters of a JSON string, without the quotes.
+// Bytes copied as they are: printable ASCII but for the quote, the backslash and the
+// HTML characters Docker escapes.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (unsigned char c : {'"', '\\', '<', '>', '&'}) t[c] = false;
+  return t;
+}();
+
+// Whether the 16 bytes at p are all plain, compared side by side (GCC's vector
+// extensions: SSE2 on x86-64, NEON on arm64). As signed bytes, those from 0x80 up are
+// negative, so one comparison finds both control bytes and the start of UTF-8.
+constexpr std::size_t kBlock = 16;
+bool all_plain(const char* p) {
+  using Bytes = signed char __attribute__((vector_size(kBlock)));
+  Bytes v;
+  std::memcpy(&v, p, kBlock);
+  Bytes special = (v < 0x20) | (v == '"') | (v == '\\') | (v == '<') | (v == '>') | (v == '&');
+  uint64_t half[2];
+  std::memcpy(half, &special, kBlock);
+  return (half[0] | half[1]) == 0;
+}
+
+// The escaped characters of a JSON string, without the quotes. Runs of bytes that
+// need no escape (valid UTF-8 included) are appended in one piece.
 void append_json_body(std::string_view s, std::string& out) {
   static const char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      std::size_t n = utf8_len(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
+  const char* const data = s.data();
+  std::size_t run = 0, i = 0;
+  while (i < s.size()) {
+    if (i + kBlock <= s.size() && all_plain(data + i)) {
+      i += kBlock;
       continue;
     }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+    unsigned char c = static_cast<unsigned char>(data[i]);
+    if (kPlain[c]) {
+      ++i;
+      continue;
     }
-    ++i;
+    std::size_t n = c >= 0x80 ? utf8_len(s, i) : 1;
+    // U+2028 and U+2029 (E2 80 A8/A9) end a line in JavaScript: escaped as Docker does.
+    bool separator = n == 3 && c == 0xE2 && data[i + 1] == '\x80' && (data[i + 2] == '\xA8' || data[i + 2] == '\xA9');
+    if (n > 1 && !separator) {
+      i += n;
+      continue;
+    }
+    out.append(data + run, i - run);
+    if (separator) {
+      out += data[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+      i += 3;
+    } else if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+    } else {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: {
+          const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out.append(u, sizeof u);
+        }
+      }
+      ++i;
+    }
+    run = i;
   }
+  out.append(data + run, s.size() - run);
+}
+
+// `","stream":"<stream>","time":"<time>"}` and the newline: the same for every line
+// of one read (one time), so it is made once per read rather than once per line.
+struct Suffix {
+  int64_t time_ns = 0;
+  std::string stream;
+  std::string text;
+};
+
+const std::string& suffix_for(std::string_view stream, int64_t time_ns) {
+  thread_local Suffix cache;
+  if (!cache.text.empty() && cache.time_ns == time_ns && cache.stream == stream) return cache.text;
+  cache.time_ns = time_ns;
+  cache.stream.assign(stream);
+  cache.text.assign("\",\"stream\":\"");
+  append_json_body(stream, cache.text);
+  cache.text += "\",\"time\":\"";
+  cache.text += format_rfc3339_nano(time_ns);
+  cache.text += "\"}\n";
+  return cache.text;
 }
 
 }  // namespace
 
-void encode_log_line(const LogEntry& e, std::string_view stream, int64_t time_ns, std::string& out) {
-  out += "{\"log\":\"";
-  append_json_body(e.text, out);
-  if (e.newline) out += "\\n";
-  out += "\",\"stream\":\"";
-  append_json_body(stream, out);
-  out += "\",\"time\":\"";
-  out += format_rfc3339_nano(time_ns);
-  out += "\"}\n";
+void encode_log_line(std::string_view text, bool newline, std::string_view stream, int64_t time_ns,
+                     std::string& out) {
+  out.append("{\"log\":\"", 8);
+  append_json_body(text, out);
+  if (newline) out.append("\\n", 2);
+  out += suffix_for(stream, time_ns);
 }
 
 Result<LogRecord> parse_log_line(std::string_view line) {

@@ -6,6 +6,7 @@
 // Docker's log copier (moby daemon/logger/copier.go, 16 KiB buffer), a line longer
 // than 16 KiB is cut into 16 KiB partial records whose "log" has no "\n", and a last
 // line without "\n" at end of stream is written as it is.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,19 +28,34 @@ struct LogEntry {
 // gives 16 KiB partial pieces and then its tail with the newline.
 class LineSplitter {
  public:
-  // Appends the entries completed by these bytes to out.
-  void feed(std::string_view bytes, std::vector<LogEntry>& out);
+  // Calls emit(std::string_view text, bool newline) for each entry these bytes complete.
+  // The text points into the bytes or into the splitter and is valid during the call
+  // only: a whole read is cut without copying a line, only the piece a read ends in
+  // is kept for the next.
+  template <class Emit>
+  void feed_each(std::string_view bytes, Emit&& emit);
   // End of stream: the bytes after the last newline, if any, as a partial entry.
+  template <class Emit>
+  void finish_each(Emit&& emit);
+
+  // The same, collecting copies.
+  void feed(std::string_view bytes, std::vector<LogEntry>& out);
   void finish(std::vector<LogEntry>& out);
   std::size_t pending() const { return pending_.size(); }
 
  private:
-  std::string pending_;
+  std::string pending_;  // never more than kMaxLogLine bytes
 };
 
-// Appends one json-file line (with its trailing "\n") to out. Invalid UTF-8 becomes
-// U+FFFD, as Go's encoder does, so every line stays valid JSON.
-void encode_log_line(const LogEntry& e, std::string_view stream, int64_t time_ns, std::string& out);
+// Appends one json-file line (with its trailing "\n") to out, escaped as Docker's
+// json-file driver does (moby jsonlog's ffjsonWriteJSONBytesAsString): \" \\ \n \r,
+// \u00XX for the other control bytes and for < > & (HTML-safe), \u2028 and \u2029,
+// and invalid UTF-8 becomes \ufffd, so every line stays valid JSON.
+void encode_log_line(std::string_view text, bool newline, std::string_view stream, int64_t time_ns,
+                     std::string& out);
+inline void encode_log_line(const LogEntry& e, std::string_view stream, int64_t time_ns, std::string& out) {
+  encode_log_line(e.text, e.newline, stream, time_ns, out);
+}
 
 struct LogRecord {
   std::string log;     // as written, with its "\n" when it was a whole line
@@ -61,5 +77,49 @@ Result<int64_t> parse_time_arg(std::string_view s, int64_t now_ns);
 Result<int64_t> parse_go_duration(std::string_view s);
 
 int64_t now_ns();
+
+template <class Emit>
+void LineSplitter::feed_each(std::string_view bytes, Emit&& emit) {
+  constexpr auto npos = std::string_view::npos;
+  if (!pending_.empty()) {
+    // The line an earlier read began: it is whole if its newline is within reach.
+    std::size_t reach = std::min(bytes.size(), kMaxLogLine + 1 - pending_.size());
+    std::size_t nl = bytes.substr(0, reach).find('\n');
+    if (nl != npos) {
+      pending_.append(bytes.data(), nl);
+      emit(std::string_view(pending_), true);
+      bytes.remove_prefix(nl + 1);
+    } else if (pending_.size() + bytes.size() > kMaxLogLine) {
+      std::size_t take = kMaxLogLine - pending_.size();
+      pending_.append(bytes.data(), take);
+      emit(std::string_view(pending_), false);
+      bytes.remove_prefix(take);
+    } else {
+      pending_.append(bytes);
+      return;
+    }
+    pending_.clear();
+  }
+  for (;;) {
+    std::size_t nl = bytes.substr(0, kMaxLogLine + 1).find('\n');
+    if (nl != npos) {
+      emit(bytes.substr(0, nl), true);
+      bytes.remove_prefix(nl + 1);
+    } else if (bytes.size() > kMaxLogLine) {
+      // More than 16 KiB without a newline: the newline is not within reach.
+      emit(bytes.substr(0, kMaxLogLine), false);
+      bytes.remove_prefix(kMaxLogLine);
+    } else {
+      break;
+    }
+  }
+  pending_.assign(bytes);
+}
+
+template <class Emit>
+void LineSplitter::finish_each(Emit&& emit) {
+  if (!pending_.empty()) emit(std::string_view(pending_), false);
+  pending_.clear();
+}
 
 }  // namespace stack::supervisor

@@ -1,9 +1,22 @@
 #include "engine/supervisor/log_pump.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
-#include <array>
+#include <memory>
 
 namespace stack::supervisor {
+
+namespace {
+// A pipe holds 64 KiB unless told otherwise (pipe(7)). A read that took all of it found
+// the writer faster than the loop, blocked on a full pipe: the pipe then grows to
+// kBurstPipe so that the writer runs on while the loop encodes, and reads take up to
+// kReadBuffer at once. A quiet stream keeps the small pipe (its slots cost the kernel
+// memory for every container).
+constexpr std::size_t kDefaultPipe = 64 * 1024;
+constexpr int kBurstPipe = 1024 * 1024;
+constexpr std::size_t kReadBuffer = 256 * 1024;
+}  // namespace
 
 Result<UvOwned<LogFlusher>> LogFlusher::create(uv_loop_t* loop, OnError on_error) {
   UvOwned<LogFlusher> f(new LogFlusher(std::move(on_error)));
@@ -53,21 +66,24 @@ Result<UvOwned<LogPump>> LogPump::create(uv_loop_t* loop, UniqueFd read_end, std
 }
 
 // One read buffer for every pump on the thread: libuv calls alloc, read(2) and on_read
-// back to back for one stream, and on_read copies what it keeps (the splitter's partial
-// line, the entries) before the next stream is read, so no two reads share it at once.
-// A buffer per pump was 64 KiB per stream, most of a service's cost to the supervisor's RSS.
+// back to back for one stream, and on_read encodes what it keeps (the splitter keeps
+// only a read's last partial line) before the next stream is read, so no two reads
+// share it at once. A buffer per pump was 64 KiB per stream, most of a service's cost
+// to the supervisor's RSS; a thread_local array would sit in every thread's static TLS
+// block, which glibc zeroes when it makes a thread (64 KiB resident in each libuv pool
+// thread), so it is allocated on first use.
 void LogPump::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
-  thread_local std::array<char, 64 * 1024> shared;
-  *buf = uv_buf_init(shared.data(), static_cast<unsigned>(shared.size()));
+  thread_local std::unique_ptr<char[]> shared;
+  if (!shared) shared = std::make_unique_for_overwrite<char[]>(kReadBuffer);
+  *buf = uv_buf_init(shared.get(), static_cast<unsigned>(kReadBuffer));
 }
 
 void LogPump::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   auto* self = owner<LogPump>(reinterpret_cast<uv_pipe_t*>(s));
   if (self->closing()) return;
   if (n > 0) {
-    self->entries_.clear();
-    self->splitter_.feed({buf->base, static_cast<size_t>(n)}, self->entries_);
-    self->write_entries(self->entries_);
+    if (!self->grown_ && static_cast<std::size_t>(n) >= kDefaultPipe) self->grow_pipe();
+    self->write({buf->base, static_cast<std::size_t>(n)}, false);
     return;
   }
   if (n == 0) return;  // EAGAIN: nothing this time
@@ -75,21 +91,28 @@ void LogPump::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   self->finish();
 }
 
-void LogPump::write_entries(std::vector<LogEntry>& entries) {
-  if (entries.empty()) return;
+void LogPump::write(std::string_view bytes, bool finish) {
   int64_t t = now_ns();
-  for (const auto& e : entries) {
-    auto r = file_->append(e, stream_, t);
+  auto append = [&](std::string_view text, bool newline) {
+    auto r = file_->append(text, newline, stream_, t);
     ++lines_;
     if (!r && cb_.on_error) cb_.on_error(r.error());
-  }
+  };
+  splitter_.feed_each(bytes, append);
+  if (finish) splitter_.finish_each(append);
+}
+
+void LogPump::grow_pipe() {
+  grown_ = true;
+  uv_os_fd_t fd = -1;
+  // Best effort: past /proc/sys/fs/pipe-max-size without CAP_SYS_RESOURCE it is EPERM,
+  // and the small pipe still works.
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(raw()), &fd) == 0) (void)::fcntl(fd, F_SETPIPE_SZ, kBurstPipe);
 }
 
 void LogPump::finish() {
   uv_read_stop(reinterpret_cast<uv_stream_t*>(raw()));
-  entries_.clear();
-  splitter_.finish(entries_);
-  write_entries(entries_);
+  write({}, true);
   auto r = file_->flush();
   if (!r && cb_.on_error) cb_.on_error(r.error());
   if (cb_.on_eof) cb_.on_eof();

@@ -50,15 +50,17 @@ class LogPump final : public UvHandle<uv_pipe_t> {
       : file_(std::move(f)), stream_(std::move(s)), cb_(std::move(cb)) {}
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
-  void write_entries(std::vector<LogEntry>& entries);
+  // Appends the entries these bytes complete (finish: and the last partial line).
+  void write(std::string_view bytes, bool finish);
+  void grow_pipe();
   void finish();
 
   std::shared_ptr<LogFile> file_;
   std::string stream_;
   Callbacks cb_;
   LineSplitter splitter_;
-  std::vector<LogEntry> entries_;
   uint64_t lines_ = 0;
+  bool grown_ = false;
 };
 
 }  // namespace stack::supervisor

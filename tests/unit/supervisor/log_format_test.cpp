@@ -86,7 +86,7 @@ TEST_CASE("splitting loses, adds and reorders nothing (random data, random reads
 TEST_CASE("records are Docker's json-file lines and parse back") {
   std::string out;
   encode_log_line({"hi \"you\" \\ \t\x01", true}, "stdout", 1'500'000'000, out);
-  CHECK(out == "{\"log\":\"hi \\\"you\\\" \\\\ \\t\\u0001\\n\",\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:01.5Z\"}\n");
+  CHECK(out == "{\"log\":\"hi \\\"you\\\" \\\\ \\u0009\\u0001\\n\",\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:01.5Z\"}\n");
   auto r = parse_log_line(std::string_view(out).substr(0, out.size() - 1));
   REQUIRE(r);
   CHECK(r->log == "hi \"you\" \\ \t\x01\n");
@@ -136,4 +136,122 @@ TEST_CASE("--since and --until accept RFC 3339, unix times, local dates and dura
   CHECK(*parse_time_arg("2024-05-01", now) == static_cast<int64_t>(::mktime(&t)) * 1'000'000'000);
   CHECK_FALSE(parse_time_arg("soon", now));
   CHECK_FALSE(parse_time_arg("1.2.3", now));
+}
+
+namespace {
+
+// Docker's escaping spelled out byte by byte (moby daemon/logger/jsonfilelog/jsonlog,
+// ffjsonWriteJSONBytesAsString, with Go's utf8.DecodeRune), to check the fast one against.
+std::string docker_escape(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      if (b >= 0x20 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&') out += static_cast<char>(b);
+      else if (b == '\\' || b == '"') out += std::string("\\") + static_cast<char>(b);
+      else if (b == '\n') out += "\\n";
+      else if (b == '\r') out += "\\r";
+      else out += std::string("\\u00") + kHex[b >> 4] + kHex[b & 15];
+      ++i;
+      continue;
+    }
+    // Go's DecodeRune: the sequence's length by its first byte, continuation bytes in
+    // 80..BF, and the narrower second-byte ranges for E0, ED, F0 and F4.
+    std::size_t n = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+    unsigned char lo = b == 0xE0 ? 0xA0 : b == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = b == 0xED ? 0x9F : b == 0xF4 ? 0x8F : 0xBF;
+    bool ok = n > 0 && i + n <= s.size();
+    for (std::size_t k = 1; ok && k < n; ++k) {
+      unsigned char c = static_cast<unsigned char>(s[i + k]);
+      ok = k == 1 ? c >= lo && c <= hi : c >= 0x80 && c <= 0xBF;
+    }
+    if (!ok) {
+      out += "\\ufffd";
+      ++i;
+    } else if (n == 3 && s.substr(i, 2) == "\xE2\x80" && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
+      out += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+      i += 3;
+    } else {
+      out += s.substr(i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string log_field(const std::string& text, bool newline) {
+  std::string out;
+  encode_log_line(text, newline, "stdout", 0, out);
+  std::string_view v(out);
+  REQUIRE(v.substr(0, 8) == "{\"log\":\"");
+  auto end = v.rfind("\",\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:00Z\"}\n");
+  REQUIRE(end != std::string_view::npos);
+  return std::string(v.substr(8, end - 8));
+}
+
+}  // namespace
+
+TEST_CASE("escaping is Docker's: HTML characters, tab, line separators, invalid UTF-8") {
+  CHECK(log_field("<a href=\"x\">&amp;</a>", false) ==
+        "\\u003ca href=\\\"x\\\"\\u003e\\u0026amp;\\u003c/a\\u003e");
+  CHECK(log_field("a\tb\x7F\x1F", true) == "a\\u0009b\x7F\\u001f\\n");
+  CHECK(log_field("x\xE2\x80\xA8y\xE2\x80\xA9z\xE2\x80\xAA", false) == "x\\u2028y\\u2029z\xE2\x80\xAA");
+  CHECK(log_field("\xED\xA0\x80 \xC0\xAF \xF4\x90\x80\x80 \xEF\xBF\xBD", false) ==
+        "\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd\\ufffd \xEF\xBF\xBD");
+  CHECK(log_field("", true) == "\\n");
+  CHECK(log_field("\xE2\x82", false) == "\\ufffd\\ufffd");  // cut short at the end
+}
+
+TEST_CASE("escaping matches Docker's on random bytes") {
+  std::mt19937 rng(7);
+  const std::string alphabet = std::string("ab <>&\"\\\t\r\n\x01\x7F") + "\xC3\xA9\xE2\x80\xA8\xA9\xED\xF0\x9F\x98\x80\xFF\xC0";
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    std::size_t len = rng() % 40;
+    for (std::size_t i = 0; i < len; ++i)
+      text += rng() % 4 ? alphabet[rng() % alphabet.size()] : static_cast<char>(rng() % 256);
+    INFO("round " << round);
+    REQUIRE(log_field(text, false) == docker_escape(text));
+  }
+}
+
+TEST_CASE("lines of one time share their suffix; a new time or stream makes a new one") {
+  std::string out;
+  encode_log_line("a", true, "stdout", 1'000'000'001, out);
+  encode_log_line("b", true, "stdout", 1'000'000'001, out);
+  encode_log_line("c", false, "stderr", 1'000'000'001, out);
+  encode_log_line("d", true, "stderr", 2'000'000'000, out);
+  CHECK(out ==
+        "{\"log\":\"a\\n\",\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:01.000000001Z\"}\n"
+        "{\"log\":\"b\\n\",\"stream\":\"stdout\",\"time\":\"1970-01-01T00:00:01.000000001Z\"}\n"
+        "{\"log\":\"c\",\"stream\":\"stderr\",\"time\":\"1970-01-01T00:00:01.000000001Z\"}\n"
+        "{\"log\":\"d\\n\",\"stream\":\"stderr\",\"time\":\"1970-01-01T00:00:02Z\"}\n");
+}
+
+TEST_CASE("a line is cut from the read's bytes without a copy; only a read's last piece is kept") {
+  LineSplitter s;
+  std::string read = "one\ntwo\nthr";
+  std::vector<const char*> where;
+  std::vector<std::string> texts;
+  s.feed_each(read, [&](std::string_view t, bool nl) {
+    CHECK(nl);
+    where.push_back(t.data());
+    texts.emplace_back(t);
+  });
+  REQUIRE(texts == std::vector<std::string>{"one", "two"});
+  CHECK(where[0] == read.data());
+  CHECK(where[1] == read.data() + 4);
+  CHECK(s.pending() == 3);
+  texts.clear();
+  s.feed_each("ee\nfour", [&](std::string_view t, bool nl) {
+    CHECK(nl);
+    texts.emplace_back(t);
+  });
+  s.finish_each([&](std::string_view t, bool nl) {
+    CHECK_FALSE(nl);
+    texts.emplace_back(t);
+  });
+  CHECK(texts == std::vector<std::string>{"three", "four"});
+  CHECK(s.pending() == 0);
 }

@@ -2,6 +2,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -47,6 +49,29 @@ std::vector<LogRecord> records(const std::string& path) {
   }
   return out;
 }
+
+// A loop with a json-file log in a temp dir, flushed after every iteration.
+struct LogLoop {
+  stack::testing::TempDir dir;
+  std::string path = dir.path() + "/c-json.log";
+  uv_loop_t loop{};
+  std::shared_ptr<LogFile> file;
+  stack::UvOwned<LogFlusher> flusher;
+  LogLoop() {
+    REQUIRE(uv_loop_init(&loop) == 0);
+    auto f = LogFile::open(path, {});
+    REQUIRE(f);
+    file = std::move(*f);
+    auto fl = LogFlusher::create(&loop, nullptr);
+    REQUIRE(fl);
+    flusher = std::move(*fl);
+    flusher->watch(file);
+  }
+  void close() {
+    flusher.reset();
+    REQUIRE(stack::uv_close_loop(&loop));
+  }
+};
 
 }  // namespace
 
@@ -120,18 +145,13 @@ TEST_CASE("a burst of 200,000 lines through a pipe arrives complete and in order
 }
 
 TEST_CASE("stdout and stderr share a file, each in order; a last line without newline is kept") {
-  stack::testing::TempDir dir;
-  std::string path = dir.path() + "/c-json.log";
-  uv_loop_t loop;
-  REQUIRE(uv_loop_init(&loop) == 0);
-  std::shared_ptr<LogFile> file(std::move(*LogFile::open(path, {})));
-  auto flusher = LogFlusher::create(&loop, nullptr);
-  REQUIRE(flusher);
-  (*flusher)->watch(file);
+  LogLoop l;
+  auto& loop = l.loop;
+  const auto& path = l.path;
   Pipe o, e;
   int eofs = 0;
-  auto po = LogPump::create(&loop, std::move(o.r), file, "stdout", {nullptr, [&] { ++eofs; }});
-  auto pe = LogPump::create(&loop, std::move(e.r), file, "stderr", {nullptr, [&] { ++eofs; }});
+  auto po = LogPump::create(&loop, std::move(o.r), l.file, "stdout", {nullptr, [&] { ++eofs; }});
+  auto pe = LogPump::create(&loop, std::move(e.r), l.file, "stderr", {nullptr, [&] { ++eofs; }});
   REQUIRE((po && pe));
 
   // One quiet line is on disk after a single loop iteration: the flusher ran.
@@ -152,8 +172,7 @@ TEST_CASE("stdout and stderr share a file, each in order; a last line without ne
   CHECK(eofs == 2);
   po->reset();
   pe->reset();
-  flusher->reset();
-  REQUIRE(stack::uv_close_loop(&loop));
+  l.close();
 
   int next_o = 0, next_e = 0;
   auto rs = records(path);
@@ -165,4 +184,31 @@ TEST_CASE("stdout and stderr share a file, each in order; a last line without ne
   }
   CHECK(next_o == 100);
   CHECK(next_e == 100);
+}
+
+// Not in the default run ("[.]"): the driver for profiling log capture, the bench's
+// stream (100-byte lines) through a pipe into a json-file log. Run it alone, e.g.
+//   valgrind --tool=callgrind build/tests/unit_supervisor "[.log-throughput]"
+// STACK_LOG_BENCH_MB sets the size (default 50).
+TEST_CASE("log capture throughput, 100-byte lines", "[.log-throughput]") {
+  const char* mb = std::getenv("STACK_LOG_BENCH_MB");
+  const std::size_t bytes = static_cast<std::size_t>(mb ? std::atol(mb) : 50) * 1'000'000;
+  LogLoop l;
+  Pipe out;
+  auto pump = LogPump::create(&l.loop, std::move(out.r), l.file, "stdout", {nullptr, nullptr});
+  REQUIRE(pump);
+  std::string chunk;
+  while (chunk.size() < 64 * 1024) chunk += std::string(99, '0') + "\n";
+  const std::size_t chunks = (bytes + chunk.size() - 1) / chunk.size();
+  std::thread writer([w = std::move(out.w), &chunk, chunks]() mutable {
+    for (std::size_t i = 0; i < chunks; ++i) write_all(w.get(), chunk);
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  uv_run(&l.loop, UV_RUN_DEFAULT);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  writer.join();
+  CHECK((*pump)->lines() == chunks * chunk.size() / 100);
+  pump->reset();
+  l.close();
+  WARN(chunks * chunk.size() / 1'000'000 << " MB in " << ms << " ms");
 }
