@@ -3,6 +3,7 @@
 // lock while it lives, so a second supervisor of the project exits with code 3 and
 // its `up` talks to this one instead. A journal left by a crashed predecessor is
 // replayed first (the stack is cleaned and started afresh).
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,10 +16,13 @@
 #include "engine/base/file.hpp"
 #include "engine/base/uv_handle.hpp"
 #include "engine/state/lock.hpp"
+#include "engine/supervisor/heap_trim.hpp"
 
 namespace {
 
 constexpr int kLocked = 3;
+// The supervisor gives the heap's free pages back at most this often (heap_trim.hpp).
+constexpr uint64_t kTrimIntervalMs = 50;
 
 void log_line(const std::string& s) {
   std::fprintf(stderr, "supervisor[%d]: %s\n", static_cast<int>(::getpid()), s.c_str());
@@ -48,7 +52,12 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
       (*sup)->note_recovery(std::move(recovery_note));
       (*sup)->start();
       log_line("started");
-      while (!(*sup)->finished()) uv_run(&loop, UV_RUN_ONCE);
+      auto trimmer = stack::supervisor::HeapTrimmer::create(&loop, kTrimIntervalMs);
+      if (!trimmer) log_line(trimmer.error().message);
+      while (!(*sup)->finished()) {
+        uv_run(&loop, UV_RUN_ONCE);
+        if (trimmer) (*trimmer)->busy();
+      }
       result = (*sup)->outcome();
     }
   }
@@ -58,6 +67,9 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
 }
 
 int supervise(const stack::cli::Globals& g) {
+  // Its threads are libuv's pool, which runs short jobs: one more heap than the loop's
+  // suffices, rather than glibc's default of an arena per thread, each with pages of its own.
+  ::mallopt(M_ARENA_MAX, 2);
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGHUP, SIG_IGN);

@@ -10,7 +10,7 @@ namespace stack::net {
 
 namespace {
 
-// The largest UDP payload; one static buffer per thread suffices because uv_udp_recv_cb
+// The largest UDP payload; one buffer per thread suffices because uv_udp_recv_cb
 // runs to completion before the next alloc_cb (the data is handed to the callback as a span).
 constexpr std::size_t kRecvBuffer = 65536;
 
@@ -51,8 +51,12 @@ Result<void> UvUdp::recv_start(RecvCb cb) {
   int rc = uv_udp_recv_start(
       raw(),
       [](uv_handle_t*, size_t, uv_buf_t* buf) {
-        static thread_local std::uint8_t storage[kRecvBuffer];
-        *buf = uv_buf_init(reinterpret_cast<char*>(storage), sizeof storage);
+        // Allocated on first use: a thread_local array would sit in every thread's static
+        // TLS block, which glibc zeroes when it makes a thread (64 KiB resident in each of
+        // the supervisor's libuv pool threads that never receive a datagram).
+        static thread_local std::unique_ptr<char[]> storage;
+        if (!storage) storage = std::make_unique_for_overwrite<char[]>(kRecvBuffer);
+        *buf = uv_buf_init(storage.get(), kRecvBuffer);
       },
       [](uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from, unsigned) {
         auto* self = owner<UvUdp>(h);
