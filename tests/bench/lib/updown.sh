@@ -81,6 +81,10 @@ bench_updown() {
     updown_n=1
     [ -n "$smoke" ] || updown_tool_warm "$tool" || continue
     for n in "${updown_ns[@]}"; do
+      if [ "$tool" != stack ] && [ -n "${peer_max_n:-}" ] && [ "$n" -gt "$peer_max_n" ]; then
+        skip "$tool" "updown N=$n" "not measured in this run (--peer-max-n $peer_max_n, to keep the run short)"
+        continue
+      fi
       updown_n=$n
       updown_tool "$tool" "$n" || break
     done
