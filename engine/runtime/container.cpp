@@ -221,6 +221,9 @@ Result<void> Container::start() {
   if (spec_.process.terminal && !pty_master_) return fail_start(Error{0, "no pty master came back from the container"});
   sync_.reset();
   child_fds_.clear();
+  // The plan was the child's, which has exec'd: its ops and seccomp program (~36 KiB)
+  // would stay for the container's life in the supervisor.
+  plan_ = ChildPlan{};
   return {};
 }
 
