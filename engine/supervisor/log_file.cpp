@@ -13,6 +13,10 @@ namespace stack::supervisor {
 namespace {
 
 constexpr std::size_t kBatch = 256 * 1024;        // write when this much is buffered
+// A buffer that grew past kKeep in a burst is given back once a flush is small again:
+// a service that logged a lot at start and then little keeps no 256 KiB+ buffer.
+constexpr std::size_t kKeep = 64 * 1024;
+constexpr std::size_t kQuietFlush = 16 * 1024;
 constexpr std::size_t kTailScan = 256 * 1024;     // longer than any encoded line
 
 Result<UniqueFd> open_log(const std::string& path, bool truncate) {
@@ -129,6 +133,7 @@ Result<void> LogFile::flush() {
     off += static_cast<std::size_t>(n);
   }
   size_ += buffer_.size();
+  if (buffer_.capacity() > kKeep && buffer_.size() < kQuietFlush) std::string().swap(buffer_);
   buffer_.clear();
   buffered_lines_ = 0;
   return {};

@@ -47,6 +47,7 @@ class LogFile {
   Result<void> flush();
 
   std::size_t buffered() const { return buffer_.size(); }
+  std::size_t buffer_capacity() const { return buffer_.capacity(); }
   uint64_t dropped_lines() const { return dropped_lines_; }
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }

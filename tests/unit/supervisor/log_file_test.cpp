@@ -123,3 +123,18 @@ TEST_CASE("a full disk is an error value, the lines are counted as dropped") {
   CHECK((*f)->dropped_lines() == 2);
   CHECK((*f)->buffered() == 0);
 }
+
+TEST_CASE("a burst's large buffer is given back once the stream is quiet again") {
+  stack::testing::TempDir dir;
+  auto f = LogFile::open(dir.path() + "/c-json.log", {});
+  REQUIRE(f);
+  const std::string line(99, 'x');
+  for (int i = 0; i < 1500; ++i) REQUIRE((*f)->append({line, true}, "stdout", 1));  // ~250 KB
+  CHECK((*f)->buffer_capacity() > 64 * 1024);
+  REQUIRE((*f)->flush());
+  CHECK((*f)->buffer_capacity() > 64 * 1024);  // a big flush: the burst may go on
+  REQUIRE((*f)->append({"quiet", true}, "stdout", 2));
+  REQUIRE((*f)->flush());
+  CHECK((*f)->buffer_capacity() <= 64 * 1024);
+  CHECK(logs_of(dir.path() + "/c-json.log").size() == 1501);
+}
