@@ -63,9 +63,11 @@ YAML
     "user+system CPU of the supervisor for the whole capture (wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') s)"
 }
 
-# Supervisor RSS with K sleeping services running (the same compose file as up/down).
+# Supervisor RSS with K sleeping services running (the same compose file as up/down):
+# VmRSS, which the target is about, and RssAnon, the part no other process shares (the
+# rest is the binary's and shared libraries' pages of the page cache).
 stack_rss() {
-  local k f pid rss
+  local k f pid rss anon
   for k in "$@"; do
     f=$(compose_file "$k")
     updown_n=$k
@@ -76,8 +78,10 @@ stack_rss() {
     fi
     pid=$(supervisor_pid "sbrss$k")
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    anon=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
     stack_down "$f" "rss$k" >/dev/null 2>&1 || skip stack "rss N=$k" "down failed"
     [ -n "$rss" ] && record_value rss "supervisor N=$k" stack "$rss" "VmRSS of the stack's supervisor, $k services running"
+    [ -n "$anon" ] && record_value rss "supervisor private N=$k" stack "$anon" "RssAnon of the same: its own pages, not the shared files'"
   done
 }
 
