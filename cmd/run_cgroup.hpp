@@ -56,6 +56,8 @@ class RunCgroup {
   const std::vector<std::string>& warnings() const { return warnings_; }
   // v1/hybrid: moves the (still waiting) container process in.
   Result<void> place(pid_t pid);
+  // v1/hybrid: the cgroup.procs files a process joins by itself (Spec::cgroup_procs).
+  std::vector<std::string> procs_files() const { return driver_ ? driver_->procs_files(rel_) : std::vector<std::string>{}; }
   bool oom_killed();
   // A new run of the container starts: the group (and its OOM kill count) outlives runs.
   void mark_run();

@@ -117,12 +117,17 @@ Result<UniqueFd> Cgroup1Driver::clone_into_fd(const std::string& rel) {
   return UniqueFd{};  // v1 has no CLONE_INTO_CGROUP; the caller uses place_pid()
 }
 
+std::vector<std::string> Cgroup1Driver::procs_files(const std::string& rel) const {
+  std::vector<std::string> out;
+  for (const std::string& base : hierarchy_dirs()) out.push_back(base + "/" + rel + "/cgroup.procs");
+  if (unified_) out.push_back(*unified_ + "/" + rel + "/cgroup.procs");
+  return out;
+}
+
 Result<void> Cgroup1Driver::place_pid(const std::string& rel, pid_t pid) {
   STACK_TRY(check_relative(rel));
-  std::vector<std::string> dirs = hierarchy_dirs();
-  if (unified_) dirs.push_back(*unified_);
-  for (const std::string& base : dirs) {
-    auto r = fs::write_value(base + "/" + rel + "/cgroup.procs", std::to_string(pid));
+  for (const std::string& file : procs_files(rel)) {
+    auto r = fs::write_value(file, std::to_string(pid));
     if (!r) return unexpected(r.error().wrap("placing pid " + std::to_string(pid)));
   }
   return {};

@@ -137,6 +137,9 @@ class Driver {
   // Writes pid into rel's cgroup.procs in every hierarchy (hybrid: also the unified
   // tracking group). Also the fallback on v2 kernels without clone3.
   virtual Result<void> place_pid(const std::string& rel, pid_t pid) = 0;
+  // The cgroup.procs files place_pid writes, for a process that joins by itself
+  // (writes "0"); empty where clone_into_fd() is the way in.
+  virtual std::vector<std::string> procs_files(const std::string& rel) const { (void)rel; return {}; }
 
   virtual Result<OomWatch> watch_oom(const std::string& rel) = 0;
   // The kernel's count of OOM kills in rel (v2 memory.events oom_kill, v1

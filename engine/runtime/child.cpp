@@ -274,6 +274,8 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   child::reset_signals();
   ::umask(0);
   wait_for_go(sync_fd);
+  for (size_t i = 0; i < plan.cgroup_procs.size(); ++i)  // "0": the writer itself
+    if (::write(plan.cgroup_procs[i], "0", 1) != 1) die(sync_fd, Step::kJoinCgroup, errno, static_cast<uint32_t>(i));
   int root = open_root(plan, sync_fd);
   if (plan.userns_root) {
     // The parent wrote the id maps. Our ids, the host's root, are unmapped here, and a

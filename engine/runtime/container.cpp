@@ -138,6 +138,12 @@ Result<void> Container::prepare() {
     if (!fds) return unexpected(fds.error());
     for (auto& fd : *fds) child_fds_.push_back(std::move(fd));
   }
+  for (const auto& path : spec_.cgroup_procs) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return fail_errno("opening " + path);
+    plan_.cgroup_procs.push_back(fd.get());
+    child_fds_.push_back(std::move(fd));
+  }
   for (const auto& n : spec_.namespaces) {
     if (n.path.empty()) continue;
     int flag = ns_clone_flag(n.type);
@@ -186,24 +192,32 @@ Result<void> Container::clone_child() {
   return {};
 }
 
-Result<void> Container::start() {
-  auto fail_start = [this](Error e) -> Result<void> {
-    kill_and_reap();
-    auto removed = remove_container_dir(paths_.dir);
-    if (!removed) e = e.wrap("cleanup also failed (" + removed.error().message + ")");
-    return unexpected(std::move(e));
-  };
-  if (!sync_) return fail("container already started");
+Error Container::fail_start(Error e) {
+  kill_and_reap();
+  auto removed = remove_container_dir(paths_.dir);
+  if (!removed) e = e.wrap("cleanup also failed (" + removed.error().message + ")");
+  return e;
+}
+
+Result<void> Container::begin_start() {
+  if (!sync_ || go_sent_) return fail("container already started");
   if (!used_clone3_ && spec_.cgroup_fd >= 0) {
     UniqueFd procs(::openat(spec_.cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
     std::string pid = std::to_string(pid_);
     if (!procs || ::write(procs.get(), pid.data(), pid.size()) < 0)
-      return fail_start(fail_errno("moving the container into its cgroup").error);
+      return unexpected(fail_start(fail_errno("moving the container into its cgroup").error));
   }
   SyncMessage go{SyncKind::kGo, Step::kWaitGo, 0, 0};
   if (::send(sync_.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go)
-    return fail_start(fail_errno("starting the container process").error);
-  bool execing = false;
+    return unexpected(fail_start(fail_errno("starting the container process").error));
+  go_sent_ = true;
+  return {};
+}
+
+// Reads what the child sent; on a non-blocking socket (the caller's poll set it so)
+// EAGAIN means "more to come".
+Result<bool> Container::continue_start() {
+  if (!sync_ || !go_sent_) return fail("container not starting");
   for (;;) {
     SyncMessage m{};
     ssize_t n;
@@ -211,20 +225,30 @@ Result<void> Container::start() {
     do n = recv_with_fd(sync_.get(), &m, sizeof m, &fd);
     while (n < 0 && errno == EINTR);
     UniqueFd attached(fd);
-    if (n == 0 && execing) break;  // execve closed the child's end: the command runs
-    if (n == 0) return fail_start(Error{0, "the container process died while setting up the container"});
-    if (n != sizeof m) return fail_start(Error{n < 0 ? errno : 0, "unexpected reply from the container process"});
-    if (m.kind == SyncKind::kError) return fail_start(child_error(m));
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    if (n == 0 && execing_) break;  // execve closed the child's end: the command runs
+    if (n == 0) return unexpected(fail_start(Error{0, "the container process died while setting up the container"}));
+    if (n != sizeof m) return unexpected(fail_start(Error{n < 0 ? errno : 0, "unexpected reply from the container process"}));
+    if (m.kind == SyncKind::kError) return unexpected(fail_start(child_error(m)));
     if (m.kind == SyncKind::kPtyMaster) pty_master_ = std::move(attached);
-    execing = execing || m.kind == SyncKind::kExecing;
+    execing_ = execing_ || m.kind == SyncKind::kExecing;
   }
-  if (spec_.process.terminal && !pty_master_) return fail_start(Error{0, "no pty master came back from the container"});
+  if (spec_.process.terminal && !pty_master_) return unexpected(fail_start(Error{0, "no pty master came back from the container"}));
   sync_.reset();
   child_fds_.clear();
   // The plan was the child's, which has exec'd: its ops and seccomp program (~36 KiB)
   // would stay for the container's life in the supervisor.
   plan_ = ChildPlan{};
-  return {};
+  return true;
+}
+
+Result<void> Container::start() {
+  STACK_TRY(begin_start());
+  for (;;) {
+    auto done = continue_start();  // blocking socket: returns once finished or failed
+    if (!done) return unexpected(done.error());
+    if (*done) return {};
+  }
 }
 
 Error Container::child_error(const SyncMessage& m) const {

@@ -53,6 +53,13 @@ class Container {
   // runs; on failure the child is reaped, everything removed, and the error names the
   // step ("mounting proc on /proc in container: Operation not permitted").
   Result<void> start();
+  // start() in halves for a caller that must not block (the supervisor's loop):
+  // begin_start() lets the child go; then, whenever sync_fd() is readable (the caller
+  // may make it non-blocking), continue_start() reads what came: true once the command
+  // runs, false while the child is still setting up. A failure cleans up as start()'s.
+  Result<void> begin_start();
+  Result<bool> continue_start();
+  int sync_fd() const { return sync_.get(); }
   // Blocks until the container's PID 1 exits (waitid P_PIDFD).
   Result<ExitStatus> wait();
   // stop_signal, then SIGKILL after grace; then waits.
@@ -67,6 +74,7 @@ class Container {
   Result<void> prepare();
   Result<void> clone_child();
   Error child_error(const struct SyncMessage& m) const;
+  Error fail_start(Error e);  // kills, reaps, removes; returns e
   void kill_and_reap() noexcept;
 
   Spec spec_;
@@ -80,6 +88,8 @@ class Container {
   pid_t pid_ = -1;
   bool used_clone3_ = true;
   bool reaped_ = false;
+  bool go_sent_ = false;
+  bool execing_ = false;
   uint64_t process_record_ = 0;
 };
 
