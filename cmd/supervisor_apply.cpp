@@ -119,7 +119,7 @@ void StackSupervisor::apply_next() {
     applies_.clear();
     return;
   }
-  if (start_ && !start_->finished()) return;  // the previous up is still starting: pump() calls back
+  if (start_ && !start_done()) return;  // the previous up is still starting: pump() calls back
   auto [params, resp] = std::move(applies_.front());
   applies_.pop_front();
   auto run = prepare_apply(params, root_);

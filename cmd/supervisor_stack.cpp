@@ -239,7 +239,7 @@ void StackSupervisor::launch(const std::string& service) {
       start_->failed(service, r.error);
       return;
     }
-    r.runner->start();
+    r.runner->start(false);  // containers started together set up at the same time
   }
 }
 
@@ -288,12 +288,11 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
     spec->spec.stdio = stdio;
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
+    if (spec->spec.cgroup_fd < 0) spec->spec.cgroup_procs = rp->cgroup->procs_files();  // v1/hybrid: it joins after go
     rp->command = join_args(spec->spec.process.args);
     NetworkContext net{networks_.get(), root_, [this](const std::string& svc) { return running_pid(svc); }, &journal_};
     STACK_TRY(network_spec(spec->spec, s, rp->name, net));
     auto c = rt::Container::create(std::move(spec->spec), {root_, rp->name});
-    if (c && rp->cgroup->clone_fd() < 0)  // v1/hybrid: placed before it runs
-      if (auto placed = rp->cgroup->place(c->pid()); !placed) return unexpected(placed.error());
     // The child waits for start(): its netns gets its links before the command runs.
     if (c)
       if (auto attached = network_attach(s, rp->name, c->pid(), net); !attached) return unexpected(attached.error());
@@ -397,8 +396,15 @@ nlohmann::json StackSupervisor::wait_result() const {
   return {{"containers", list}};
 }
 
+bool StackSupervisor::start_done() const {
+  if (!start_ || !start_->finished()) return false;
+  for (const auto& r : replicas_)
+    if (r->runner && r->runner->starting()) return false;
+  return true;
+}
+
 void StackSupervisor::answer_waiters() {
-  if (!start_ || (!start_->finished() && !down_started_) || pumping_) return;
+  if (!start_ || (!start_done() && !down_started_) || pumping_) return;
   auto result = wait_result();
   for (const auto& w : waiters_) w.reply(result);
   waiters_.clear();
@@ -521,7 +527,8 @@ void StackSupervisor::finish_down() {
   }
   downs_.clear();
   control_->close();
-  // The replies are on their way (uv_write); the loop ends once they had a moment.
+  // The replies are on their way (uv_write); the loop ends once the kernel has them all
+  // (the CLI's down waits for this process to be gone), or after 100 ms.
   auto done = [this] {
     server_.reset();
     ports_.reset();
@@ -529,7 +536,13 @@ void StackSupervisor::finish_down() {
     sigterm_.reset();
     finished_ = true;
   };
-  if (!exit_timer_->start(100, 0, done)) done();
+  auto polls = std::make_shared<int>(0);
+  auto check = [this, done, polls] {
+    if (server_ && !server_->flushed() && ++*polls < 100) return;
+    exit_timer_->stop();
+    done();
+  };
+  if (!exit_timer_->start(0, 1, check)) done();
 }
 
 }  // namespace stack::cli

@@ -94,6 +94,8 @@ class StackSupervisor {
   Result<void> make_health(Replica& r, const model::Service& s);
   void on_health(Replica& r, supervisor::Health status);
   void answer_waiters();
+  // Every service handed out, and no replica still setting up (start(false)).
+  bool start_done() const;
   nlohmann::json wait_result() const;
   nlohmann::json ps(bool all);
   void down(std::optional<int64_t> timeout_s, std::optional<supervisor::Responder> resp);

@@ -37,6 +37,7 @@ Result<std::unique_ptr<ContainerRunner>> ContainerRunner::create(uv_loop_t* loop
 ContainerRunner::~ContainerRunner() {
   // Handles first (their callbacks point at us), then the container: a Container
   // dropped while running is killed and reaped by the runtime (style.md rule 4).
+  starting_.reset();
   out_.reset();
   err_.reset();
   watch_.reset();
@@ -54,14 +55,14 @@ void ContainerRunner::set(RunState s, std::string error) {
   if (on_change_) on_change_(info_);
 }
 
-void ContainerRunner::start() {
-  if (info_.state == RunState::kRunning || info_.state == RunState::kRestarting) return;
+void ContainerRunner::start(bool wait) {
+  if (info_.state == RunState::kRunning || info_.state == RunState::kRestarting || starting_) return;
   if (info_.state != RunState::kCreated) policy_ = RestartTracker(policy_.spec());
   stop_requested_ = false;
-  launch();
+  launch(wait);
 }
 
-void ContainerRunner::launch() {
+void ContainerRunner::launch(bool wait) {
   int o[2], e[2];
   if (::pipe2(o, O_CLOEXEC) != 0) return set(RunState::kDead, fail_errno("failed to create a stdout pipe").error.message);
   if (::pipe2(e, O_CLOEXEC) != 0) {
@@ -77,17 +78,59 @@ void ContainerRunner::launch() {
   auto c = make_(stdio);
   if (!c) return set(RunState::kDead, c.error().message);
   container_.emplace(std::move(*c));
-  if (auto r = container_->start(); !r) {
-    (void)container_->remove();
-    container_.reset();
-    return set(RunState::kDead, r.error().message);
-  }
-  // The container holds the write ends now; ours must go or EOF never comes.
+  // The child holds its copies of the write ends: ours must go, or EOF never comes
+  // (and a container cloned while this one starts would hold them until its execve).
   out_w.reset();
   err_w.reset();
+  out_r_ = std::move(out_r);
+  err_r_ = std::move(err_r);
+  // The loop goes on while the child sets up (mounts, cgroup, pivot_root, execve): its
+  // sync socket says when the command runs, so containers started together overlap.
+  auto started = container_->begin_start();
+  if (started && wait) {
+    auto done = container_->continue_start();  // the socket blocks: until it runs or failed
+    if (!done) return abandon_start(done.error().message);
+    return run_started();
+  }
+  if (started) started = watch_start();
+  if (!started) abandon_start(started.error().message);
+}
+
+Result<void> ContainerRunner::watch_start() {
+  UniqueFd fd(::fcntl(container_->sync_fd(), F_DUPFD_CLOEXEC, 3));
+  if (!fd) return fail_errno("failed to duplicate the sync socket");
+  // Shared by both fds: continue_start() then reads without blocking.
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) return fail_errno("failed to make the sync socket non-blocking");
+  auto p = net::UvPoll::create(loop_, std::move(fd));
+  if (!p) return unexpected(p.error());
+  starting_ = std::move(*p);
+  return starting_->watch(UV_READABLE, [this](int, int) { continue_launch(); });
+}
+
+void ContainerRunner::abandon_start(std::string error) {
+  starting_.reset();
+  out_r_.reset();
+  err_r_.reset();
+  if (container_) (void)container_->remove();  // kills and reaps
+  container_.reset();
+  set(RunState::kDead, std::move(error));
+}
+
+void ContainerRunner::continue_launch() {
+  auto done = container_->continue_start();
+  if (done && !*done) return;  // the child is still setting up
+  if (!done) return abandon_start(done.error().message);
+  starting_.reset();
+  run_started();
+}
+
+void ContainerRunner::run_started() {
   eofs_ = log_ ? 0 : 2;  // without a log there is no pipe to drain
   status_.reset();
-  Result<void> pumped = log_ ? pump(std::move(out_r), std::move(err_r)) : Result<void>{};
+  Result<void> pumped = log_ ? pump(std::move(out_r_), std::move(err_r_)) : Result<void>{};
+  out_r_.reset();
+  err_r_.reset();
   auto w = PidfdWatch::create(loop_, container_->pidfd(), [this] { exited(); });
   if (!pumped || !w) {
     out_.reset();
@@ -101,6 +144,11 @@ void ContainerRunner::launch() {
   info_.started_ns = now_ns();
   info_.oom_killed = false;
   set(RunState::kRunning, watch_oom_of_run());
+  if (stop_requested_ && pending_stop_) {  // a stop came while it started
+    auto [signal, grace] = *pending_stop_;
+    pending_stop_.reset();
+    stop(signal, grace);
+  }
 }
 
 // A watch that cannot be opened does not stop the run: its error is reported with the
@@ -180,7 +228,7 @@ void ContainerRunner::finish_run() {
   // Removing the container took time the loop's cached clock has not seen
   // (uv_now(3)); without this the delay would be cut short by it.
   uv_update_time(loop_);
-  auto r = restart_timer_->start(static_cast<uint64_t>(d.delay_ns / 1'000'000), 0, [this] { launch(); });
+  auto r = restart_timer_->start(static_cast<uint64_t>(d.delay_ns / 1'000'000), 0, [this] { launch(true); });
   if (!r) set(RunState::kDead, r.error().message);
 }
 
@@ -202,6 +250,10 @@ Result<void> ContainerRunner::kill(int signal, bool fatal) {
 
 void ContainerRunner::stop(int signal, std::chrono::milliseconds grace) {
   stop_requested_ = true;
+  if (starting_) {  // stopped once it runs: its signal handlers may be set by then
+    pending_stop_ = std::pair{signal, grace};
+    return;
+  }
   if (info_.state == RunState::kRestarting) {
     restart_timer_->stop();
     return set(RunState::kExited);

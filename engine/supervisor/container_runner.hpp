@@ -17,6 +17,7 @@
 #include "engine/supervisor/oom_monitor.hpp"
 #include "engine/supervisor/pidfd_watch.hpp"
 #include "engine/supervisor/restart_policy.hpp"
+#include "network/uv_poll.hpp"
 #include "network/uv_timer.hpp"
 
 namespace stack::supervisor {
@@ -53,7 +54,9 @@ class ContainerRunner {
   // Starts a run (kRunning), or reports why it could not (kDead). A start after a stop
   // is a user's: the restart policy begins anew and RestartCount is 0 again (Docker's
   // ResetRestartManager on start and restart).
-  void start();
+  // With wait false the call returns once the child was told to go: the loop runs on
+  // while it sets up, and on_change reports kRunning (or kDead) when it is done.
+  void start(bool wait = true);
   // Stops without a restart: signal now, SIGKILL after grace; a pending restart is
   // cancelled. on_change reports kExited when it is down.
   void stop(int signal, std::chrono::milliseconds grace);
@@ -79,7 +82,15 @@ class ContainerRunner {
  private:
   ContainerRunner(uv_loop_t* loop, Factory make, RestartSpec policy, std::shared_ptr<LogFile> log, OnChange cb)
       : loop_(loop), make_(std::move(make)), policy_(policy), log_(std::move(log)), on_change_(std::move(cb)) {}
-  void launch();
+  void launch(bool wait);
+  void run_started();
+  Result<void> watch_start();
+  void continue_launch();
+  void abandon_start(std::string error);
+ public:
+  // The run's child is setting up (start(false) returned, kRunning not reported yet).
+  bool starting() const { return starting_ != nullptr; }
+ private:
   Result<void> pump(UniqueFd out_r, UniqueFd err_r);
   void exited();
   void maybe_finish();
@@ -98,6 +109,9 @@ class ContainerRunner {
   std::optional<engine::runtime::Container> container_;
   UvOwned<LogPump> out_, err_;
   UvOwned<PidfdWatch> watch_;
+  UvOwned<net::UvPoll> starting_;  // the sync socket while the run's child sets up
+  UniqueFd out_r_, err_r_;         // the log pipes' read ends until it runs
+  std::optional<std::pair<int, std::chrono::milliseconds>> pending_stop_;
   UvOwned<net::UvTimer> restart_timer_, kill_timer_;
   UvOwned<LogFlusher> flusher_;  // writes what each loop iteration read
   std::optional<OomSource> oom_source_;

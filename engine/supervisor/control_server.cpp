@@ -53,6 +53,12 @@ void ControlConnection::send(std::string line) {
 
 void ControlConnection::on_close() noexcept { *self_ = nullptr; }
 
+bool ControlServer::flushed() const {
+  for (const auto& c : conns_)
+    if (uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(c->raw())) > 0) return false;
+  return true;
+}
+
 void ControlConnection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* self = owner<ControlConnection>(reinterpret_cast<uv_pipe_t*>(h));
   *buf = uv_buf_init(self->buf_, sizeof self->buf_);

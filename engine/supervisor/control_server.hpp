@@ -78,6 +78,9 @@ class ControlServer final : public UvHandle<uv_pipe_t> {
   static Result<UvOwned<ControlServer>> create(uv_loop_t* loop, const std::string& path, RequestHandler handler);
   const std::string& path() const { return path_; }
   std::size_t connections() const { return conns_.size(); }
+  // Every message sent has been handed to the kernel (libuv's write queues are empty):
+  // a peer still reads it after this process is gone.
+  bool flushed() const;
 
  private:
   friend class ControlConnection;
