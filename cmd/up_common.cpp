@@ -1,6 +1,8 @@
 #include "cmd/up_common.hpp"
 
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <map>
@@ -86,6 +88,17 @@ static bool running(pid_t pid) {
 }
 
 void wait_gone(pid_t pid) {
+  if (pid <= 0) return;
+  // pidfd_open(2): the fd turns readable when the process terminates; no 10 ms polls.
+  if (int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); fd >= 0) {
+    pollfd p{fd, POLLIN, 0};
+    int rc;
+    do rc = ::poll(&p, 1, 10000);
+    while (rc < 0 && errno == EINTR);
+    ::close(fd);
+    return;
+  }
+  if (errno == ESRCH) return;
   for (int i = 0; pid > 0 && i < 1000 && running(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
