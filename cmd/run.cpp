@@ -1,6 +1,8 @@
 // `stack run [--rm] SERVICE [CMD...]`: compose's one-off run. The service's command runs
 // as PID 1 of a fresh container, attached to this terminal's stdio; the exit code is the
 // command's. Signals sent to `stack run` (Ctrl-C, kill) are passed on to the container.
+// Its dependencies are started first and it joins its service's networks through the
+// stack's supervisor (run_network.hpp).
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -15,10 +17,10 @@
 #include "cmd/one_off.hpp"
 #include "cmd/registry.hpp"
 #include "cmd/run_cgroup.hpp"
+#include "cmd/run_network.hpp"
 #include "cmd/run_oom.hpp"
 #include "cmd/run_spec.hpp"
 #include "cmd/up_common.hpp"
-#include "cmd/up_netmode.hpp"
 #include "engine/model/load.hpp"
 #include "engine/model/units.hpp"
 #include "engine/runtime/cleanup.hpp"
@@ -37,14 +39,17 @@ struct RunFlags {
   std::string user, workdir, entrypoint;
   bool entrypoint_set = false;
   bool rm = false;
+  bool no_deps = false, use_aliases = false;
   bool no_tty = false, tty = false, interactive = true;
 };
 
-std::string run_id(const std::string& project, const std::string& service) {
+// compose's one-off name, <project>-<service>-run-<12 hex>; the hex is its hostname
+// (Docker's default hostname is the container id's first 12 characters).
+std::pair<std::string, std::string> run_id(const std::string& project, const std::string& service) {
   std::random_device rd;
   char hex[13];
   std::snprintf(hex, sizeof hex, "%06x%06x", rd() & 0xffffff, rd() & 0xffffff);
-  return project + "_" + service + "_run_" + hex;
+  return {project + "-" + service + "-run-" + hex, hex};
 }
 
 // Waits for the container, passing SIGINT/SIGTERM/SIGHUP/SIGQUIT on to it. A PID 1
@@ -104,8 +109,9 @@ int exit_code_for(const stack::Error& e) {
 }
 
 // The container in its cgroup, attached, until it exits; then nothing of it is left.
-int run_container(const stack::model::Service& service, stack::cli::ServiceSpec spec, const std::string& project,
-                  const std::string& id, const std::string& root, const std::string& cgroup_parent, int sigfd) {
+int run_container(const stack::model::Service& service, stack::cli::ServiceSpec spec, stack::cli::RunNetwork& net,
+                  const std::string& project, const std::string& id, const std::string& root,
+                  const std::string& cgroup_parent, int sigfd) {
   auto limits = stack::cli::service_limits(service);
   if (!limits) return stack::cli::report(limits.error().message);
   auto enforcement = stack::cli::enforcement_of(service, false);
@@ -122,6 +128,7 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
     stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
     if (c) started = stack::cli::mark_one_off(root, id, project, *cg);
     if (started && c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
+    if (started && c) started = net.join(*c);  // its veths before the command runs
     if (started && c) started = c->start();
     if (!started) {
       stack::cli::report(started.error().message);
@@ -169,7 +176,8 @@ int run(const stack::cli::Globals& g, const RunFlags& f) {
     if (e.find('=') != std::string::npos) ov.env.push_back(e);
     else if (const char* v = std::getenv(e.c_str())) ov.env.push_back(e + "=" + v);
   }
-  std::string id = run_id(project->name, f.service);
+  auto [id, hex] = run_id(project->name, f.service);
+  ov.hostname = hex;
   // userns_mode auto: the range leased to this run is given back once it is gone.
   struct Release {
     std::string dir, id;
@@ -182,11 +190,8 @@ int run(const stack::cli::Globals& g, const RunFlags& f) {
   auto spec = stack::cli::service_spec(*project, *service, *image, ov, g.root, id);
   if (!spec) return stack::cli::report(spec.error().message);
   if (f.tty || (!f.no_tty && ::isatty(STDIN_FILENO))) use_pty(spec->spec);
-  // A run joins no stack network: its netns has only lo, as with network_mode none, and
-  // gets none's /etc files (extra_hosts' host-gateway, dns_search, dns_opt, domainname).
-  if (service->network_mode.rfind("service:", 0) != 0)
-    if (auto net = stack::cli::network_spec(spec->spec, *service, id, {}); !net)
-      return stack::cli::report(net.error().message);
+  auto net = stack::cli::RunNetwork::prepare(g, *project, *service, id, spec->spec, {!f.no_deps, f.use_aliases});
+  if (!net) return stack::cli::report(net.error().message);
 
   // Signals arrive through a signalfd and are passed on; the child unblocks them.
   sigset_t set, old;
@@ -195,7 +200,8 @@ int run(const stack::cli::Globals& g, const RunFlags& f) {
   ::sigprocmask(SIG_BLOCK, &set, &old);
   stack::UniqueFd sigfd(::signalfd(-1, &set, SFD_CLOEXEC));
 
-  int code = run_container(*service, std::move(*spec), project->name, id, g.root, g.cgroup_parent, sigfd.get());
+  int code =
+      run_container(*service, std::move(*spec), *net, project->name, id, g.root, g.cgroup_parent, sigfd.get());
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   return code;
 }
@@ -210,6 +216,9 @@ stack::cli::Registrar reg("run", [](CLI::App& app, stack::cli::Globals& g) -> st
   sub->add_option("-w,--workdir", f->workdir, "Working directory inside the container");
   sub->add_option("--entrypoint", f->entrypoint, "Override the entrypoint")
       ->each([f](const std::string&) { f->entrypoint_set = true; });
+  sub->add_flag("--no-deps", f->no_deps, "Don't start the service's dependencies (depends_on, network_mode service:)");
+  sub->add_flag("--use-aliases", f->use_aliases,
+                "Be known on the service's networks by its name and aliases too, not only by the container's name");
   sub->add_flag("--rm", f->rm, "Remove the container when it exits (always done: a run leaves nothing)");
   auto* no_tty =
       sub->add_flag("-T,--no-TTY", f->no_tty, "Disable pseudo-TTY allocation (a TTY is the default on a terminal)");

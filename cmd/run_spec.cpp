@@ -225,12 +225,12 @@ Result<ServiceSpec> service_spec(const model::Project& project, const model::Ser
                                  const RunOverrides& o, const std::string& state_root, const std::string& id,
                                  state::Journal* journal) {
   ServiceSpec out;
-  // A container name that is a valid host name (hello-web-1) is the default hostname; a
-  // one-off run's id (<project>_<service>_run_<hex>) gives its 12 hex characters, as
-  // Docker's default is the container id's first 12.
+  // A container name that is a valid host name (hello-web-1) is the default hostname (a
+  // one-off run gives its own); else the name's last 12 characters.
   bool name_ok = !id.empty() && id.size() <= 63 && id.find_first_not_of(
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
   std::string hostname = !s.hostname.empty() ? s.hostname
+                         : !o.hostname.empty() ? o.hostname
                          : name_ok || id.size() <= 12 ? id
                                                       : id.substr(id.size() - 12);
   out.spec = rt::default_spec(command_line(s, img, o), img.layers, hostname);

@@ -21,6 +21,7 @@ struct RunOverrides {
   std::vector<std::string> env;                    // -e K=V, in order
   std::string user;                                // -u
   std::string working_dir;                         // -w
+  std::string hostname;  // when the service sets none (a one-off run: its 12 hex characters)
 };
 
 struct ServiceSpec {

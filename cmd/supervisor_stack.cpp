@@ -132,6 +132,7 @@ Result<std::unique_ptr<StackSupervisor>> StackSupervisor::create(uv_loop_t* loop
 StackSupervisor::~StackSupervisor() {
   control_.reset();
   execs_.reset();
+  runs_.reset();
   replicas_.clear();
   server_.reset();
   exit_timer_.reset();
@@ -194,6 +195,7 @@ void StackSupervisor::handle(sv::Request&& r, sv::Responder resp) {
   if (r.method == "ps") return resp.reply(ps(r.params.value("all", false)));
   if (handle_stats(r, resp)) return;
   if (r.method == "exec") return exec(std::move(r), resp);
+  if (r.method == "run_join") return run_join(std::move(r), resp);
   if (r.method == "wait") {
     waiters_.push_back(resp);
     return answer_waiters();
@@ -532,6 +534,7 @@ void StackSupervisor::finish_down() {
   auto done = [this] {
     server_.reset();
     ports_.reset();
+    runs_.reset();
     networks_.reset();
     sigterm_.reset();
     finished_ = true;

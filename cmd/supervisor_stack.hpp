@@ -16,6 +16,7 @@
 #include "cmd/run_cgroup.hpp"
 #include "cmd/supervisor_apply.hpp"
 #include "cmd/supervisor_exec.hpp"
+#include "cmd/supervisor_run.hpp"
 #include "cmd/supervisor_signal.hpp"
 #include "cmd/up_networks.hpp"
 #include "cmd/up_ports.hpp"
@@ -87,6 +88,7 @@ class StackSupervisor {
   Result<nlohmann::json> stats(const nlohmann::json& params);
   Result<nlohmann::json> top(const nlohmann::json& params);
   void exec(supervisor::Request&& r, supervisor::Responder resp);  // cmd/supervisor_exec.cpp
+  void run_join(supervisor::Request&& r, supervisor::Responder resp);  // cmd/supervisor_run.cpp
   void pump();
   void launch(const std::string& service);
   Result<void> make_replica(Replica& r, const model::Service& s, uint64_t n);
@@ -138,6 +140,7 @@ class StackSupervisor {
   std::vector<supervisor::Responder> waiters_, downs_;
   std::optional<int64_t> stop_timeout_s_;
   std::unique_ptr<ExecSessions> execs_;  // processes started by `exec`
+  std::unique_ptr<RunMembers> runs_;     // containers of `stack run` on the networks (before networks_ goes)
   UvOwned<supervisor::ControlServer> server_;
   UvOwned<net::UvTimer> exit_timer_, teardown_timer_;
   UvOwned<SignalWatch> sigterm_;

@@ -53,6 +53,7 @@ Result<void> member_spec(rt::Spec& spec, const model::Service& s, const std::str
   o.hosts_base = without_loopback_hostname(spec.etc.hosts);
   o.hosts_file = rt::container_paths(ctx.root, container).etc.hosts;
   o.dns = s.dns;
+  o.service_names = ctx.service_names;
   // The first join leases; the gateway is known from then on.
   STACK_TRY(ctx.networks->join(container, s.name, o, *ctx.journal));
   auto gw = ctx.networks->gateway(container);

@@ -24,6 +24,7 @@ struct NetworkContext {
   std::string root;                   // --root: where containers' /etc files live
   std::function<pid_t(const std::string& service)> running_pid;  // 0: none runs
   state::Journal* journal = nullptr;
+  bool service_names = true;  // MemberOptions::service_names (false: a one-off run)
 };
 
 // Before Container::create: namespaces and /etc files of the spec.

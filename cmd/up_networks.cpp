@@ -27,8 +27,12 @@ constexpr const char* kHostLock = "/run/lock/stack-network.lock";
 
 in_addr in_of(net::Ipv4 ip) { return in_addr{htonl(ip.value)}; }
 
-// The container sees its /etc/hosts through a bind mount of this very inode, so the
-// file is rewritten in place, not replaced (a rename would leave the mount on the old one).
+void add_unique(std::vector<std::string>& list, const std::string& name) {
+  if (!name.empty() && std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
+}
+
+}  // namespace
+
 Result<void> rewrite_in_place(const std::string& path, const std::string& text) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
   if (!fd) return errno == ENOENT ? Result<void>{} : fail_errno("open " + path);
@@ -41,12 +45,6 @@ Result<void> rewrite_in_place(const std::string& path, const std::string& text) 
   }
   return {};
 }
-
-void add_unique(std::vector<std::string>& list, const std::string& name) {
-  if (!name.empty() && std::find(list.begin(), list.end(), name) == list.end()) list.push_back(name);
-}
-
-}  // namespace
 
 Result<std::unique_ptr<StackNetworks>> StackNetworks::make(uv_loop_t* loop, const std::string& root,
                                                            const model::Project& project, state::Journal& journal) {
@@ -192,6 +190,7 @@ Result<StackNetworks::Member> StackNetworks::lease(const std::string& container,
 }
 
 std::vector<std::string> StackNetworks::names_of(const std::string& container, const Member& m, const Link& l) const {
+  if (!m.options.service_names) return {container};
   std::vector<std::string> names{m.service, container};
   if (auto it = container_name_of_.find(m.service); it != container_name_of_.end()) add_unique(names, it->second);
   for (const auto& a : l.aliases) add_unique(names, a);
@@ -241,10 +240,14 @@ void StackNetworks::refresh_views() {
 }
 
 Result<void> StackNetworks::attach(const std::string& container, pid_t pid, state::Journal& journal) {
-  auto it = members_.find(container);
-  if (it == members_.end()) return fail("container " + container + " has joined no network");
   auto ns = net::Netns::of_pid(pid);
   if (!ns) return unexpected(ns.error());
+  return attach(container, *ns, journal);
+}
+
+Result<void> StackNetworks::attach(const std::string& container, const net::Netns& ns, state::Journal& journal) {
+  auto it = members_.find(container);
+  if (it == members_.end()) return fail("container " + container + " has joined no network");
   for (std::size_t i = 0; i < it->second.links.size(); ++i) {
     auto& l = it->second.links[i];
     const Net& n = nets_[l.net];
@@ -259,7 +262,7 @@ Result<void> StackNetworks::attach(const std::string& container, pid_t pid, stat
     l.veth_records.push_back(*rec);
     // A previous run's pair died with its netns; a leftover host end would be refused.
     (void)net::delete_veth(nl_, cfg.host_name);
-    auto r = net::attach_veth(nl_, *ns, cfg);
+    auto r = net::attach_veth(nl_, ns, cfg);
     if (!r) return unexpected(r.error().wrap("network " + n.def.full_name + ": container " + container));
   }
   return {};

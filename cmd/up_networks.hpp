@@ -25,6 +25,7 @@
 #include "cmd/up_net_plan.hpp"
 #include "engine/state/journal.hpp"
 #include "network/dns_server.hpp"
+#include "network/netns.hpp"
 #include "network/netlink.hpp"
 
 namespace stack::cli {
@@ -35,7 +36,15 @@ struct MemberOptions {
   std::string hosts_base;               // localhost lines and extra_hosts of its /etc/hosts
   std::string hosts_file;               // its /etc/hosts on the host, rewritten in place ("": none yet)
   std::vector<std::string> dns;         // its `dns:` servers: its unknown names go there
+  // false: known by its container name only, not by its service's name and aliases
+  // (compose's one-off `run` without --use-aliases).
+  bool service_names = true;
 };
+
+// A container sees its /etc files through bind mounts of these very inodes, so they are
+// rewritten in place, not replaced (a rename would leave the mount on the old one). A
+// file that is gone (its container was removed) is no error.
+Result<void> rewrite_in_place(const std::string& path, const std::string& text);
 
 class StackNetworks {
  public:
@@ -53,6 +62,8 @@ class StackNetworks {
   Result<void> join(const std::string& container, const std::string& service, MemberOptions options,
                     state::Journal& journal);
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
+  // The same into a netns passed as a handle (a one-off `stack run` sends its container's).
+  Result<void> attach(const std::string& container, const net::Netns& ns, state::Journal& journal);
   // A later `up` (recreate/apply), in two steps. check: a network whose definition
   // changed (name, subnet, gateway, internal, external) is refused, nothing changed.
   // extend: before anything stops, the networks of project the stack has not made yet

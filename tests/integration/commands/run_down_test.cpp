@@ -57,10 +57,10 @@ TEST_CASE("down removes a stack run's container after the run was killed, and st
   auto down = run(fx.cmd("down"));
   INFO(down.out);
   CHECK(down.status == 0);
-  CHECK(has(down.out, "Container " + fx.project + "_job_run_"));
+  CHECK(has(down.out, "Container " + fx.project + "-job-run-"));
   CHECK(!alive(sleeper));
   CHECK(!has(run("findmnt -rn -o TARGET", false).out, fx.root + "/containers/"));
-  CHECK(run("ls -A " + fx.root + "/containers " + fx.root + "/one-off", false).out.find("_run_") == std::string::npos);
+  CHECK(run("ls -A " + fx.root + "/containers " + fx.root + "/one-off", false).out.find("-run-") == std::string::npos);
   CHECK(fx.leftovers() == "");
 
   // Attached run: down stops the container; the run removes it and exits 137.

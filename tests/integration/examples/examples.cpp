@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace stack::examples_test {
 
 std::string example_file(const std::string& name) {
@@ -19,6 +21,7 @@ Sandbox::Sandbox() : dir_("stack-examples-test"), prefix_("ex" + std::to_string(
 // `stack run` removes each container's cgroup but leaves the empty per-project group
 // above it (stack/<project> in each hierarchy): remove ours, deepest first.
 Sandbox::~Sandbox() {
+  down_all();
   (void)testing::run("find /sys/fs/cgroup -maxdepth 8 -depth -type d -path " + sh_quote("*/stack/" + prefix_ + "*") +
                      " -exec rmdir {} + 2>/dev/null");
 }
@@ -29,13 +32,18 @@ std::string Sandbox::project(const std::string& example, const std::string& suff
 
 testing::RunResult Sandbox::stack(const std::string& example, const std::string& args,
                                   const std::string& suffix) const {
+  if (std::find(used_.begin(), used_.end(), std::pair(example, suffix)) == used_.end()) used_.emplace_back(example, suffix);
   return stack_as_user(example, "-p " + sh_quote(project(example, suffix)) + " " + args);
 }
 
 testing::RunResult Sandbox::stack_as_user(const std::string& example, const std::string& args) const {
   std::string dir = testing::source_dir() + "/examples/" + example;
   return testing::run("cd " + sh_quote(dir) + " && " + sh_quote(testing::stack_binary()) + " --root " +
-                      sh_quote(root()) + " -f stack.yaml " + args);
+                      sh_quote(root()) + " --run-root " + sh_quote(root() + "/run") + " -f stack.yaml " + args);
+}
+
+void Sandbox::down_all() const {
+  for (const auto& [example, suffix] : used_) (void)stack(example, "down -t 0 >/dev/null 2>&1", suffix);
 }
 
 testing::RunResult Sandbox::build_images(const std::string& flags) const {
@@ -44,9 +52,10 @@ testing::RunResult Sandbox::build_images(const std::string& flags) const {
 }
 
 std::string Sandbox::leftovers() const {
+  down_all();
   auto mounts = testing::run("grep -F " + sh_quote(root()) + " /proc/self/mountinfo", false);
   auto groups = testing::run("find /sys/fs/cgroup -maxdepth 9 -type d -path " +
-                                 sh_quote("*/stack/" + prefix_ + "*/*_run_*") + " 2>/dev/null",
+                                 sh_quote("*/stack/" + prefix_ + "*/*-run-*") + " 2>/dev/null",
                              false);
   return mounts.out + groups.out;
 }

@@ -15,8 +15,11 @@ std::string example_file(const std::string& name);
 // Single-quoted for sh, with embedded quotes escaped.
 std::string sh_quote(const std::string& s);
 
-// A temporary --root (image store, volumes) and the CLI bound to it. Projects run through
-// it are named "ex<pid>-<example><suffix>", so what they leave is recognisably ours.
+// A temporary --root (image store, volumes) and --run-root (<root>/run) and the CLI bound
+// to them. Projects run through it are named "ex<pid>-<example><suffix>", so what they
+// leave is recognisably ours. A `stack run` of a service on a network starts its
+// stack's supervisor (the networks, the dependencies): leftovers() and the destructor
+// take those stacks down, as a user would.
 class Sandbox {
  public:
   Sandbox();
@@ -25,19 +28,22 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
   const std::string& root() const { return dir_.path(); }
   std::string project(const std::string& example, const std::string& suffix = "") const;
-  // `stack --root ROOT -p PROJECT -f stack.yaml ARGS` in examples/<example>/.
+  // `stack --root ROOT --run-root ROOT/run -p PROJECT -f stack.yaml ARGS` in examples/<example>/.
   testing::RunResult stack(const std::string& example, const std::string& args, const std::string& suffix = "") const;
   // The same without -p: the project is named by the file, as a user would see it.
   testing::RunResult stack_as_user(const std::string& example, const std::string& args) const;
   // examples/images/build into this root with the given extra flags.
   testing::RunResult build_images(const std::string& flags) const;
-  // What our containers left on the host: mounts under the root, and containers' cgroups
-  // (".._run_..") under our projects. Empty when nothing is left.
+  // What our containers left on the host after the stacks stack() ran are down: mounts
+  // under the root, and one-off containers' cgroups ("..-run-..") under our projects.
+  // Empty when nothing is left.
   std::string leftovers() const;
 
  private:
+  void down_all() const;
   testing::TempDir dir_;
   std::string prefix_;
+  mutable std::vector<std::pair<std::string, std::string>> used_;  // (example, suffix) stack() ran
 };
 
 // A second stack file (written into the sandbox) that lets SERVICES bring up their own

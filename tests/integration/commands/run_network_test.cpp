@@ -1,0 +1,128 @@
+// `stack run` on the stack's networks (docker compose run): the one-off container gets a
+// veth on its service's networks, reaches a running service by name, is known on the
+// network by its container name (<project>-<service>-run-<hex>; not by the service's
+// name without --use-aliases); its dependencies are started first unless --no-deps; with
+// no stack running the networks are made anyway; network_mode service: shares the
+// service's netns. A run killed with SIGKILL, then down, leaves nothing on the host.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+
+#include "tests/integration/commands/fixture.hpp"
+
+using namespace cmdtest;
+using stack::testing::has;
+
+namespace {
+
+const char* kServices = R"(  web:
+    image: busybox:cm
+    command: ["sh", "-c", "mkdir -p /www && echo from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
+  app:
+    image: busybox:cm
+    depends_on: [web]
+    command: ["true"]
+  side:
+    image: busybox:cm
+    network_mode: "service:web"
+    command: ["true"]
+)";
+
+// A busybox shell function: the last line of GET / from host $1 port 80, or nothing (nc:
+// the static busybox's wget crashes on some hosts).
+const char* kGet = "get() { printf \"GET / HTTP/1.0\\r\\n\\r\\n\" | nc -w 2 $1 80 2>/dev/null | tail -n 1; }; ";
+// Tries `get $1` for up to 5 s (the service's httpd may be starting).
+const char* kGetRetry = "getr() { for i in $(seq 50); do r=$(get $1) && [ -n \"$r\" ] && break; sleep 0.1; done; echo \"$r\"; }; ";
+
+std::string in_sh(const std::string& script) { return "sh -c '" + std::string(kGet) + kGetRetry + script + "'"; }
+
+// `stack run` in the background, its output in file: its pid, or -1.
+pid_t start_run(const std::string& cmd, const std::string& file) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >" + file + " 2>&1 </dev/null").c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Waits (up to 20 s) for "key=value" in file: the value, or "".
+std::string wait_value(const std::string& file, const std::string& key) {
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream in(file);
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(key + "=", 0) == 0) return line.substr(key.size() + 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a run joins its service's network: reaches a service by name, is known by its container name",
+          "[commands]") {
+  StackFixture fx(kServices);
+  auto up = run(fx.cmd("up -d web"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+
+  auto r = run(fx.cmd("run --rm -T app " + in_sh("echo web=$(getr web); ip -o link | grep -c eth0; "
+                                                    "grep nameserver /etc/resolv.conf; grep -c $(hostname) /etc/hosts")),
+               false);
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(has(r.out, "web=from-web\n1\nnameserver "));
+
+  // network_mode service:web: web's netns, so its httpd on 127.0.0.1.
+  auto side = run(fx.cmd("run --rm -T side " + in_sh("echo side=$(get 127.0.0.1)")), false);
+  INFO(side.out);
+  CHECK(has(side.out, "side=from-web"));
+
+  // A run that serves: web reaches it by its container name, not by the service's name.
+  std::string out = fx.tmp.path() + "/run.out";
+  pid_t cli = start_run(fx.cmd("run --rm -T app " +
+                               in_sh("mkdir /www && echo from-run > /www/index.html && httpd -p 80 -h /www && "
+                                     "echo host=$(hostname) && exec sleep 3141")),
+                        out);
+  REQUIRE(cli > 0);
+  std::string hex = wait_value(out, "host");
+  INFO(run("cat " + out, false).out);
+  REQUIRE(hex.size() == 12);
+  std::string name = fx.project + "-app-run-" + hex;
+  // (No lookup of a name the stack does not know: its name server would ask the host's.)
+  auto seen = run(fx.cmd("exec -T web " + in_sh("echo run=$(getr " + name + "); echo hosts=$(grep " + name +
+                                                  " /etc/hosts | cut -f2)")),
+                  false);
+  INFO(seen.out);
+  CHECK(has(seen.out, "run=from-run\nhosts=" + name + "\n"));
+
+  // kill -9 of the run: its container stays on the network until down removes all of it.
+  ::kill(cli, SIGKILL);
+  ::waitpid(cli, nullptr, 0);
+  auto still = run(fx.cmd("exec -T web " + in_sh("echo run=$(getr " + name + ")")), false);
+  CHECK(has(still.out, "run=from-run"));
+  fx.down_clean();
+}
+
+TEST_CASE("a run starts its dependencies first, or with --no-deps only the stack's networks", "[commands]") {
+  StackFixture fx(kServices);
+  SECTION("dependencies") {
+    auto r = run(fx.cmd("run --rm -T app " + in_sh("echo web=$(getr web)")), false);
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(r.out == "web=from-web\n");  // compose's progress lines went to stderr
+    CHECK(fx.container("web").value("State", "") == "running");
+    CHECK(fx.container("app").empty());
+  }
+  SECTION("--no-deps") {
+    auto r = run(fx.cmd("run --rm -T --no-deps app " +
+                        in_sh("ip -o -4 addr show eth0 | grep -c inet; echo web=$(get web)")),
+                 false);
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(r.out == "1\nweb=\n");
+    CHECK(fx.container("web").empty());
+  }
+  fx.down_clean();
+}
