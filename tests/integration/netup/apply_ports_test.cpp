@@ -231,7 +231,7 @@ services:
   CHECK(fx.leftovers() == "");
 }
 
-TEST_CASE("stack run: extra_hosts host-gateway is written, as with network_mode none", "[netup]") {
+TEST_CASE("stack run: extra_hosts host-gateway is its network's gateway, as in up", "[netup]") {
   netup::Fixture fx;
   std::string p = fx.project("rn");
   fx.write(p, R"Y(
@@ -241,11 +241,16 @@ services:
     extra_hosts: ["hostgw=host-gateway", "fixed=10.1.2.3"]
     dns_search: [example.test]
 )Y");
+  // The run starts the stack's supervisor (its network) and joins the network.
   auto r = run(fx.cmd(p, "run --rm q cat /etc/hosts /etc/resolv.conf"));
   INFO(r.out);
   CHECK(r.status == 0);
-  CHECK(r.out.find("127.0.0.1\thostgw\n") != std::string::npos);
+  std::string gw = fx.gateway(p + "_default");
+  REQUIRE(!gw.empty());
+  CHECK(r.out.find(gw.substr(0, gw.size() - 1) + "\thostgw\n") != std::string::npos);
   CHECK(r.out.find("10.1.2.3\tfixed\n") != std::string::npos);
   CHECK(r.out.find("search example.test\n") != std::string::npos);
+  fx.track();
+  CHECK(run(fx.cmd(p, "down")).status == 0);
   CHECK(fx.leftovers() == "");
 }
