@@ -1,7 +1,10 @@
 # shellcheck shell=bash
 # Measurement 1: one container, one-shot (`true` in the busybox rootfs), each tool's
 # whole command timed from exec to exit, with and without a network where the tool has
-# a switch. Sourced by tests/bench/run.
+# a switch. stack's with-network case is `run --rm` of a service on the default network
+# with the project's network already up (one idle service up first, as docker's and
+# podman's networks exist before their runs): the container gets a veth, an address and
+# its /etc files from the supervisor. Sourced by tests/bench/run.
 
 oneshot_stack_file() {
   cat >"$work/oneshot.yaml" <<'EOF'
@@ -13,6 +16,13 @@ services:
   net:
     image: busybench:latest
     command: ["true"]
+  links:
+    image: busybench:latest
+    command: ["sh", "-c", "ls /sys/class/net"]
+  idle:
+    image: busybench:latest
+    command: ["sleep", "86400"]
+    init: true
 EOF
 }
 
@@ -44,11 +54,17 @@ bench_oneshot() {
   [ -n "${podman_parent:-}" ] &&
     oneshot_case none podman pm run --rm --cgroup-parent "$podman_parent" --network none busybench:latest true
 
-  # With a network: stack's default network_mode. `run` may not wire a veth yet; the
-  # figure is labelled with what the container really had.
+  # With a network: stack's default network_mode, the project's network up (its
+  # supervisor and bridge made once, not per run); the figure is labelled with the
+  # links the container really had.
   local links
-  links=$(stack_oneshot_links)
-  oneshot_note="container links: $links" oneshot_case net stack stack_oneshot net
+  if stk -f "$work/oneshot.yaml" -p "sbench$$" up -d idle >/dev/null 2>&1; then
+    links=$(stack_oneshot_links)
+    oneshot_note="container links: $links" oneshot_case net stack stack_oneshot net
+    stk -f "$work/oneshot.yaml" -p "sbench$$" down -t 0 >/dev/null 2>&1 || say "down of sbench$$ failed"
+  else
+    skip stack "oneshot net" "up -d of the idle service failed"
+  fi
   [ -n "${docker_net:-}" ] && oneshot_case net docker dk run --rm --network "$docker_net" busybench:latest true
   [ -n "${podman_parent:-}" ] &&
     oneshot_case net podman pm run --rm --cgroup-parent "$podman_parent" busybench:latest true
@@ -66,13 +82,7 @@ stack_profile() {
     { skip stack profile "strace of stack run failed"; rm -f "$work/profile.txt"; }
 }
 
-# The interfaces a default-network stack container sees, e.g. "lo" or "lo eth0".
+# The interfaces a default-network stack container sees, e.g. "eth0 lo".
 stack_oneshot_links() {
-  cat >"$work/links.yaml" <<'EOF'
-services:
-  net:
-    image: busybench:latest
-    command: ["sh", "-c", "ls /sys/class/net"]
-EOF
-  stk -f "$work/links.yaml" -p "sbench$$" run --rm net 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
+  stk -f "$work/oneshot.yaml" -p "sbench$$" run --rm -T links 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
 }
