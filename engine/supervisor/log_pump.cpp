@@ -16,11 +16,18 @@ namespace {
 constexpr std::size_t kDefaultPipe = 64 * 1024;
 constexpr int kBurstPipe = 1024 * 1024;
 constexpr std::size_t kReadBuffer = 256 * 1024;
+// LogFlusher: a buffer this full is written at once, a smaller one after the hold.
+constexpr std::size_t kWriteNow = 64 * 1024;
+constexpr uint64_t kHoldMs = 1;
 }  // namespace
 
 Result<UvOwned<LogFlusher>> LogFlusher::create(uv_loop_t* loop, OnError on_error) {
   UvOwned<LogFlusher> f(new LogFlusher(std::move(on_error)));
   STACK_TRY(f->init_result(uv_check_init(loop, f->raw()), "failed to create the log flush check"));
+  auto hold = net::UvTimer::create(loop);
+  if (!hold) return unexpected(hold.error());
+  f->hold_ = std::move(*hold);
+  uv_unref(f->hold_->uv_base());
   int rc = uv_check_start(f->raw(), &LogFlusher::on_check);
   if (rc < 0) return fail_uv(rc, "failed to start the log flush check");
   uv_unref(f->uv_base());
@@ -43,13 +50,38 @@ Result<void> LogFlusher::flush_all() {
   return first;
 }
 
+bool LogFlusher::flush_from(std::size_t min) {
+  bool left = false;
+  for (auto& f : files_) {
+    if (f->buffered() == 0) continue;
+    if (f->buffered() < min) {
+      left = true;
+      continue;
+    }
+    auto r = f->flush();
+    if (!r && on_error_) on_error_(r.error());
+  }
+  return left;
+}
+
 void LogFlusher::on_check(uv_check_t* h) {
   auto* self = owner<LogFlusher>(h);
-  for (auto& f : self->files_) {
-    if (f->buffered() == 0) continue;
-    auto r = f->flush();
-    if (!r && self->on_error_) self->on_error_(r.error());
+  if (!self->flush_from(kWriteNow) || self->held_) return;
+  self->held_ = true;
+  auto started = self->hold_->start(kHoldMs, 0, [self] {
+    self->held_ = false;
+    (void)self->flush_from(1);
+  });
+  if (!started) {  // no timer: write now rather than hold
+    self->held_ = false;
+    (void)self->flush_from(1);
   }
+}
+
+void LogFlusher::on_close() noexcept {
+  hold_.reset();
+  held_ = false;
+  (void)flush_from(1);
 }
 
 Result<UvOwned<LogPump>> LogPump::create(uv_loop_t* loop, UniqueFd read_end, std::shared_ptr<LogFile> file,

@@ -4,8 +4,10 @@
 // LogPump owns the read end of one stdio pipe (a uv_pipe_t): every read is cut into
 // lines (LineSplitter) and appended to the container's LogFile with the time it was
 // read. LogFlusher (a uv_check_t, run once per loop iteration after I/O, uv_run(3))
-// writes what the iteration buffered, so a burst costs one write() per iteration
-// rather than one per line, and a quiet stream is on disk at once.
+// writes a file's buffer once it holds 64 KiB, and a smaller one after a 1 ms hold (a
+// timer), so a burst costs one write() per 64 KiB or more rather than one per read (a
+// fast reader gets a few KiB a read; each write to the file costs its inode update),
+// and a quiet stream is on disk within a millisecond.
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,13 +16,15 @@
 #include "engine/base/unique_fd.hpp"
 #include "engine/base/uv_handle.hpp"
 #include "engine/supervisor/log_file.hpp"
+#include "network/uv_timer.hpp"
 
 namespace stack::supervisor {
 
 class LogFlusher final : public UvHandle<uv_check_t> {
  public:
   using OnError = std::function<void(const Error&)>;
-  // The check handle is unref'd: it never keeps the loop alive by itself.
+  // The check handle and the hold timer are unref'd: they never keep the loop alive by
+  // themselves. Closing flushes what is held.
   static Result<UvOwned<LogFlusher>> create(uv_loop_t* loop, OnError on_error);
   void watch(std::shared_ptr<LogFile> file);
   void unwatch(const LogFile* file);
@@ -30,8 +34,13 @@ class LogFlusher final : public UvHandle<uv_check_t> {
  private:
   explicit LogFlusher(OnError e) : on_error_(std::move(e)) {}
   static void on_check(uv_check_t* h);
+  void on_close() noexcept override;
+  // Writes the files holding at least `min` bytes; true if a smaller buffer was left.
+  bool flush_from(std::size_t min);
   OnError on_error_;
   std::vector<std::shared_ptr<LogFile>> files_;
+  UvOwned<net::UvTimer> hold_;
+  bool held_ = false;  // the hold timer is running
 };
 
 class LogPump final : public UvHandle<uv_pipe_t> {

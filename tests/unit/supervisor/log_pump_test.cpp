@@ -154,9 +154,12 @@ TEST_CASE("stdout and stderr share a file, each in order; a last line without ne
   auto pe = LogPump::create(&loop, std::move(e.r), l.file, "stderr", {nullptr, [&] { ++eofs; }});
   REQUIRE((po && pe));
 
-  // One quiet line is on disk after a single loop iteration: the flusher ran.
+  // One quiet line is held for the flusher's 1 ms, then written by its timer: the
+  // iteration that read it (which may run the timer too, if it took that long), then
+  // iterations that wait for the timer while the line is held.
   write_all(o.w.get(), "first\n");
   uv_run(&loop, UV_RUN_ONCE);
+  while (l.file->buffered() > 0) uv_run(&loop, UV_RUN_ONCE);
   auto now = records(path);
   REQUIRE(now.size() == 1);
   CHECK(now[0].log == "first\n");
@@ -184,6 +187,21 @@ TEST_CASE("stdout and stderr share a file, each in order; a last line without ne
   }
   CHECK(next_o == 100);
   CHECK(next_e == 100);
+}
+
+TEST_CASE("a read that buffers 64 KiB or more is written in its own iteration, without the hold") {
+  LogLoop l;
+  Pipe out;
+  auto pump = LogPump::create(&l.loop, std::move(out.r), l.file, "stdout", {nullptr, nullptr});
+  REQUIRE(pump);
+  std::string lines;
+  while (lines.size() < 40'000) lines += std::string(99, 'y') + "\n";  // fits the pipe; ~68 KB encoded
+  write_all(out.w.get(), lines);
+  uv_run(&l.loop, UV_RUN_ONCE);
+  CHECK(l.file->buffered() == 0);
+  CHECK(records(l.path).size() == lines.size() / 100);
+  pump->reset();
+  l.close();
 }
 
 // Not in the default run ("[.]"): the driver for profiling log capture, the bench's
