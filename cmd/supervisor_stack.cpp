@@ -218,14 +218,18 @@ void StackSupervisor::pump() {
   do {
     again_ = false;
     if (down_started_) break;
-    for (const auto& s : start_->ready()) launch(s);
+    // Every group of the wave is made before any child joins one: a join into a v1 group
+    // holds cgroup_mutex through an RCU grace period, which a mkdir would wait out.
+    std::vector<sv::ContainerRunner*> wave;
+    for (const auto& s : start_->ready()) launch(s, wave);
+    for (auto* runner : wave) runner->start(false);  // they set up at the same time
   } while (again_);
   pumping_ = false;
   answer_waiters();
   schedule_apply();
 }
 
-void StackSupervisor::launch(const std::string& service) {
+void StackSupervisor::launch(const std::string& service, std::vector<sv::ContainerRunner*>& wave) {
   launched_.insert(service);
   const auto& s = project_.services.at(service);
   for (uint64_t n : indices_to_start(service)) {
@@ -241,7 +245,7 @@ void StackSupervisor::launch(const std::string& service) {
       start_->failed(service, r.error);
       return;
     }
-    r.runner->start(false);  // containers started together set up at the same time
+    wave.push_back(r.runner.get());
   }
 }
 
