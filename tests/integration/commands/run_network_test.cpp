@@ -92,10 +92,11 @@ TEST_CASE("a run joins its service's network: reaches a service by name, is know
   std::string name = fx.project + "-app-run-" + hex;
   // (No lookup of a name the stack does not know: its name server would ask the host's.)
   auto seen = run(fx.cmd("exec -T web " + in_sh("echo run=$(getr " + name + "); echo hosts=$(grep " + name +
-                                                  " /etc/hosts | cut -f2)")),
+                                                  " /etc/hosts | cut -f2); nslookup " + name +
+                                                  " >/dev/null && echo dns=ok")),
                   false);
   INFO(seen.out);
-  CHECK(has(seen.out, "run=from-run\nhosts=" + name + "\n"));
+  CHECK(has(seen.out, "run=from-run\nhosts=" + name + "\ndns=ok\n"));
 
   // kill -9 of the run: its container stays on the network until down removes all of it.
   ::kill(cli, SIGKILL);
@@ -125,4 +126,20 @@ TEST_CASE("a run starts its dependencies first, or with --no-deps only the stack
     CHECK(fx.container("web").empty());
   }
   fx.down_clean();
+}
+
+TEST_CASE("a run on the network, its supervisor and the run killed with SIGKILL: down leaves nothing", "[commands]") {
+  StackFixture fx(kServices);
+  std::string out = fx.tmp.path() + "/run.out";
+  pid_t cli = start_run(fx.cmd("run --rm -T --no-deps app " + in_sh("echo host=$(hostname) && exec sleep 3141")), out);
+  REQUIRE(cli > 0);
+  REQUIRE(wait_value(out, "host").size() == 12);
+  int sup = fx.supervisor_pid();
+  REQUIRE(sup > 0);
+  fx.cmd("ps");  // the journal's links are noted for the leak check
+  ::kill(sup, SIGKILL);
+  ::kill(cli, SIGKILL);
+  ::waitpid(cli, nullptr, 0);
+  for (int i = 0; i < 100 && alive(sup); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  fx.down_clean("down -t 0");
 }
