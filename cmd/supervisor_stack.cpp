@@ -525,6 +525,12 @@ void StackSupervisor::finish_down() {
     if (r->runner && r->runner->info().last_exit)
       exits.push_back({{"name", r->name}, {"service", r->service}, {"code", r->runner->info().last_exit->code}});
   replicas_.clear();  // removes each container (its journal) and its cgroup
+  // The name servers close before the journal removes their bridges: once a bridge's
+  // route is gone another stack may lease its subnet, and its name server cannot bind
+  // the gateway's port 53 while ours still holds it (seen as EADDRINUSE in a test).
+  ports_.reset();
+  runs_.reset();
+  networks_.reset();
   outcome_ = replay_stack_journal(layout_);
   if (outcome_) outcome_ = remove_stack_logs(layout_);
   for (const auto& d : downs_) {
@@ -537,9 +543,6 @@ void StackSupervisor::finish_down() {
   // (the CLI's down waits for this process to be gone), or after 100 ms.
   auto done = [this] {
     server_.reset();
-    ports_.reset();
-    runs_.reset();
-    networks_.reset();
     sigterm_.reset();
     finished_ = true;
   };
