@@ -59,7 +59,7 @@ TEST_CASE("nat: ip_forward is per netns, set once and reported", "[nat]") {
 TEST_CASE("nat: masquerade out, isolation between stacks, table removed with the stack", "[nat]") {
   stack::testing::require_root();
   if (!find_nft()) FAIL("nft is not installed (scripts/install-deps installs nftables)");
-  const int fds_before = fd_count();
+  const std::string fds_before = open_fds();
   {
     ForwardOffHost host;
     REQUIRE(ok(enable_ip_forward(&host.ns)));
@@ -105,7 +105,7 @@ TEST_CASE("nat: masquerade out, isolation between stacks, table removed with the
     CHECK(ping(a1.ns, A("10.89.1.2"), 3));  // isolation went with the tables
   }
   // Every netns of the lab was an fd of ours: none is left open, so none is left.
-  CHECK(fd_count() == fds_before);
+  CHECK(open_fds_settled(fds_before) == fds_before);
 }
 
 TEST_CASE("nat: an internal network cannot get out even with a route", "[nat]") {
