@@ -21,16 +21,16 @@ std::string mark_path(const std::string& root, const std::string& id) { return m
 }  // namespace
 
 Result<void> mark_one_off(const std::string& root, const std::string& id, const std::string& project,
-                          const RunCgroup& cgroup) {
+                          const RunCgroupPlace& cgroup) {
   STACK_TRY(make_dirs(marks_dir(root), 0700));
   pid_t self = ::getpid();
   nlohmann::json m{{"project", project},
-                   {"cgroup", cgroup.rel()},
+                   {"cgroup", cgroup.rel},
                    {"pid", self},
                    {"start", engine::runtime::process_start_time(self)}};
-  if (!cgroup.parent().is_default()) m["cgroup_parent"] = cgroup.parent().spec();
-  if (!cgroup.made().missing.empty())
-    m["cgroup_parent_made"] = {{"parent", cgroup.made().existing.spec()}, {"rel", cgroup.made().missing}};
+  if (!cgroup.parent.is_default()) m["cgroup_parent"] = cgroup.parent.spec();
+  if (!cgroup.made.missing.empty())
+    m["cgroup_parent_made"] = {{"parent", cgroup.made.existing.spec()}, {"rel", cgroup.made.missing}};
   auto w = write_file_atomic(mark_path(root, id), m.dump() + "\n", 0644, Durability::kProcessCrash);
   if (!w) return unexpected(w.error().wrap("marking the one-off container " + id));
   return {};

@@ -14,11 +14,12 @@ namespace stack::cli {
 // "cgroup_parent"? (its parent's spec), "cgroup_parent_made"? ({"parent", "rel"}: the
 // parent's groups the run made, a "cgroup_parent" journal record), "pid", "start"} (the
 // `stack run` process, told apart from a reused pid by its start time). Outside the
-// container's dir, whose removal knows only what its journal made.
+// container's dir, whose removal knows only what its journal made. Written before the
+// group and the container are made, so a SIGKILL at any later point leaves a mark.
 Result<void> mark_one_off(const std::string& root, const std::string& id, const std::string& project,
-                          const RunCgroup& cgroup);
-// The run removed its container: the mark goes (a mark left behind names a container
-// that is gone, which remove_one_offs then only forgets).
+                          const RunCgroupPlace& cgroup);
+// The run removed its container and its group: the mark goes (a mark left behind names a
+// container that is gone, which remove_one_offs then only forgets).
 void unmark_one_off(const std::string& root, const std::string& id);
 
 // The project's one-off containers under <root>/containers: one whose `stack run` still

@@ -118,15 +118,23 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
   if (!enforcement) return stack::cli::report(enforcement.error().message);
   auto parent = stack::cli::service_cgroup_parent(service, cgroup_parent);
   if (!parent) return stack::cli::report(parent.error().message);
-  auto cg = stack::cli::RunCgroup::make(project, id.substr(project.size() + 1), *limits, *enforcement, *parent);
-  if (!cg) return stack::cli::report("service " + service.name + ": " + cg.error().message);
+  auto place = stack::cli::RunCgroup::locate(project, id.substr(project.size() + 1), *parent);
+  if (!place) return stack::cli::report("service " + service.name + ": " + place.error().message);
+  // The mark first: down finds (and removes) whatever of the run a SIGKILL leaves from here on.
+  if (auto marked = stack::cli::mark_one_off(root, id, project, *place); !marked)
+    return stack::cli::report(marked.error().message);
+  auto cg = stack::cli::RunCgroup::make(*place, *limits, *enforcement);
+  if (!cg) {
+    stack::cli::unmark_one_off(root, id);
+    return stack::cli::report("service " + service.name + ": " + cg.error().message);
+  }
   for (const auto& w : cg->warnings()) std::fprintf(stderr, "stack: warning: service %s: %s\n", service.name.c_str(), w.c_str());
   spec.spec.cgroup_fd = cg->clone_fd();
   int code = 1;
+  bool removed_all = true;
   {
     auto c = rt::Container::create(std::move(spec.spec), {root, id});
     stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
-    if (c) started = stack::cli::mark_one_off(root, id, project, *cg);
     if (started && c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
     if (started && c) started = net.join(*c);  // its veths before the command runs
     if (started && c) started = c->start();
@@ -145,13 +153,17 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
       }
     }
     if (c) {
-      if (auto removed = c->remove(); !removed)
+      if (auto removed = c->remove(); !removed) {
         code = stack::cli::report(removed.error().message);
-      else
-        stack::cli::unmark_one_off(root, id);
+        removed_all = false;
+      }
     }
   }
-  if (auto removed = cg->remove(); !removed) code = stack::cli::report(removed.error().message);
+  if (auto removed = cg->remove(); !removed) {
+    code = stack::cli::report(removed.error().message);
+    removed_all = false;
+  }
+  if (removed_all) stack::cli::unmark_one_off(root, id);  // else down tries again
   for (const auto& dir : spec.anonymous_volumes) (void)rt::remove_tree(dir);
   return code;
 }

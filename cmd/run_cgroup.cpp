@@ -62,23 +62,37 @@ void thaw_project(const std::string& project) {
   if (driver) (void)(*driver)->freeze(cgroup::project_path(project), false);
 }
 
-Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
-                                  cgroup::Enforcement e, const cgroup::Parent& parent) {
-  cgroup::ParentSplit made;
+Result<RunCgroupPlace> RunCgroup::locate(const std::string& project, const std::string& name,
+                                         const cgroup::Parent& parent) {
+  RunCgroupPlace p{cgroup::project_path(project) + "/" + cgroup::escape_name(name), parent, {}};
   if (!parent.is_default()) {
     auto split = cgroup::split_parent(parent);
     if (!split) return unexpected(split.error());
-    if (!split->missing.empty()) {
-      made = std::move(*split);
-      if (auto m = cgroup::make_parent(parent); !m) {
-        (void)cgroup::prune_parent(made);
-        return unexpected(m.error());
-      }
+    if (!split->missing.empty()) p.made = std::move(*split);
+  }
+  return p;
+}
+
+Result<RunCgroup> RunCgroup::make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
+                                  cgroup::Enforcement e, const cgroup::Parent& parent) {
+  auto place = locate(project, name, parent);
+  if (!place) return unexpected(place.error());
+  return make(*place, limits, e);
+}
+
+Result<RunCgroup> RunCgroup::make(const RunCgroupPlace& place, const cgroup::Limits& limits, cgroup::Enforcement e) {
+  const cgroup::Parent& parent = place.parent;
+  cgroup::ParentSplit made;
+  if (!place.made.missing.empty()) {
+    made = place.made;
+    if (auto m = cgroup::make_parent(parent); !m) {
+      (void)cgroup::prune_parent(made);
+      return unexpected(m.error());
     }
   }
   auto driver = cgroup::make_host_driver(parent);
   if (!driver) return unexpected(driver.error());
-  RunCgroup g(std::move(*driver), cgroup::project_path(project) + "/" + cgroup::escape_name(name));
+  RunCgroup g(std::move(*driver), place.rel);
   g.parent_ = parent;
   g.made_ = std::move(made);
   auto warnings = g.driver_->check(limits, e);

@@ -34,14 +34,27 @@ Result<void> prepare_cgroup_parent(const cgroup::Parent& parent, const std::stri
 // SIGKILL on cgroup v1), before its journal is replayed. Best effort: no groups, no freezer: nothing.
 void thaw_project(const std::string& project);
 
+// Where RunCgroup::make puts a group, known before anything is made (so `stack run` can
+// write its one-off mark first: a SIGKILL between the group's mkdir and the mark left a
+// group that no `down` could find).
+struct RunCgroupPlace {
+  std::string rel;           // stack/<project>/<name>, under the driver's base
+  cgroup::Parent parent;     // as given
+  cgroup::ParentSplit made;  // the parent's groups missing now, which make() makes
+};
+
 class RunCgroup {
  public:
+  static Result<RunCgroupPlace> locate(const std::string& project, const std::string& name,
+                                       const cgroup::Parent& parent = {});
   // Makes <parent>/stack/<project>/<name> in every hierarchy with the limits written, and
   // the parent's own groups that are missing (made(): removed again by remove() when empty).
   // kWarn: an unenforceable limit is skipped, with a warning (cmd/limit_enforcement.hpp).
   static Result<RunCgroup> make(const std::string& project, const std::string& name, const cgroup::Limits& limits,
                                 cgroup::Enforcement e = cgroup::Enforcement::kStrict,
                                 const cgroup::Parent& parent = {});
+  static Result<RunCgroup> make(const RunCgroupPlace& place, const cgroup::Limits& limits,
+                                cgroup::Enforcement e = cgroup::Enforcement::kStrict);
   RunCgroup(RunCgroup&&) = default;
   ~RunCgroup();
 

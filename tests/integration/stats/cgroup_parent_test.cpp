@@ -165,9 +165,9 @@ TEST_CASE("stack run with --cgroup-parent: its group and the parent go, also aft
       "/run.pid");
   int pid = std::stoi(run("cat " + fx.tmp.path() + "/run.pid").out);
   std::string dir = b.of("pids") + "/" + made + "/stack/" + fx.project;
-  // Its mark, not only its group: the group is made before the container and its mark,
-  // and a run killed in between leaves a container down cannot know of.
-  for (int i = 0; i < 200 && run("ls " + fx.root + "/one-off 2>/dev/null | grep -q -e -run-", false).status != 0; ++i)
+  // Its group (the one-off mark is written before it, so down knows of a run killed
+  // from here on: the group is what is left to find).
+  for (int i = 0; i < 200 && run("ls " + dir + " 2>/dev/null | grep -q -e -run-", false).status != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(run("ls " + dir + " | grep -q -e -run-").status == 0);
   REQUIRE(::kill(pid, SIGKILL) == 0);
