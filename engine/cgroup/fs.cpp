@@ -156,6 +156,10 @@ Result<void> prune_empty(const std::string& base, const std::string& rel) {
 }
 
 Result<bool> remove_tree(const std::string& dir) {
+  // Most groups are leaves by now: one rmdir, no walk (a group with children or live
+  // tasks says EBUSY, and the walk below takes it leaf first).
+  if (::rmdir(dir.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
   auto dirs = subtree_post_order(dir);
   if (!dirs) return unexpected(dirs.error());
   if (dirs->empty()) return false;
