@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
+
 namespace stack::supervisor {
 
 std::string_view to_string(RunState s) {
@@ -34,7 +37,25 @@ Result<std::unique_ptr<ContainerRunner>> ContainerRunner::create(uv_loop_t* loop
   return r;
 }
 
+struct ContainerRunner::Removal {
+  uv_work_t req{};
+  std::optional<engine::runtime::Container> container;
+  std::string error;
+  ContainerRunner* owner = nullptr;  // null once the runner is gone (loop thread only)
+  std::shared_ptr<Removal> self;     // alive until the loop saw it done
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+};
+
 ContainerRunner::~ContainerRunner() {
+  if (removal_) {
+    // Its container is being removed on a pool thread: wait for that (it does not need
+    // the loop), so nothing of it outlives the runner.
+    removal_->owner = nullptr;
+    std::unique_lock<std::mutex> l(removal_->m);
+    removal_->cv.wait(l, [this] { return removal_->done; });
+  }
   // Handles first (their callbacks point at us), then the container: a Container
   // dropped while running is killed and reaped by the runtime (style.md rule 4).
   starting_.reset();
@@ -218,18 +239,47 @@ void ContainerRunner::finish_run() {
   info_.last_exit = *status_;
   info_.pid = 0;
   info_.finished_ns = now_ns();
+  int64_t ran = now_ns() - info_.started_ns;
+  auto d = policy_.on_exit(status_->code, stop_requested_, ran, now_ns());
+  if (!d.restart) return remove_then_exit();
   std::string cleanup;
   if (auto r = container_->remove(); !r) cleanup = r.error().message;
   container_.reset();
-  int64_t ran = now_ns() - info_.started_ns;
-  auto d = policy_.on_exit(status_->code, stop_requested_, ran, now_ns());
-  if (!d.restart) return set(RunState::kExited, cleanup);
   set(RunState::kRestarting, cleanup);
   // Removing the container took time the loop's cached clock has not seen
   // (uv_now(3)); without this the delay would be cut short by it.
   uv_update_time(loop_);
   auto r = restart_timer_->start(static_cast<uint64_t>(d.delay_ns / 1'000'000), 0, [this] { launch(true); });
   if (!r) set(RunState::kDead, r.error().message);
+}
+
+void ContainerRunner::remove_then_exit() {
+  auto r = std::make_shared<Removal>();
+  r->container.emplace(std::move(*container_));
+  container_.reset();
+  r->owner = this;
+  r->req.data = r.get();
+  auto work = [](uv_work_t* q) {
+    auto* rm = static_cast<Removal*>(q->data);
+    if (auto x = rm->container->remove(); !x) rm->error = x.error().message;
+    rm->container.reset();
+    std::lock_guard<std::mutex> l(rm->m);
+    rm->done = true;
+    rm->cv.notify_all();
+  };
+  auto after = [](uv_work_t* q, int) {
+    auto keep = std::move(static_cast<Removal*>(q->data)->self);
+    ContainerRunner* owner = keep->owner;
+    if (!owner) return;
+    owner->removal_.reset();
+    owner->set(RunState::kExited, keep->error);
+  };
+  if (uv_queue_work(loop_, &r->req, work, after) < 0) {  // no pool: here, as before
+    work(&r->req);
+    return set(RunState::kExited, r->error);
+  }
+  r->self = r;
+  removal_ = std::move(r);
 }
 
 const engine::runtime::Container* ContainerRunner::current() const {
