@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <utility>
 
 namespace stack::supervisor {
 
@@ -77,6 +78,10 @@ void ContainerRunner::set(RunState s, std::string error) {
 }
 
 void ContainerRunner::start(bool wait) {
+  if (removal_) {  // the last run's container is still being removed: start after that
+    start_after_removal_ = wait;
+    return;
+  }
   if (info_.state == RunState::kRunning || info_.state == RunState::kRestarting || starting_) return;
   if (info_.state != RunState::kCreated) policy_ = RestartTracker(policy_.spec());
   stop_requested_ = false;
@@ -272,6 +277,9 @@ void ContainerRunner::remove_then_exit() {
     ContainerRunner* owner = keep->owner;
     if (!owner) return;
     owner->removal_.reset();
+    auto start = std::exchange(owner->start_after_removal_, std::nullopt);
+    // From a timer: on_change (in set) may drop the runner, which closes the timer.
+    if (start) (void)owner->restart_timer_->start(0, 0, [owner, w = *start] { owner->start(w); });
     owner->set(RunState::kExited, keep->error);
   };
   if (uv_queue_work(loop_, &r->req, work, after) < 0) {  // no pool: here, as before

@@ -102,6 +102,7 @@ class ContainerRunner {
   void remove_then_exit();
   struct Removal;
   std::shared_ptr<Removal> removal_;  // in flight
+  std::optional<bool> start_after_removal_;  // a start() that came meanwhile (its wait)
   std::string watch_oom_of_run();
   void oom_kills(uint64_t n);
 

@@ -268,3 +268,55 @@ TEST_CASE("a container that cannot be made is dead with the runtime's reason") {
   CHECK(fx.leftover_mounts().empty());
   CHECK(fx.containers_gone());
 }
+
+TEST_CASE("a run that is not restarted is removed before its exit is reported; a start meanwhile runs after") {
+  Fixture fx;
+  std::shared_ptr<LogFile> log(std::move(*LogFile::open(fx.tmp.path() + "/c-json.log", {})));
+  auto spec = fx.spec({"/bin/sh", "-c", "echo run"});
+  std::vector<std::string> states;
+  std::vector<bool> gone_when_exited;
+  ContainerRunner* self = nullptr;
+  auto runner = ContainerRunner::create(
+      &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
+        auto s = spec;
+        s.stdio = io;
+        return Container::create(std::move(s), {fx.root, fx.next_id()});
+      },
+      *restart_spec("no", std::nullopt), log,
+      [&](const RunInfo& i) {
+        states.push_back(std::string(to_string(i.state)));
+        if (i.state == RunState::kExited) gone_when_exited.push_back(fx.containers_gone());
+      });
+  REQUIRE(runner);
+  self = runner->get();
+  // After the poll phase that saw the first run end (last_exit set), the loop's check
+  // phase asks for a start while the container is still being removed on the pool.
+  struct Asker {
+    ContainerRunner* r;
+    bool asked = false, in_window = false;
+  } asker{self};
+  uv_check_t check;
+  REQUIRE(uv_check_init(&fx.loop, &check) == 0);
+  check.data = &asker;
+  uv_check_start(&check, [](uv_check_t* c) {
+    auto* a = static_cast<Asker*>(c->data);
+    if (a->asked || !a->r->info().last_exit) return;
+    a->asked = true;
+    a->in_window = a->r->info().state == RunState::kRunning;  // reported exited not yet
+    a->r->start(false);
+  });
+  uv_unref(reinterpret_cast<uv_handle_t*>(&check));
+  self->start();
+  uv_run(&fx.loop, UV_RUN_DEFAULT);
+  uv_close(reinterpret_cast<uv_handle_t*>(&check), nullptr);
+  CHECK(asker.asked);
+  WARN("the start came while the first container was being removed: " << (asker.in_window ? "yes" : "no"));
+  CHECK(states == std::vector<std::string>{"running", "exited", "running", "exited"});
+  CHECK(gone_when_exited == std::vector<bool>{true, true});
+  CHECK(self->info().state == RunState::kExited);
+  runner->reset();
+  REQUIRE(stack::uv_close_loop(&fx.loop));
+  CHECK(records(fx.tmp.path() + "/c-json.log").size() == 2);
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(fx.containers_gone());
+}
