@@ -202,7 +202,15 @@ services:
   }
   seen.clear();
   for (int i = 0; i < 6; ++i) ++seen[get(fixed)];
-  CHECK(seen == std::map<std::string, int>{{name(1), 3}, {name(3), 3}});
+  // 3 and 3 when every request is answered at once; a retried one (get() retries a
+  // failed request, and the retry is the next replica's turn: seen once in CI at load)
+  // shifts a turn, so: only 1 and 3, each at least twice.
+  std::string saw;
+  for (const auto& [k, v] : seen) saw += k + "=" + std::to_string(v) + " ";
+  INFO("answered by: " << saw);
+  CHECK(seen.size() == 2);
+  CHECK(seen[name(1)] >= 2);
+  CHECK(seen[name(3)] >= 2);
   CHECK(get_once(own[2]) == "");
 
   // --scale 4: the exited replica is made afresh, replica 4 gets a port of its own, and
