@@ -115,8 +115,8 @@ stack_profile_up() {
 stack_callgrind() {
   have valgrind && have callgrind_annotate || { skip stack callgrind "valgrind not installed"; return 0; }
   valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$stack_bin" --root "$work/stack/root" \
-    --run-root "$work/stack/run" -f "$work/oneshot.yaml" -p "sbench$$" run --rm none >/dev/null 2>&1 ||
-    { skip stack callgrind "stack run under callgrind failed"; return 0; }
+    --run-root "$work/stack/run" -f "$work/oneshot.yaml" -p "sbench$$" run --rm none >/dev/null 2>"$work/last.err" ||
+    { skip stack callgrind "stack run under callgrind failed ($(valgrind --version)): $(grep -v '^[=-][=-]' "$work/last.err" | head -c 200 | tr '\n' ' ')"; return 0; }
   callgrind_annotate --inclusive=yes "$work/callgrind.out" 2>/dev/null |
     awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print "total\t" $1 }
          /_dl_start / && !d { gsub(",", "", $1); print "loader\t" $1; d = 1 }
