@@ -9,6 +9,7 @@
 #include "cmd/registry.hpp"
 #include "engine/base/log.hpp"
 #include "engine/cgroup/parent.hpp"
+#include "engine/runtime/seccomp.hpp"
 
 namespace stack::cli {
 
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "stack: %s\n", p.error().message.c_str());
     return 2;
   }
+  // Compiled seccomp programs outlive a process here (a one-off run pays libseccomp once).
+  stack::engine::runtime::set_seccomp_cache_dir(g.root + "/cache/seccomp");
   try {
     for (auto* sub : app.get_subcommands()) {
       auto it = runners.find(sub);

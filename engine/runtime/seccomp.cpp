@@ -12,8 +12,10 @@
 #include <memory>
 #include <mutex>
 
+#include "engine/base/log.hpp"
 #include "engine/base/unique_fd.hpp"
 #include "engine/runtime/caps.hpp"
+#include "engine/runtime/seccomp_cache.hpp"
 
 namespace stack::engine::runtime {
 namespace {
@@ -116,12 +118,24 @@ std::vector<sock_filter> with_enosys_prefix(const std::vector<sock_filter>& prog
 }
 
 Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t caps);
+Result<SeccompProgram> compile_through_disk(const SeccompProfile& profile, uint64_t caps);
 
 }  // namespace
+
+namespace {
+std::mutex g_disk_mu;
+std::string g_disk_dir;  // empty: no disk cache
+}  // namespace
+
+void set_seccomp_cache_dir(std::string dir) {
+  std::lock_guard lock(g_disk_mu);
+  g_disk_dir = std::move(dir);
+}
 
 // Every container of a stack has the same profile and nearly always the same bounding
 // set, and libseccomp takes milliseconds and a megabyte of short-lived heap to build the
 // program: the last few programs are kept, keyed by the profile's value and the caps.
+// Below that, the disk cache serves processes that start once per container (stack run).
 Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t caps) {
   struct Entry {
     SeccompProfile profile;
@@ -136,7 +150,7 @@ Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t c
     for (const auto& e : cache)
       if (e.caps == caps && e.profile == profile) return e.program;
   }
-  auto prog = compile_uncached(profile, caps);
+  auto prog = compile_through_disk(profile, caps);
   if (!prog) return prog;
   std::lock_guard lock(mu);
   cache.push_front({profile, caps, *prog});
@@ -175,6 +189,30 @@ Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t 
     return fail("seccomp: the program has " + std::to_string(out.filter.size()) + " instructions, over the kernel's " +
                 std::to_string(BPF_MAXINSNS));
   return out;
+}
+
+Result<SeccompProgram> compile_through_disk(const SeccompProfile& profile, uint64_t caps) {
+  std::string dir;
+  {
+    std::lock_guard lock(g_disk_mu);
+    dir = g_disk_dir;
+  }
+  if (dir.empty()) return compile_uncached(profile, caps);
+  std::string pkey = seccomp_cache::profile_key(profile, caps);
+  std::string env = seccomp_cache::environment_key();
+  if (auto hit = seccomp_cache::load(dir, pkey, env)) {
+    log::debug("seccomp: program read from {}/{}", dir, seccomp_cache::file_name(pkey));
+    return std::move(*hit);
+  }
+  auto prog = compile_uncached(profile, caps);
+  if (!prog) return prog;
+  // A cache that cannot be written (read-only root, full disk) costs time, not correctness.
+  std::lock_guard lock(g_disk_mu);
+  if (auto w = seccomp_cache::store(dir, pkey, env, *prog); !w)
+    log::debug("seccomp: not cached: {}", w.error().message);
+  else
+    log::debug("seccomp: program compiled and written to {}/{}", dir, seccomp_cache::file_name(pkey));
+  return prog;
 }
 
 }  // namespace

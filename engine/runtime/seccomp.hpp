@@ -4,6 +4,7 @@
 #include <linux/filter.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "engine/base/result.hpp"
@@ -18,6 +19,11 @@ struct SeccompProgram {
 };
 
 // caps: the container's bounding set, which decides the profile's includes/excludes.
+// Kept in memory (the last few) and, once set_seccomp_cache_dir was called, on disk
+// (seccomp_cache.hpp).
 Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t caps);
+
+// Where compiled programs are kept across processes; empty (the default): nowhere.
+void set_seccomp_cache_dir(std::string dir);
 
 }  // namespace stack::engine::runtime

@@ -97,3 +97,34 @@ TEST_CASE("stack run: /sys/fs/cgroup shows the container's own group, read-only"
   CHECK(r.out == "33554432\n8\n2\n");
   CHECK(fx.leftover_mounts().empty());
 }
+
+TEST_CASE("stack run: the compiled seccomp program is kept under --root and read by the next run",
+          "[runtime][cli][seccomp]") {
+  CliFixture fx;
+  std::string dir = fx.root + "/cache/seccomp";
+  auto first = run(fx.stack_cmd + " --debug run --rm app sh -c 'grep ^Seccomp: /proc/self/status'");
+  INFO(first.out);
+  REQUIRE(first.status == 0);
+  CHECK(first.out.find("seccomp: program compiled and written to " + dir) != std::string::npos);
+  CHECK(first.out.find("Seccomp:\t2") != std::string::npos);
+  CHECK(run("stat -c %a " + dir).out == "700\n");
+  CHECK(run("stat -c %a " + dir + "/*.bpf").out == "600\n");
+
+  auto second = run(fx.stack_cmd + " --debug run --rm app sh -c 'grep ^Seccomp: /proc/self/status'");
+  INFO(second.out);
+  REQUIRE(second.status == 0);
+  CHECK(second.out.find("seccomp: program read from " + dir) != std::string::npos);
+  CHECK(second.out.find("compiled and written") == std::string::npos);
+  CHECK(second.out.find("Seccomp:\t2") != std::string::npos);
+
+  // A damaged file is not used: the program is compiled again and the file replaced.
+  REQUIRE(run("for f in " + dir + "/*.bpf; do printf 'XXXX' | dd of=$f bs=1 seek=40 conv=notrunc 2>/dev/null; done")
+              .status == 0);
+  auto third = run(fx.stack_cmd + " --debug run --rm app sh -c 'grep ^Seccomp: /proc/self/status'");
+  INFO(third.out);
+  REQUIRE(third.status == 0);
+  CHECK(third.out.find("seccomp: program compiled and written to " + dir) != std::string::npos);
+  auto fourth = run(fx.stack_cmd + " --debug run --rm app true");
+  CHECK(fourth.out.find("seccomp: program read from " + dir) != std::string::npos);
+  CHECK(fx.leftover_mounts().empty());
+}
