@@ -130,12 +130,12 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
   }
   for (const auto& w : cg->warnings()) std::fprintf(stderr, "stack: warning: service %s: %s\n", service.name.c_str(), w.c_str());
   spec.spec.cgroup_fd = cg->clone_fd();
+  if (spec.spec.cgroup_fd < 0) spec.spec.cgroup_procs = cg->procs_files();  // v1/hybrid: it joins itself
   int code = 1;
   bool removed_all = true;
   {
     auto c = rt::Container::create(std::move(spec.spec), {root, id});
     stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
-    if (started && c && cg->clone_fd() < 0) started = cg->place(c->pid());  // v1/hybrid: before it runs
     if (started && c) started = net.join(*c);  // its veths before the command runs
     if (started && c) started = c->start();
     if (!started) {

@@ -117,8 +117,6 @@ Result<RunCgroup> RunCgroup::make(const RunCgroupPlace& place, const cgroup::Lim
   return g;
 }
 
-Result<void> RunCgroup::place(pid_t pid) { return driver_->place_pid(rel_, pid); }
-
 bool RunCgroup::oom_killed() {
   auto n = driver_->oom_kill_count(rel_);
   return n && *n > 0;

@@ -294,7 +294,7 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
     spec->spec.stdio = stdio;
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
-    if (spec->spec.cgroup_fd < 0) spec->spec.cgroup_procs = rp->cgroup->procs_files();  // v1/hybrid: it joins after go
+    if (spec->spec.cgroup_fd < 0) spec->spec.cgroup_procs = rp->cgroup->procs_files();  // v1/hybrid: it joins itself
     rp->command = join_args(spec->spec.process.args);
     NetworkContext net{networks_.get(), root_, [this](const std::string& svc) { return running_pid(svc); }, &journal_};
     STACK_TRY(network_spec(spec->spec, s, rp->name, net));

@@ -273,9 +273,16 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   child::reset_signals();
   ::umask(0);
+  // "0": the writer itself. Joined before go, so that the RCU grace period a v1 move waits
+  // for runs while the parent still sets up the network; a failure is told after go (the
+  // parent reads the sync socket only then).
+  for (size_t i = 0; i < plan.cgroup_procs.size(); ++i)
+    if (::write(plan.cgroup_procs[i], "0", 1) != 1) {
+      int err = errno;
+      wait_for_go(sync_fd);
+      die(sync_fd, Step::kJoinCgroup, err, static_cast<uint32_t>(i));
+    }
   wait_for_go(sync_fd);
-  for (size_t i = 0; i < plan.cgroup_procs.size(); ++i)  // "0": the writer itself
-    if (::write(plan.cgroup_procs[i], "0", 1) != 1) die(sync_fd, Step::kJoinCgroup, errno, static_cast<uint32_t>(i));
   int root = open_root(plan, sync_fd);
   if (plan.userns_root) {
     // The parent wrote the id maps. Our ids, the host's root, are unmapped here, and a

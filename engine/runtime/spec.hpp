@@ -124,9 +124,10 @@ struct Spec {
   bool init = false;     // compose init: our reaper is PID 1, the command its child
   int cgroup_fd = -1;    // a cgroup directory fd for CLONE_INTO_CGROUP; -1: none
   // Without CLONE_INTO_CGROUP (v1/hybrid): the cgroup.procs files the child joins itself
-  // right after go, before anything of the container runs. A move into a v1 group waits
-  // for an RCU grace period (cgroup_threadgroup_rwsem, tens of ms); in the child that
-  // wait no longer holds up the launcher, and moves of children made together share it.
+  // right after the clone, before go and before anything of the container runs. A move
+  // into a v1 group waits for an RCU grace period (cgroup_threadgroup_rwsem, ~12 ms here);
+  // in the child that wait runs beside the launcher's network setup instead of before it,
+  // and moves of children made together share it.
   std::vector<std::string> cgroup_procs;
   std::string image;     // the image's name, for error messages ("... in image web:1")
 };
