@@ -2,11 +2,14 @@
 // Output follows `docker image ls`: the same columns, and `--format json` as one JSON
 // object per line with docker's keys.
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <memory>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cmd/registry.hpp"
@@ -107,6 +110,26 @@ struct Options {
   bool quiet = false;
 };
 
+// The importer is a program of its own (cmd/import/main.cpp), next to this binary: exec'd
+// with the same arguments, so its output and exit code are the command's.
+int run_import(const stack::cli::Globals& g, const Options& o) {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return stack::cli::report(std::string("image import: readlink /proc/self/exe: ") + std::strerror(errno));
+  std::string exe(self, static_cast<size_t>(n));
+  std::string helper = exe.substr(0, exe.find_last_of('/') + 1) + "stack-import";
+  std::vector<std::string> args{"stack-import", "--root", g.root};
+  if (g.debug) args.push_back("--debug");
+  args.insert(args.end(), {"--", o.ref, o.path});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  ::execv(helper.c_str(), argv.data());
+  return stack::cli::report("image import: cannot run the importer '" + helper + "' (it is installed next to " +
+                            "the stack binary): " + std::strerror(errno));
+}
+
 int run_ls(const ImageStore& store, const Options& o) {
   auto images = store.list();
   if (!images) return stack::cli::report(images.error().message);
@@ -172,14 +195,9 @@ stack::cli::Registrar reg("image", [](CLI::App& app, stack::cli::Globals& g) -> 
   auto* inspect = image->add_subcommand("inspect", "Show an image's config and layers as JSON");
   inspect->add_option("name", o->ref, "NAME[:TAG]")->required();
   return [&g, o, imp, ls, rm, inspect]() -> int {
+    if (imp->parsed()) return run_import(g, *o);
     auto store = ImageStore::open(g.root);
     if (!store) return stack::cli::report(store.error().message);
-    if (imp->parsed()) {
-      auto img = store->import(o->ref, o->path);
-      if (!img) return stack::cli::report(img.error().message);
-      std::printf("%s\n", img->id.c_str());
-      return 0;
-    }
     if (ls->parsed()) return run_ls(*store, *o);
     if (rm->parsed()) return run_rm(*store, *o);
     if (inspect->parsed()) return run_inspect(*store, *o);

@@ -11,7 +11,7 @@
 
 #include "engine/base/file.hpp"
 #include "engine/base/log.hpp"
-#include "engine/image/layer.hpp"
+#include "engine/image/tree.hpp"
 #include "engine/image/metadata.hpp"
 
 namespace stack::image {

@@ -64,7 +64,8 @@ class ImageStore {
   // with: stack image import busybox:1 PATH".
   Result<Image> resolve(std::string_view ref) const;
   // Loads PATH (rootfs dir, rootfs tar[.gz|.zst], OCI layout dir or tar, `docker save`
-  // tar) and tags it ref, replacing an older image of that tag.
+  // tar) and tags it ref, replacing an older image of that tag. Defined in the importer
+  // part (engine/image/import, stack_image_import), which the stack binary does not link.
   Result<Image> import(std::string_view ref, const std::string& path);
   // Every tag, sorted by name then tag.
   Result<std::vector<Image>> list() const;

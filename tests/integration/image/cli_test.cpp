@@ -128,3 +128,35 @@ TEST_CASE("concurrent imports of one layer leave one intact layer dir") {
   REQUIRE(layers.size() == 1);
   CHECK(tree_listing(sb.images() + "/layers/" + layers[0]) == tree_listing(rootfs));
 }
+
+TEST_CASE("stack image import runs the importer next to the binary; stack itself maps no libarchive") {
+  stack::testing::require_root();
+  Sandbox sb;
+  // Only stack-import loads libarchive and its chain (xml2, ICU, nettle, compressors).
+  auto libs = run("ldd " + stack_binary(), false);
+  REQUIRE(libs.status == 0);
+  CHECK(libs.out.find("libarchive") == std::string::npos);
+  CHECK(libs.out.find("libicu") == std::string::npos);
+  std::string importer = stack_binary().substr(0, stack_binary().find_last_of('/') + 1) + "stack-import";
+  CHECK(run("ldd " + importer + " | grep -c libarchive", false).out == "1\n");
+
+  // Its arguments, output and exit code are the command's, --debug passed on.
+  std::string rootfs = sb.dir() + "/rootfs";
+  make_busybox(rootfs);
+  auto imp = run(cli(sb) + "--debug image import -- -dash:1 '" + rootfs + "'", true);
+  INFO(imp.out);
+  CHECK(imp.status == 1);  // the importer took --debug (else 2) and says why the name is bad
+  CHECK(imp.out.find("-dash:1") != std::string::npos);
+  auto bad = run(cli(sb) + "image import busybox:1 '" + sb.dir() + "/missing'", true);
+  CHECK(bad.status == 1);
+  CHECK(bad.out.find("cannot import '" + sb.dir() + "/missing'") != std::string::npos);
+
+  // A stack binary without its importer says what is missing, and changes nothing.
+  std::string lone = sb.dir() + "/bin";
+  REQUIRE(run("mkdir -p " + lone + " && cp " + stack_binary() + " " + lone + "/stack").status == 0);
+  auto alone = run(lone + "/stack --root '" + sb.root() + "' image import busybox:1 '" + rootfs + "'", true);
+  CHECK(alone.status == 1);
+  CHECK(alone.out == "stack: image import: cannot run the importer '" + lone +
+                         "/stack-import' (it is installed next to the stack binary): No such file or directory\n");
+  CHECK(run(cli(sb) + "image ls -q", false).out == "");
+}

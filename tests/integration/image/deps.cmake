@@ -1,1 +1,1 @@
-set(STACK_TEST_LIBS stack_image stack_state stack_base)
+set(STACK_TEST_LIBS stack_image_import stack_image stack_state stack_base)

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine/image/entry_path.hpp"
+#include "engine/image/import/entry_path.hpp"
 
 using namespace stack::image;
 

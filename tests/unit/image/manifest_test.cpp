@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine/image/manifest.hpp"
+#include "engine/image/import/manifest.hpp"
 #include "engine/image/metadata.hpp"
 #include "engine/image/sha256.hpp"
 

@@ -15,9 +15,9 @@
 
 #include "engine/base/log.hpp"
 #include "engine/base/unique_fd.hpp"
-#include "engine/image/archive_error.hpp"
-#include "engine/image/entry_path.hpp"
-#include "engine/image/layer.hpp"
+#include "engine/image/import/archive_error.hpp"
+#include "engine/image/import/entry_path.hpp"
+#include "engine/image/import/layer.hpp"
 #include "engine/image/sha256.hpp"
 
 namespace stack::image {

@@ -1,4 +1,4 @@
-#include "engine/image/entry_path.hpp"
+#include "engine/image/import/entry_path.hpp"
 
 namespace stack::image {
 namespace {

@@ -1,5 +1,5 @@
-#include "engine/image/archive_error.hpp"
-#include "engine/image/source.hpp"
+#include "engine/image/import/archive_error.hpp"
+#include "engine/image/import/source.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -14,8 +14,8 @@
 
 #include "engine/base/file.hpp"
 #include "engine/base/unique_fd.hpp"
-#include "engine/image/entry_path.hpp"
-#include "engine/image/manifest.hpp"
+#include "engine/image/import/entry_path.hpp"
+#include "engine/image/import/manifest.hpp"
 #include "engine/image/sha256.hpp"
 
 namespace stack::image {

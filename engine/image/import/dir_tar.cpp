@@ -9,8 +9,8 @@
 #include <string>
 
 #include "engine/base/log.hpp"
-#include "engine/image/archive_error.hpp"
-#include "engine/image/layer.hpp"
+#include "engine/image/import/archive_error.hpp"
+#include "engine/image/import/layer.hpp"
 
 namespace stack::image {
 namespace {

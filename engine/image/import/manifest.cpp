@@ -1,4 +1,4 @@
-#include "engine/image/manifest.hpp"
+#include "engine/image/import/manifest.hpp"
 
 #include <sys/utsname.h>
 

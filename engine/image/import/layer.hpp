@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "engine/base/result.hpp"
+#include "engine/image/tree.hpp"
 
 namespace stack::image {
 
@@ -34,11 +35,5 @@ Result<std::string> ensure_layer(const std::string& images_dir, const std::strin
 // Writes the tree at dir (not following symlinks, hard links kept, numeric owners,
 // xattrs) as a pax tar at tar_path.
 Result<void> tar_directory(const std::string& dir, const std::string& tar_path);
-
-// Bytes of regular files under dir, each inode counted once; symlinks not followed.
-Result<int64_t> tree_size(const std::string& dir);
-
-// rm -rf that never follows symlinks; a missing path is success.
-Result<void> remove_tree(const std::string& path);
 
 }  // namespace stack::image

@@ -6,11 +6,11 @@
 
 #include "engine/base/file.hpp"
 #include "engine/base/log.hpp"
-#include "engine/image/layer.hpp"
-#include "engine/image/manifest.hpp"
+#include "engine/image/import/layer.hpp"
+#include "engine/image/import/manifest.hpp"
 #include "engine/image/metadata.hpp"
 #include "engine/image/sha256.hpp"
-#include "engine/image/source.hpp"
+#include "engine/image/import/source.hpp"
 #include "engine/image/store.hpp"
 
 namespace stack::image {
