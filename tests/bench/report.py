@@ -256,6 +256,15 @@ def profile_section(work):
                 f"syncs nothing) and the {rows.get('mount', (0, 0))[1]} mounts {100 * mount / total:.0f}%. "
                 "runc's bundle is a plain directory (no overlay) and the floor keeps no state: the "
                 "overlay, the journal and the cgroup are what stack does that they do not."]
+    out += ["", "Measured apart with `perf trace` (2026-12-03, this hybrid host): the largest single wait "
+            "left is the container process's first write to a cgroup v1 `cgroup.procs`, which waits one "
+            "RCU grace period (about 12 ms: `cgroup_threadgroup_rwsem` entering its slow mode). The child "
+            "now joins right after its clone, so the wait overlaps the network join through the "
+            "supervisor (about 2 ms), but it is still on the critical path of both one-shot figures; on a "
+            "cgroup v2 host `clone3(CLONE_INTO_CGROUP)` places the child with no such wait. Docker's seccomp "
+            "profile, which libseccomp took ~13 ms to compile for every run, is read from "
+            "`<root>/cache/seccomp` (compiled once per profile, caps, libseccomp and kernel); the importer's "
+            "eleven libraries are no longer loaded by `stack` (~1.6 ms of every start)."]
     cg = os.path.join(work, "callgrind.tsv")
     if os.path.exists(cg):
         v = dict(line.split("\t") for line in open(cg, encoding="utf-8").read().split("\n") if "\t" in line)
@@ -364,17 +373,19 @@ def findings(res):
                                     "file pages shared with every other stack process" if sv[0][0] in priv else "")
                    + ".")
     if sv:
-        out.append("- What the base is made of (smaps of a one-service supervisor, 2026-12-02): 10.8 MB of file "
+        out.append("- What the base is made of (smaps of a one-service supervisor, 2026-12-03): 9.1 MB of file "
                    "pages mapped from the page cache, which VmRSS counts in full although the CLI and every "
                    "other supervisor map the same ones: the stack binary's code 3.8 MB (the supervisor is the "
-                   "CLI's binary, every command in it), libstdc++ 1.6, libc 1.4, the libraries only the image "
-                   "importer needs 1.5 (libarchive with ICU, libxml2, nettle, zstd, lzma, lz4, bz2), libnl 0.6, "
-                   "spdlog 0.4, yaml-cpp 0.3, libm 0.3, the loader, libuv, libseccomp and the rest 1.2; and "
-                   "1.1 MB private: the heap 0.4 MB (trimmed after start-up), thread stacks, the libraries' "
-                   "relocated data. Dropping the code pages after start-up (MADV_DONTNEED) leaves 4.6 MB, but "
-                   "one more `up` faults 2.7 MB of the binary's code back (the kernel maps 64 KiB around each "
-                   "page touched, and that code is spread over the binary): ≤ 8 MB of VmRSS needs a smaller "
-                   "supervisor binary, without the CLI's commands, the image importer and their libraries.")
+                   "CLI's binary, every command in it), libstdc++ 1.6, libc 1.4, libnl 0.6, spdlog 0.5, "
+                   "yaml-cpp 0.3, libm 0.3, the loader, libuv, libseccomp and the rest 0.8; and 0.8 MB "
+                   "private: the heap 0.3 MB (trimmed after start-up), thread stacks, the libraries' "
+                   "relocated data. The image importer's libraries (libarchive with ICU, libxml2, nettle and "
+                   "five compressors: 1.7 MB, and ~1.6 ms at every process start) left with the importer, "
+                   "now a program of its own (stack-import) on 2026-12-03. Dropping the code pages after "
+                   "start-up (MADV_DONTNEED) leaves 4.6 MB, but one more `up` faults 2.7 MB of the binary's "
+                   "code back (the kernel maps 64 KiB around each page touched, and that code is spread over "
+                   "the binary): ≤ 8 MB of VmRSS needs a smaller supervisor binary, without the CLI's commands "
+                   "and their libraries.")
         out.append("- Per service (57 KiB at 100 services, 2026-12-02) the heap holds mostly the container's "
                    "spec, kept for `exec`, with its own copy of Docker's seccomp profile as data (21 KiB); "
                    "one profile shared by all containers would leave about 35 KiB a service.")
