@@ -201,7 +201,7 @@ Result<SeccompProgram> compile_through_disk(const SeccompProfile& profile, uint6
   std::string pkey = seccomp_cache::profile_key(profile, caps);
   std::string env = seccomp_cache::environment_key();
   if (auto hit = seccomp_cache::load(dir, pkey, env)) {
-    log::debug("seccomp: program read from {}/{}", dir, seccomp_cache::file_name(pkey));
+    log::debug("seccomp: program read from {}/{}", dir, seccomp_cache::file_name(pkey, env));
     return std::move(*hit);
   }
   auto prog = compile_uncached(profile, caps);
@@ -211,7 +211,7 @@ Result<SeccompProgram> compile_through_disk(const SeccompProfile& profile, uint6
   if (auto w = seccomp_cache::store(dir, pkey, env, *prog); !w)
     log::debug("seccomp: not cached: {}", w.error().message);
   else
-    log::debug("seccomp: program compiled and written to {}/{}", dir, seccomp_cache::file_name(pkey));
+    log::debug("seccomp: program compiled and written to {}/{}", dir, seccomp_cache::file_name(pkey, env));
   return prog;
 }
 

@@ -6,7 +6,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <functional>
+#include <utility>
+#include <vector>
 
 #include "engine/base/file.hpp"
 #include "engine/base/unique_fd.hpp"
@@ -53,6 +58,22 @@ bool take_raw(std::string_view& in, T& v) {
   std::memcpy(&v, in.data(), sizeof v);
   in.remove_prefix(sizeof v);
   return true;
+}
+
+// Keeps the kKeptFiles most recently written .bpf files; a file another process removes
+// meanwhile is already gone, which is fine.
+void prune(const std::string& dir) {
+  std::vector<std::pair<int64_t, std::string>> files;  // (mtime ns, path)
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".bpf") continue;
+    struct stat st {};
+    if (::lstat(e.path().c_str(), &st) != 0) continue;
+    files.emplace_back(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec, e.path().string());
+  }
+  if (files.size() <= kKeptFiles) return;
+  std::sort(files.begin(), files.end(), std::greater<>());
+  for (size_t i = kKeptFiles; i < files.size(); ++i) ::unlink(files[i].second.c_str());
 }
 
 }  // namespace
@@ -104,9 +125,12 @@ std::string environment_key() {
   return k;
 }
 
-std::string file_name(std::string_view profile_key) {
+std::string file_name(std::string_view profile_key, std::string_view environment) {
+  std::string both(environment);
+  both += '\n';
+  both += profile_key;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%016llx.bpf", static_cast<unsigned long long>(fnv1a(profile_key)));
+  std::snprintf(buf, sizeof buf, "%016llx.bpf", static_cast<unsigned long long>(fnv1a(both)));
   return buf;
 }
 
@@ -146,7 +170,7 @@ std::optional<SeccompProgram> decode(std::string_view data, std::string_view key
 }
 
 std::optional<SeccompProgram> load(const std::string& dir, std::string_view profile_key, std::string_view environment) {
-  std::string path = dir + "/" + file_name(profile_key);
+  std::string path = dir + "/" + file_name(profile_key, environment);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return std::nullopt;
   struct stat st {};
@@ -173,8 +197,10 @@ Result<void> store(const std::string& dir, std::string_view profile_key, std::st
   std::string key(environment);
   key += '\n';
   key += profile_key;
-  return write_file_atomic(dir + "/" + file_name(profile_key), encode(key, program), 0600,
-                           Durability::kProcessCrash);
+  STACK_TRY(write_file_atomic(dir + "/" + file_name(profile_key, environment), encode(key, program), 0600,
+                              Durability::kProcessCrash));
+  prune(dir);
+  return {};
 }
 
 }  // namespace stack::engine::runtime::seccomp_cache

@@ -19,13 +19,17 @@
 
 namespace stack::engine::runtime::seccomp_cache {
 
-// The profile and caps as canonical text; the file name is a hash of it.
+// The profile and caps as canonical text.
 std::string profile_key(const SeccompProfile& profile, uint64_t caps);
 // What else the compiled program depends on, measured in this process.
 std::string environment_key();
 
-// <hex fnv-1a 64 of profile_key>.bpf
-std::string file_name(std::string_view profile_key);
+// <hex fnv-1a 64 of environment and profile_key>.bpf: each binary (stack, stack-supervisor)
+// and kernel has its own files, so that they do not overwrite each other's.
+std::string file_name(std::string_view profile_key, std::string_view environment);
+// How many files store() keeps (the most recently written): rebuilt binaries and kernel
+// updates make new keys, and their old files are never read again.
+constexpr size_t kKeptFiles = 16;
 
 // The file's bytes: magic, key, program, and a checksum of all before it.
 std::string encode(std::string_view key, const SeccompProgram& program);
@@ -35,7 +39,7 @@ std::optional<SeccompProgram> decode(std::string_view data, std::string_view key
 // Reads dir/file_name(profile_key) if it is safe to trust (see above) and made for
 // environment + profile_key. Never fails: a miss is nullopt.
 std::optional<SeccompProgram> load(const std::string& dir, std::string_view profile_key, std::string_view environment);
-// Writes it (dir 0700, file 0600, atomically).
+// Writes it (dir 0700, file 0600, atomically), then removes the oldest files beyond kKeptFiles.
 Result<void> store(const std::string& dir, std::string_view profile_key, std::string_view environment,
                    const SeccompProgram& program);
 

@@ -1,6 +1,7 @@
 // The disk cache of compiled seccomp programs: what makes a file usable, and that
 // compile_seccomp reads it instead of compiling.
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,7 +98,9 @@ TEST_CASE("seccomp cache: the profile key tells profiles and caps apart", "[runt
   a.rules.push_back(SeccompRule{.names = {"ab", "c"}});
   b.rules.push_back(SeccompRule{.names = {"a", "bc"}});
   CHECK(seccomp_cache::profile_key(a, 0) != seccomp_cache::profile_key(b, 0));
-  CHECK(seccomp_cache::file_name(k).size() == 20);
+  CHECK(seccomp_cache::file_name(k, "e").size() == 20);
+  // stack and stack-supervisor (or two kernels) keep separate files, not one they fight over.
+  CHECK(seccomp_cache::file_name(k, "e") != seccomp_cache::file_name(k, "e2"));
   CHECK(seccomp_cache::environment_key().find("libseccomp ") != std::string::npos);
 }
 
@@ -107,7 +110,7 @@ TEST_CASE("seccomp cache: store, load, and the owner and mode checks", "[runtime
   auto prog = sample_program();
   CHECK_FALSE(seccomp_cache::load(dir, "p", "e"));  // no directory yet: a miss, not an error
   REQUIRE(seccomp_cache::store(dir, "p", "e", prog));
-  std::string file = dir + "/" + seccomp_cache::file_name("p");
+  std::string file = dir + "/" + seccomp_cache::file_name("p", "e");
   struct stat st {};
   REQUIRE(::stat(dir.c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0700);
@@ -145,6 +148,26 @@ TEST_CASE("seccomp cache: store, load, and the owner and mode checks", "[runtime
   }
 }
 
+TEST_CASE("seccomp cache: only the most recently written files are kept", "[runtime][seccomp]") {
+  TempDir tmp;
+  auto prog = sample_program();
+  size_t n = seccomp_cache::kKeptFiles + 4;
+  for (size_t i = 0; i < n; ++i) {
+    REQUIRE(seccomp_cache::store(tmp.path, "p", "kernel " + std::to_string(i), prog));
+    // Distinct mtimes even on a coarse clock: the order is what prune() keeps by.
+    std::string f = tmp.path + "/" + seccomp_cache::file_name("p", "kernel " + std::to_string(i));
+    struct timespec times[2] = {{static_cast<time_t>(1000 + i), 0}, {static_cast<time_t>(1000 + i), 0}};
+    REQUIRE(::utimensat(AT_FDCWD, f.c_str(), times, 0) == 0);
+  }
+  REQUIRE(seccomp_cache::store(tmp.path, "p", "newest", prog));
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(tmp.path)) files += e.path().extension() == ".bpf";
+  CHECK(files == seccomp_cache::kKeptFiles);
+  CHECK(seccomp_cache::load(tmp.path, "p", "newest"));
+  CHECK(seccomp_cache::load(tmp.path, "p", "kernel " + std::to_string(n - 1)));
+  CHECK_FALSE(seccomp_cache::load(tmp.path, "p", "kernel 0"));
+}
+
 TEST_CASE("seccomp cache: compile_seccomp writes the program and a later process reads it", "[runtime][seccomp]") {
   TempDir tmp;
   std::string dir = tmp.path + "/seccomp";
@@ -168,7 +191,7 @@ TEST_CASE("seccomp cache: compile_seccomp writes the program and a later process
   REQUIRE(read);
   CHECK(same(*read, marker));
 
-  // The same file made for another environment is compiled afresh and overwritten.
+  // A file made for another environment (kernel, libseccomp, binary) is not used.
   auto third = small_profile("getpid");
   auto tkey = seccomp_cache::profile_key(third, 0);
   REQUIRE(seccomp_cache::store(dir, tkey, "another kernel", marker));
