@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/registry.hpp"
+#include "cmd/sibling.hpp"
 #include "engine/image/store.hpp"
 
 namespace {
@@ -113,11 +114,9 @@ struct Options {
 // The importer is a program of its own (cmd/import/main.cpp), next to this binary: exec'd
 // with the same arguments, so its output and exit code are the command's.
 int run_import(const stack::cli::Globals& g, const Options& o) {
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return stack::cli::report(std::string("image import: readlink /proc/self/exe: ") + std::strerror(errno));
-  std::string exe(self, static_cast<size_t>(n));
-  std::string helper = exe.substr(0, exe.find_last_of('/') + 1) + "stack-import";
+  auto found = stack::cli::sibling_program("stack-import");
+  if (!found) return stack::cli::report("image import: " + found.error().message);
+  const std::string& helper = *found;
   std::vector<std::string> args{"stack-import", "--root", g.root};
   if (g.debug) args.push_back("--debug");
   args.insert(args.end(), {"--", o.ref, o.path});

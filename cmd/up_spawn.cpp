@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "cmd/sibling.hpp"
 #include "engine/base/file.hpp"
 
 namespace stack::cli {
@@ -24,7 +25,14 @@ std::vector<std::string> supervisor_args(const Globals& g, const model::Project&
   return a;
 }
 
+// The supervisor is its own program (stack-supervisor, next to this binary: the same main
+// with only the __supervisor command), so the process that lives as long as the stack maps
+// none of the other commands' code.
 Result<pid_t> spawn(const std::vector<std::string>& args, const std::string& log) {
+  auto program = sibling_program("stack-supervisor");
+  if (!program) return unexpected(program.error().wrap("finding the supervisor program"));
+  if (::access(program->c_str(), X_OK) != 0)
+    return fail_errno("cannot run the supervisor program '" + *program + "' (it is installed next to the stack binary)");
   std::vector<char*> argv;
   for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
@@ -39,7 +47,7 @@ Result<pid_t> spawn(const std::vector<std::string>& args, const std::string& log
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(out, 2);
-    ::execv("/proc/self/exe", argv.data());
+    ::execv(program->c_str(), argv.data());
     ::_exit(127);
   }
   ::close(out);

@@ -136,7 +136,7 @@ std::string LeakCheck::leaked_once(const std::vector<std::string>& projects) con
       our_netns.insert("netns " + fs::read_symlink("/proc/" + pid + "/ns/net", ec).string());
     }
     std::string exe = exe_name(pid);
-    if (!ours && (exe == "stack" || exe.rfind("integration_", 0) == 0)) quiet = false;
+    if (!ours && (exe == "stack" || exe.rfind("stack-", 0) == 0 || exe.rfind("integration_", 0) == 0)) quiet = false;
   }
   for (const auto& o : host_objects()) {
     if (before_.count(o)) continue;
