@@ -11,8 +11,8 @@
 
 #include "engine/base/file.hpp"
 #include "engine/base/log.hpp"
-#include "engine/image/tree.hpp"
 #include "engine/image/metadata.hpp"
+#include "engine/image/tree.hpp"
 
 namespace stack::image {
 namespace {

@@ -373,19 +373,19 @@ def findings(res):
                                     "file pages shared with every other stack process" if sv[0][0] in priv else "")
                    + ".")
     if sv:
-        out.append("- What the base is made of (smaps of a one-service supervisor, 2026-12-03): 9.1 MB of file "
+        out.append("- What the base is made of (smaps of a one-service supervisor, 2026-12-03): 8.7 MB of file "
                    "pages mapped from the page cache, which VmRSS counts in full although the CLI and every "
-                   "other supervisor map the same ones: the stack binary's code 3.8 MB (the supervisor is the "
-                   "CLI's binary, every command in it), libstdc++ 1.6, libc 1.4, libnl 0.6, spdlog 0.5, "
-                   "yaml-cpp 0.3, libm 0.3, the loader, libuv, libseccomp and the rest 0.8; and 0.8 MB "
-                   "private: the heap 0.3 MB (trimmed after start-up), thread stacks, the libraries' "
-                   "relocated data. The image importer's libraries (libarchive with ICU, libxml2, nettle and "
-                   "five compressors: 1.7 MB, and ~1.6 ms at every process start) left with the importer, "
-                   "now a program of its own (stack-import) on 2026-12-03. Dropping the code pages after "
-                   "start-up (MADV_DONTNEED) leaves 4.6 MB, but one more `up` faults 2.7 MB of the binary's "
-                   "code back (the kernel maps 64 KiB around each page touched, and that code is spread over "
-                   "the binary): ≤ 8 MB of VmRSS needs a smaller supervisor binary, without the CLI's commands "
-                   "and their libraries.")
+                   "other supervisor map the same ones: the stack-supervisor binary's code 3.3 MB, libstdc++ "
+                   "1.6, libc 1.4, libnl 0.6, spdlog and fmt 0.6, yaml-cpp 0.3, libm 0.3, the loader, libuv, "
+                   "libseccomp and the rest 0.7; and 0.7 MB private: the heap 0.3 MB (trimmed after "
+                   "start-up), thread stacks, the libraries' relocated data. Two steps on 2026-12-03 took "
+                   "3.3 MB off (12.7 MB in the run before): the image importer became a program of its own "
+                   "(stack-import: libarchive with ICU, libxml2, nettle and five compressors, 1.7 MB, and "
+                   "~1.6 ms at every process start) and so did the supervisor (stack-supervisor: only the "
+                   "__supervisor command, text 3.9 MB instead of 4.9). Dropping the code pages after start-up "
+                   "(MADV_DONTNEED) would only move the accounting (one more `up` faults them back; the kernel "
+                   "maps 64 KiB around each page touched): the remaining 1.1 MB to 8 MB needs less or denser "
+                   "code on the supervisor's path (dead-code removal with --gc-sections, code layout).")
         out.append("- Per service (57 KiB at 100 services, 2026-12-02) the heap holds mostly the container's "
                    "spec, kept for `exec`, with its own copy of Docker's seccomp profile as data (21 KiB); "
                    "one profile shared by all containers would leave about 35 KiB a service.")
