@@ -78,7 +78,10 @@ Result<supervisor::ControlClient> connect_or_start(const Globals& g, const model
     if (child == 0) {
       STACK_TRY(layout.ensure());
       auto pid = spawn(supervisor_args(g, project), supervisor_log(layout));
-      if (!pid) return unexpected(pid.error());
+      if (!pid) {
+        ::rmdir(layout.stack_dir().c_str());  // ensure()'s, if still empty: nothing half-made is left
+        return unexpected(pid.error());
+      }
       child = *pid;
     }
     int status = 0;

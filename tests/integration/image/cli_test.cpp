@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <sstream>
 
 #include "tests/integration/image/image_fixture.hpp"
@@ -159,4 +160,15 @@ TEST_CASE("stack image import runs the importer next to the binary; stack itself
   CHECK(alone.out == "stack: image import: cannot run the importer '" + lone +
                          "/stack-import' (it is installed next to the stack binary): No such file or directory\n");
   CHECK(run(cli(sb) + "image ls -q", false).out == "");
+
+  // Nor does up without the supervisor program, and it leaves no stack directory behind.
+  REQUIRE(run(cli(sb) + "image import busybox:1 '" + rootfs + "'").status == 0);
+  std::ofstream(sb.dir() + "/stack.yaml") << "name: lone\nservices:\n  a:\n    image: busybox:1\n";
+  std::string run_root = sb.dir() + "/run";
+  auto up = run(lone + "/stack --root '" + sb.root() + "' --run-root '" + run_root + "' -f " + sb.dir() +
+                "/stack.yaml up -d", true);
+  INFO(up.out);
+  CHECK(up.status == 1);
+  CHECK(up.out.find("cannot run the supervisor program '" + lone + "/stack-supervisor'") != std::string::npos);
+  CHECK(run("ls -A '" + run_root + "/stacks' 2>/dev/null").out == "");
 }
