@@ -1,5 +1,6 @@
 #include "engine/runtime/seccomp_cache.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <sys/stat.h>
@@ -8,8 +9,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -61,15 +62,19 @@ bool take_raw(std::string_view& in, T& v) {
 }
 
 // Keeps the kKeptFiles most recently written .bpf files; a file another process removes
-// meanwhile is already gone, which is fine.
+// meanwhile is already gone, which is fine. readdir, not std::filesystem: nothing here may
+// throw into the supervisor's loop.
 void prune(const std::string& dir) {
   std::vector<std::pair<int64_t, std::string>> files;  // (mtime ns, path)
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() != ".bpf") continue;
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+  if (!d) return;
+  while (const dirent* e = ::readdir(d.get())) {
+    std::string_view name = e->d_name;
+    if (name.size() <= 4 || name.substr(name.size() - 4) != ".bpf") continue;
+    std::string path = dir + "/" + e->d_name;
     struct stat st {};
-    if (::lstat(e.path().c_str(), &st) != 0) continue;
-    files.emplace_back(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec, e.path().string());
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    files.emplace_back(int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec, std::move(path));
   }
   if (files.size() <= kKeptFiles) return;
   std::sort(files.begin(), files.end(), std::greater<>());
