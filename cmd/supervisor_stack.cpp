@@ -249,6 +249,10 @@ void StackSupervisor::launch(const std::string& service, std::vector<sv::Contain
   }
 }
 
+NetworkContext StackSupervisor::network_context() {
+  return {networks_.get(), root_, [this](const std::string& svc) { return running_pid(svc); }, &journal_};
+}
+
 Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, uint64_t n) {
   STACK_TRY(state::check_container_name(r.name));
   r.created_ns = sv::now_ns();
@@ -287,7 +291,10 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   rec = journal_.add("container", {{"dir", root_ + "/containers/" + r.name}});
   if (!rec) return unexpected(rec.error());
   Replica* rp = &r;
-  auto factory = [this, rp, &s](const rt::Stdio& stdio) -> Result<rt::Container> {
+  // On the loop: the spec, the cgroup, the network's addresses. Then the container is
+  // made on the pool, and back on the loop its netns gets its links while the child
+  // waits for go, before the command runs.
+  auto factory = [this, rp, &s](const rt::Stdio& stdio) -> Result<sv::ContainerRunner::Launch> {
     rp->cgroup->mark_run();
     auto spec = service_spec(project_, s, images_.at(s.name), {}, root_, rp->name, &journal_);
     if (!spec) return unexpected(spec.error());
@@ -296,17 +303,19 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
     if (spec->spec.cgroup_fd < 0) spec->spec.cgroup_procs = rp->cgroup->procs_files();  // v1/hybrid: it joins itself
     rp->command = join_args(spec->spec.process.args);
-    NetworkContext net{networks_.get(), root_, [this](const std::string& svc) { return running_pid(svc); }, &journal_};
-    STACK_TRY(network_spec(spec->spec, s, rp->name, net));
-    auto c = rt::Container::create(std::move(spec->spec), {root_, rp->name});
-    // The child waits for start(): its netns gets its links before the command runs.
-    if (c)
-      if (auto attached = network_attach(s, rp->name, c->pid(), net); !attached) return unexpected(attached.error());
-    // rp->spec, not s: an apply that changed only x-bandwidth points it at the new service.
-    if (c && networks_)
-      for (const auto& [network, veth] : networks_->links_of(rp->name))
-        if (auto shaped = shape_new_link(*rp->spec, network, veth, journal_); !shaped) return unexpected(shaped.error());
-    return c;
+    STACK_TRY(network_spec(spec->spec, s, rp->name, network_context()));
+    auto made = std::make_shared<rt::Spec>(std::move(spec->spec));
+    sv::ContainerRunner::Launch launch;
+    launch.create = [made, root = root_, name = rp->name] { return rt::Container::create(std::move(*made), {root, name}); };
+    launch.created = [this, rp, &s](rt::Container& c) -> Result<void> {
+      STACK_TRY(network_attach(s, rp->name, c.pid(), network_context()));
+      // rp->spec, not s: an apply that changed only x-bandwidth points it at the new service.
+      if (networks_)
+        for (const auto& [network, veth] : networks_->links_of(rp->name))
+          STACK_TRY(shape_new_link(*rp->spec, network, veth, journal_));
+      return {};
+    };
+    return launch;
   };
   auto runner = sv::ContainerRunner::create(loop_, factory, *policy, std::move(log),
                                             [this, rp](const sv::RunInfo& info) { on_change(*rp, info); });

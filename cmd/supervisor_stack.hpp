@@ -18,6 +18,7 @@
 #include "cmd/supervisor_exec.hpp"
 #include "cmd/supervisor_run.hpp"
 #include "cmd/supervisor_signal.hpp"
+#include "cmd/up_netmode.hpp"
 #include "cmd/up_networks.hpp"
 #include "cmd/up_ports.hpp"
 #include "engine/image/store.hpp"
@@ -82,6 +83,7 @@ class StackSupervisor {
 
   Result<void> make_network();
   pid_t running_pid(const std::string& service) const;  // its first container's; 0: none
+  NetworkContext network_context();  // the stack's networks, for a container's spec and attach
   void handle(supervisor::Request&& r, supervisor::Responder resp);
   // supervisor_stats.cpp: "stats" (raw samples for `stack stats`) and "top" (pids).
   bool handle_stats(const supervisor::Request& r, const supervisor::Responder& resp);

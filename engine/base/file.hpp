@@ -23,5 +23,13 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
                                Durability durability = Durability::kDisk);
 // mkdir -p; true if something was created.
 Result<bool> make_dirs(const std::string& path, int mode = 0755);
+// Marks dir as the top of directory hierarchies for ext2/3/4's Orlov allocator
+// (FS_TOPDIR_FL, `chattr +T`): each directory made in it then goes to a block group of
+// its own, with its files, instead of the parent's group. For the dirs that hold one
+// tree per container: on ext4 without a journal every new inode skips the group's free
+// inodes deleted in the last minute one by one (ext4 ialloc.c, recently_deleted()), so
+// containers made and removed in one group cost more each round. Best effort: other
+// filesystems have no such flag and nothing changes.
+void spread_subdirs(const std::string& dir);
 
 }  // namespace stack

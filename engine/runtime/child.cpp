@@ -268,8 +268,30 @@ void exec_command(const ChildPlan& plan, int sync_fd) {
 }
 
 }  // namespace child
+namespace {
+
+// Every fd but stdio and plan.keep_fds goes at once (the list is sorted and holds the
+// sync socket). A failure is told after go, as the parent reads the socket only then.
+void close_unplanned(const ChildPlan& plan, int sync_fd) {
+  unsigned next = 3;
+  auto close_below = [&](unsigned end) {  // [next, end)
+    if (end > next && ::syscall(SYS_close_range, next, end - 1, 0u) != 0) {
+      int err = errno;
+      wait_for_go(sync_fd);
+      die(sync_fd, Step::kCloseFds, err);
+    }
+  };
+  for (int fd : plan.keep_fds) {
+    close_below(static_cast<unsigned>(fd));
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  close_below(~0u);
+}
+
+}  // namespace
 
 void run_child(const ChildPlan& plan, int sync_fd) {
+  close_unplanned(plan, sync_fd);
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   child::reset_signals();
   ::umask(0);

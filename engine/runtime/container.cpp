@@ -97,6 +97,7 @@ Result<Container> Container::create(Spec spec, const LaunchOptions& options) {
   STACK_TRY(check_userns(spec));
   ContainerPaths paths = container_paths(options.state_root, options.id);
   STACK_TRY(make_dirs(options.state_root + "/containers", 0700));
+  spread_subdirs(options.state_root + "/containers");
   if (::mkdir(paths.dir.c_str(), 0700) != 0) {
     if (errno == EEXIST) return fail("container " + options.id + " already exists in " + options.state_root);
     return fail_errno("making " + paths.dir);
@@ -162,6 +163,7 @@ Result<void> Container::clone_child() {
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
   UniqueFd parent_end(sv[0]), child_end(sv[1]);
   if (child_end.get() < 3) return fail("stdio is not open: the sync socket would take fd " + std::to_string(sv[1]));
+  plan_.keep_fd(sv[1]);
   int pidfd = -1;
   CloneArgs args{};
   args.flags = CLONE_PIDFD | static_cast<uint64_t>(plan_.clone_flags);

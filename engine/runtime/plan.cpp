@@ -249,6 +249,17 @@ void ChildPlan::seal() {
   argv.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  keep_fds.clear();
+  for (int fd : stdio) keep_fd(fd);
+  for (const auto& [fd, type] : join_ns) keep_fd(fd);
+  for (int fd : cgroup_procs) keep_fd(fd);
+  for (const auto& op : ops) keep_fd(op.source_fd);
+}
+
+void ChildPlan::keep_fd(int fd) {
+  if (fd <= 2) return;
+  auto at = std::lower_bound(keep_fds.begin(), keep_fds.end(), fd);
+  if (at == keep_fds.end() || *at != fd) keep_fds.insert(at, fd);
 }
 
 }  // namespace stack::engine::runtime

@@ -78,6 +78,12 @@ struct ChildPlan {
   // child allocates nothing.
   std::vector<char*> argv;
   std::vector<char*> envp;
+  // Every fd above 2 the child uses (stdio, namespaces, cgroup.procs, mount sources, and
+  // the sync socket, which the launcher adds), sorted by seal(): the child closes all
+  // others first thing, before it waits for go (a launcher with threads may be making
+  // another container meanwhile, whose sync socket and log pipes it must not hold).
+  std::vector<int> keep_fds;
+  void keep_fd(int fd);
   void seal();
 };
 

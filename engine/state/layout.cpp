@@ -61,6 +61,7 @@ Result<void> Layout::ensure() const {
   STACK_TRY(make_dirs(run_root_ + "/stacks", 0755));
   STACK_TRY(make_dirs(stack_dir(), 0700));
   STACK_TRY(make_dirs(logs_dir(), 0755));
+  spread_subdirs(logs_dir());  // one dir per container
   return {};
 }
 

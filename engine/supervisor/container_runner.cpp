@@ -38,24 +38,63 @@ Result<std::unique_ptr<ContainerRunner>> ContainerRunner::create(uv_loop_t* loop
   return r;
 }
 
-struct ContainerRunner::Removal {
+// Work on the loop's pool that its runner may not outlive: the runner's destructor
+// waits for it (it never needs the loop); the after-callback, on the loop, sees a null
+// owner once the runner is gone.
+struct PoolJob {
   uv_work_t req{};
-  std::optional<engine::runtime::Container> container;
-  std::string error;
-  ContainerRunner* owner = nullptr;  // null once the runner is gone (loop thread only)
-  std::shared_ptr<Removal> self;     // alive until the loop saw it done
+  ContainerRunner* owner = nullptr;  // loop thread only
   std::mutex m;
   std::condition_variable cv;
   bool done = false;
+  void finish() {
+    std::lock_guard<std::mutex> l(m);
+    done = true;
+    cv.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> l(m);
+    cv.wait(l, [this] { return done; });
+  }
+};
+
+struct ContainerRunner::Removal : PoolJob {
+  std::optional<engine::runtime::Container> container;
+  std::string error;
+  std::shared_ptr<Removal> self;  // alive until the loop saw it done
+};
+
+struct ContainerRunner::Creation : PoolJob {
+  Launch launch;
+  UniqueFd out_w, err_w, devnull, discard;  // the child's stdio until it is cloned
+  std::optional<engine::runtime::Container> container;
+  std::string error;
+  std::shared_ptr<Creation> self;  // alive until the loop saw it done
+  void run() {
+    auto c = launch.create();
+    if (c) container.emplace(std::move(*c));
+    else error = c.error().message;
+    // The child holds its copies of the write ends: ours must go, or EOF never comes.
+    out_w.reset();
+    err_w.reset();
+    devnull.reset();
+    discard.reset();
+    finish();
+  }
 };
 
 ContainerRunner::~ContainerRunner() {
   if (removal_) {
-    // Its container is being removed on a pool thread: wait for that (it does not need
-    // the loop), so nothing of it outlives the runner.
+    // Its container is being removed on a pool thread: wait for that, so nothing of it
+    // outlives the runner.
     removal_->owner = nullptr;
-    std::unique_lock<std::mutex> l(removal_->m);
-    removal_->cv.wait(l, [this] { return removal_->done; });
+    removal_->wait();
+  }
+  if (creation_) {  // the same for one being made; what it made goes here
+    creation_->owner = nullptr;
+    creation_->wait();
+    if (creation_->container) (void)creation_->container->remove();
+    creation_->container.reset();
   }
   // Handles first (their callbacks point at us), then the container: a Container
   // dropped while running is killed and reaped by the runtime (style.md rule 4).
@@ -82,9 +121,10 @@ void ContainerRunner::start(bool wait) {
     start_after_removal_ = wait;
     return;
   }
-  if (info_.state == RunState::kRunning || info_.state == RunState::kRestarting || starting_) return;
+  if (info_.state == RunState::kRunning || info_.state == RunState::kRestarting || starting()) return;
   if (info_.state != RunState::kCreated) policy_ = RestartTracker(policy_.spec());
   stop_requested_ = false;
+  pending_stop_.reset();
   launch(wait);
 }
 
@@ -96,20 +136,52 @@ void ContainerRunner::launch(bool wait) {
     ::close(o[1]);
     return set(RunState::kDead, fail_errno("failed to create a stderr pipe").error.message);
   }
-  UniqueFd out_r(o[0]), out_w(o[1]), err_r(e[0]), err_w(e[1]);
-  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  UniqueFd discard(log_ ? -1 : ::open("/dev/null", O_WRONLY | O_CLOEXEC));
-  engine::runtime::Stdio stdio{devnull.get(), out_w.get(), err_w.get()};
-  if (!log_) stdio = {devnull.get(), discard.get(), discard.get()};
-  auto c = make_(stdio);
-  if (!c) return set(RunState::kDead, c.error().message);
-  container_.emplace(std::move(*c));
-  // The child holds its copies of the write ends: ours must go, or EOF never comes
-  // (and a container cloned while this one starts would hold them until its execve).
-  out_w.reset();
-  err_w.reset();
+  auto cr = std::make_shared<Creation>();
+  UniqueFd out_r(o[0]), err_r(e[0]);
+  cr->out_w.reset(o[1]);
+  cr->err_w.reset(e[1]);
+  cr->devnull.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!log_) cr->discard.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  engine::runtime::Stdio stdio{cr->devnull.get(), cr->out_w.get(), cr->err_w.get()};
+  if (!log_) stdio = {cr->devnull.get(), cr->discard.get(), cr->discard.get()};
+  auto l = make_(stdio);
+  if (!l) return set(RunState::kDead, l.error().message);
+  cr->launch = std::move(*l);
   out_r_ = std::move(out_r);
   err_r_ = std::move(err_r);
+  cr->owner = this;
+  cr->req.data = cr.get();
+  auto work = [](uv_work_t* q) { static_cast<Creation*>(q->data)->run(); };
+  auto after = [](uv_work_t* q, int) {
+    auto keep = std::move(static_cast<Creation*>(q->data)->self);
+    ContainerRunner* owner = keep->owner;
+    if (!owner) return;  // the runner's destructor removed what it made
+    owner->creation_.reset();
+    if (!keep->container) {
+      owner->out_r_.reset();
+      owner->err_r_.reset();
+      return owner->set(RunState::kDead, keep->error);
+    }
+    owner->go(std::move(*keep->container), keep->launch.created, false);
+  };
+  if (wait || uv_queue_work(loop_, &cr->req, work, after) < 0) {  // here, on the loop
+    cr->run();
+    if (!cr->container) {
+      out_r_.reset();
+      err_r_.reset();
+      return set(RunState::kDead, cr->error);
+    }
+    return go(std::move(*cr->container), cr->launch.created, wait);
+  }
+  cr->self = cr;
+  creation_ = std::move(cr);
+}
+
+void ContainerRunner::go(engine::runtime::Container c,
+                         const std::function<Result<void>(engine::runtime::Container&)>& created, bool wait) {
+  container_.emplace(std::move(c));
+  if (created)
+    if (auto r = created(*container_); !r) return abandon_start(r.error().message);
   // The loop goes on while the child sets up (mounts, cgroup, pivot_root, execve): its
   // sync socket says when the command runs, so containers started together overlap.
   auto started = container_->begin_start();
@@ -268,9 +340,7 @@ void ContainerRunner::remove_then_exit() {
     auto* rm = static_cast<Removal*>(q->data);
     if (auto x = rm->container->remove(); !x) rm->error = x.error().message;
     rm->container.reset();
-    std::lock_guard<std::mutex> l(rm->m);
-    rm->done = true;
-    rm->cv.notify_all();
+    rm->finish();
   };
   auto after = [](uv_work_t* q, int) {
     auto keep = std::move(static_cast<Removal*>(q->data)->self);
@@ -308,7 +378,7 @@ Result<void> ContainerRunner::kill(int signal, bool fatal) {
 
 void ContainerRunner::stop(int signal, std::chrono::milliseconds grace) {
   stop_requested_ = true;
-  if (starting_) {  // stopped once it runs: its signal handlers may be set by then
+  if (starting()) {  // stopped once it runs: its signal handlers may be set by then
     pending_stop_ = std::pair{signal, grace};
     return;
   }

@@ -40,9 +40,19 @@ struct RunInfo {
 
 class ContainerRunner {
  public:
-  // Makes a new, not yet started container whose stdio are the given fds. A null log
-  // (logging driver none) sends stdout and stderr to /dev/null.
-  using Factory = std::function<Result<engine::runtime::Container>(const engine::runtime::Stdio& stdio)>;
+  // A run in two steps: create makes the container (Container::create: rootfs, its
+  // files, the clone; the bulk of a start), on a thread of the loop's pool when the run
+  // is started without waiting, so that containers started together are made on every
+  // core (design invariant 2); then created, if set, finishes it on the loop (the
+  // network: veths into the child's namespace) before it is told to go.
+  struct Launch {
+    std::function<Result<engine::runtime::Container>()> create;
+    std::function<Result<void>(engine::runtime::Container&)> created;
+  };
+  // Called on the loop for each run: prepares a new, not yet started container whose
+  // stdio are the given fds (valid until create returned). A null log (logging driver
+  // none) sends stdout and stderr to /dev/null.
+  using Factory = std::function<Result<Launch>(const engine::runtime::Stdio& stdio)>;
   using OnChange = std::function<void(const RunInfo& info)>;
 
   static Result<std::unique_ptr<ContainerRunner>> create(uv_loop_t* loop, Factory make, RestartSpec policy,
@@ -54,8 +64,9 @@ class ContainerRunner {
   // Starts a run (kRunning), or reports why it could not (kDead). A start after a stop
   // is a user's: the restart policy begins anew and RestartCount is 0 again (Docker's
   // ResetRestartManager on start and restart).
-  // With wait false the call returns once the child was told to go: the loop runs on
-  // while it sets up, and on_change reports kRunning (or kDead) when it is done.
+  // With wait false the call returns at once: the container is made on the pool, told
+  // to go back on the loop, and the loop runs on while it sets up; on_change reports
+  // kRunning (or kDead) when it is done.
   void start(bool wait = true);
   // Stops without a restart: signal now, SIGKILL after grace; a pending restart is
   // cancelled. on_change reports kExited when it is down.
@@ -83,13 +94,16 @@ class ContainerRunner {
   ContainerRunner(uv_loop_t* loop, Factory make, RestartSpec policy, std::shared_ptr<LogFile> log, OnChange cb)
       : loop_(loop), make_(std::move(make)), policy_(policy), log_(std::move(log)), on_change_(std::move(cb)) {}
   void launch(bool wait);
+  void go(engine::runtime::Container c, const std::function<Result<void>(engine::runtime::Container&)>& created,
+          bool wait);
   void run_started();
   Result<void> watch_start();
   void continue_launch();
   void abandon_start(std::string error);
  public:
-  // The run's child is setting up (start(false) returned, kRunning not reported yet).
-  bool starting() const { return starting_ != nullptr; }
+  // The run's container is being made or its child sets up (start(false) returned,
+  // kRunning not reported yet).
+  bool starting() const { return starting_ != nullptr || creation_ != nullptr; }
  private:
   Result<void> pump(UniqueFd out_r, UniqueFd err_r);
   void exited();
@@ -102,6 +116,10 @@ class ContainerRunner {
   void remove_then_exit();
   struct Removal;
   std::shared_ptr<Removal> removal_;  // in flight
+  // A run's container being made on the pool (start(false)); the runner's destructor
+  // waits for it and removes what it made.
+  struct Creation;
+  std::shared_ptr<Creation> creation_;
   std::optional<bool> start_after_removal_;  // a start() that came meanwhile (its wait)
   std::string watch_oom_of_run();
   void oom_kills(uint64_t n);

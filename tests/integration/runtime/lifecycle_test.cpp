@@ -1,9 +1,12 @@
 // Launch failures, stop, and removal: nothing of a container is left behind.
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -225,6 +228,36 @@ TEST_CASE("what the runtime cannot do is refused, not dropped: unmapped user nam
   REQUIRE(!again);
   CHECK(again.error().message.find("already exists") != std::string::npos);
   REQUIRE(dup->remove());
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(dir_empty_or_absent(fx.root + "/containers"));
+}
+
+// A launcher with threads (the supervisor makes containers on its pool) may clone while
+// another thread holds fds of its own: the sync socket and log pipes of another
+// container. A child waiting for go must not keep them open, or that container's EOFs
+// never come (the deadlock of making containers in parallel).
+TEST_CASE("a child waiting for go holds no fd of its launcher but those its plan names", "[runtime]") {
+  RuntimeFixture fx;
+  int p[2];
+  REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+  UniqueFd r(p[0]), w(p[1]);
+  auto c = Container::create(fx.spec({"/bin/true"}), {fx.root, fx.next_id()});
+  REQUIRE(c);
+  w.reset();
+  pollfd pf{r.get(), POLLIN, 0};
+  REQUIRE(::poll(&pf, 1, 5000) == 1);  // without the close it stays open until go and execve
+  char byte;
+  CHECK(::read(r.get(), &byte, 1) == 0);
+  // Left: stdio and the sync socket (the spec joins no namespace, no cgroup, no mount source).
+  std::string fds;
+  for (int i = 0; i < 50; ++i) {
+    fds = stack::testing::run("ls /proc/" + std::to_string(c->pid()) + "/fd | sort -n | tr '\\n' ' '").out;
+    if (fds.size() <= 8) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(fds.rfind("0 1 2 ", 0) == 0);
+  CHECK(std::count(fds.begin(), fds.end(), ' ') == 4);
+  REQUIRE(c->remove());
   CHECK(fx.leftover_mounts().empty());
   CHECK(dir_empty_or_absent(fx.root + "/containers"));
 }

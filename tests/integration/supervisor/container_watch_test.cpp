@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "engine/base/file.hpp"
 #include "engine/runtime/container.hpp"
@@ -173,7 +174,7 @@ TEST_CASE("on-failure:3: a container that always exits 1 is restarted exactly 3 
       &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
         auto s = spec;
         s.stdio = io;
-        return Container::create(std::move(s), {fx.root, fx.next_id()});
+        return ContainerRunner::Launch{[&fx, s]() mutable { return Container::create(std::move(s), {fx.root, fx.next_id()}); }, {}};
       },
       *restart_spec("on-failure:3", std::nullopt), log,
       [&](const RunInfo& i) { states.push_back(std::string(to_string(i.state)) + ":" + std::to_string(i.restart_count)); });
@@ -209,7 +210,7 @@ TEST_CASE("stop does not block the loop: stop_signal, SIGKILL after the grace, n
       &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
         auto s = spec;
         s.stdio = io;
-        return Container::create(std::move(s), {fx.root, fx.next_id()});
+        return ContainerRunner::Launch{[&fx, s]() mutable { return Container::create(std::move(s), {fx.root, fx.next_id()}); }, {}};
       },
       *restart_spec("always", std::nullopt), log, nullptr);
   REQUIRE(runner);
@@ -255,7 +256,7 @@ TEST_CASE("a container that cannot be made is dead with the runtime's reason") {
       &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
         auto s = spec;
         s.stdio = io;
-        return Container::create(std::move(s), {fx.root, fx.next_id()});
+        return ContainerRunner::Launch{[&fx, s]() mutable { return Container::create(std::move(s), {fx.root, fx.next_id()}); }, {}};
       },
       *restart_spec("always", std::nullopt), log, nullptr);
   REQUIRE(runner);
@@ -280,7 +281,7 @@ TEST_CASE("a run that is not restarted is removed before its exit is reported; a
       &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
         auto s = spec;
         s.stdio = io;
-        return Container::create(std::move(s), {fx.root, fx.next_id()});
+        return ContainerRunner::Launch{[&fx, s]() mutable { return Container::create(std::move(s), {fx.root, fx.next_id()}); }, {}};
       },
       *restart_spec("no", std::nullopt), log,
       [&](const RunInfo& i) {
@@ -319,4 +320,85 @@ TEST_CASE("a run that is not restarted is removed before its exit is reported; a
   CHECK(records(fx.tmp.path() + "/c-json.log").size() == 2);
   CHECK(fx.leftover_mounts().empty());
   CHECK(fx.containers_gone());
+}
+
+TEST_CASE("start(false) makes the container on the loop's pool while the loop runs on; it runs as before") {
+  Fixture fx;
+  std::shared_ptr<LogFile> log(std::move(*LogFile::open(fx.tmp.path() + "/c-json.log", {})));
+  auto spec = fx.spec({"/bin/sh", "-c", "echo made"});
+  std::vector<std::string> states;
+  std::thread::id made_on;
+  int ticks_while_made = 0;  // loop iterations while the pool made it
+  auto runner = ContainerRunner::create(
+      &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
+        auto s = spec;
+        s.stdio = io;
+        ContainerRunner::Launch l;
+        l.create = [&, s]() mutable {
+          made_on = std::this_thread::get_id();
+          std::this_thread::sleep_for(100ms);  // the loop must go on meanwhile
+          return Container::create(std::move(s), {fx.root, fx.next_id()});
+        };
+        l.created = [&](Container& c) -> stack::Result<void> {
+          CHECK(c.pid() > 0);
+          states.push_back("created");
+          return {};
+        };
+        return l;
+      },
+      *restart_spec("no", std::nullopt), log, [&](const RunInfo& i) { states.push_back(std::string(to_string(i.state))); });
+  REQUIRE(runner);
+  uv_timer_t tick;
+  REQUIRE(uv_timer_init(&fx.loop, &tick) == 0);
+  tick.data = &ticks_while_made;
+  uv_timer_start(&tick, [](uv_timer_t* t) { ++*static_cast<int*>(t->data); }, 10, 10);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&tick));
+  (*runner)->start(false);
+  CHECK((*runner)->starting());
+  CHECK(states.empty());  // nothing reported before the pool made it
+  uv_run(&fx.loop, UV_RUN_DEFAULT);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
+  CHECK(made_on != std::this_thread::get_id());
+  CHECK(ticks_while_made >= 3);
+  CHECK(states == std::vector<std::string>{"created", "running", "exited"});
+  runner->reset();
+  REQUIRE(stack::uv_close_loop(&fx.loop));
+  CHECK(records(fx.tmp.path() + "/c-json.log").size() == 1);
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(fx.containers_gone());
+}
+
+TEST_CASE("a runner dropped while its container is being made waits for it and removes what it made") {
+  Fixture fx;
+  auto spec = fx.spec({"/bin/sh", "-c", "sleep 100"});
+  pid_t child = 0;
+  bool created_called = false;
+  auto runner = ContainerRunner::create(
+      &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
+        auto s = spec;
+        s.stdio = io;
+        ContainerRunner::Launch l;
+        l.create = [&, s]() mutable {
+          std::this_thread::sleep_for(100ms);  // still making it when the runner goes
+          auto c = Container::create(std::move(s), {fx.root, fx.next_id()});
+          if (c) child = c->pid();
+          return c;
+        };
+        l.created = [&](Container&) -> stack::Result<void> {
+          created_called = true;
+          return {};
+        };
+        return l;
+      },
+      *restart_spec("no", std::nullopt), nullptr, nullptr);
+  REQUIRE(runner);
+  (*runner)->start(false);
+  runner->reset();  // waits for the pool, then removes the container
+  CHECK(child > 0);
+  CHECK(::kill(child, 0) != 0);  // reaped, not a zombie
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(fx.containers_gone());
+  uv_run(&fx.loop, UV_RUN_DEFAULT);  // the pool's after-callback, for a runner that is gone
+  CHECK_FALSE(created_called);
+  REQUIRE(stack::uv_close_loop(&fx.loop));
 }

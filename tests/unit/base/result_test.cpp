@@ -1,7 +1,15 @@
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "engine/base/file.hpp"
 #include "engine/base/result.hpp"
+#include "engine/base/unique_fd.hpp"
 #include "tests/support/testing.hpp"
 
 using stack::Result;
@@ -44,4 +52,28 @@ TEST_CASE("write_file_atomic replaces a file whole and leaves no temp file") {
   auto missing = stack::read_file(dir.path() + "/nope");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == ENOENT);
+}
+
+TEST_CASE("spread_subdirs sets ext4's top-of-hierarchy flag where the filesystem has one, and nothing else") {
+  stack::testing::TempDir dir;
+  std::string d = dir.path() + "/containers";
+  REQUIRE(stack::make_dirs(d).value());
+  stack::UniqueFd fd(::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(fd);
+  int before = 0;
+  if (::ioctl(fd.get(), FS_IOC_GETFLAGS, &before) != 0) {
+    WARN("no inode flags on the filesystem of " << d << " (" << std::strerror(errno) << "): only that it is harmless");
+    stack::spread_subdirs(d);
+    stack::spread_subdirs(dir.path() + "/missing");
+    CHECK(stack::make_dirs(d + "/x").value());
+    return;
+  }
+  CHECK_FALSE(before & FS_TOPDIR_FL);
+  stack::spread_subdirs(d);
+  stack::spread_subdirs(d);  // again: unchanged
+  int after = 0;
+  REQUIRE(::ioctl(fd.get(), FS_IOC_GETFLAGS, &after) == 0);
+  CHECK(after == (before | FS_TOPDIR_FL));
+  stack::spread_subdirs(dir.path() + "/missing");  // no error to report, nothing made
+  CHECK(::access((dir.path() + "/missing").c_str(), F_OK) != 0);
 }
