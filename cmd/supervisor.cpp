@@ -3,11 +3,13 @@
 // lock while it lives, so a second supervisor of the project exits with code 3 and
 // its `up` talks to this one instead. A journal left by a crashed predecessor is
 // replayed first (the stack is cleaned and started afresh).
+#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 
 #include "cmd/registry.hpp"
 #include "cmd/supervisor_stack.hpp"
@@ -37,8 +39,17 @@ void remove_run_files(const stack::state::Layout& l, bool keep_log) {
   ::rmdir(l.stack_dir().c_str());
 }
 
+// up's pipe (--ready-fd): one byte once the control socket listens, so that up connects
+// then rather than polling for the socket. Closed at once (a failure closes it by exit).
+void say_ready(int& fd) {
+  if (fd < 0) return;
+  (void)!::write(fd, "1", 1);
+  ::close(fd);
+  fd = -1;
+}
+
 stack::Result<void> serve(stack::model::Project project, const stack::state::Layout& layout, const std::string& root,
-                          const stack::cli::Globals& g, std::string recovery_note) {
+                          const stack::cli::Globals& g, std::string recovery_note, int& ready_fd) {
   uv_loop_t loop;
   if (int rc = uv_loop_init(&loop); rc < 0) return stack::fail_uv(rc, "failed to create an event loop");
   stack::Result<void> result;
@@ -47,6 +58,7 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
     if (!sup) {
       result = stack::unexpected(sup.error());
     } else {
+      say_ready(ready_fd);
       (*sup)->ignore_unenforced_limits(g.ignore_unenforced_limits);
       (*sup)->cgroup_parent(g.cgroup_parent);
       (*sup)->note_recovery(std::move(recovery_note));
@@ -66,7 +78,9 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
   return result;
 }
 
-int supervise(const stack::cli::Globals& g) {
+int supervise(const stack::cli::Globals& g, int ready_fd) {
+  // Not for nft or any child: up reads it until EOF.
+  if (ready_fd >= 0 && ::fcntl(ready_fd, F_SETFD, FD_CLOEXEC) != 0) ready_fd = -1;
   // Its threads are libuv's pool, which runs short jobs: one more heap than the loop's
   // suffices, rather than glibc's default of an arena per thread, each with pages of its own.
   ::mallopt(M_ARENA_MAX, 2);
@@ -92,9 +106,12 @@ int supervise(const stack::cli::Globals& g) {
     log_line("cleaning after a crashed supervisor failed: " + r.error().message);
     return 1;
   }
-  if (auto r = stack::write_file_atomic(layout->supervisor_pid(), std::to_string(::getpid()) + "\n"); !r)
+  // It names a process: no fsync (Durability), a reboot ends both.
+  if (auto r = stack::write_file_atomic(layout->supervisor_pid(), std::to_string(::getpid()) + "\n", 0644,
+                                        stack::Durability::kProcessCrash);
+      !r)
     return stack::cli::report(r.error().message);
-  auto served = serve(std::move(*project), *layout, g.root, g, std::move(note));
+  auto served = serve(std::move(*project), *layout, g.root, g, std::move(note), ready_fd);
   int code = 0;
   if (!served) {
     log_line(served.error().message);
@@ -110,7 +127,9 @@ stack::cli::Registrar reg("__supervisor", [](CLI::App& app, stack::cli::Globals&
   auto* sub = app.add_subcommand("__supervisor", "The stack's supervisor (started by up)");
   sub->group("");  // hidden
   sub->add_flag("--ignore-unenforced-limits", g.ignore_unenforced_limits, "up's flag");
-  return [&g] { return supervise(g); };
+  auto ready_fd = std::make_shared<int>(-1);
+  sub->add_option("--ready-fd", *ready_fd, "up's pipe: a byte once the control socket listens");
+  return [&g, ready_fd] { return supervise(g, *ready_fd); };
 });
 
 }  // namespace

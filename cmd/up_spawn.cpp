@@ -1,13 +1,17 @@
 #include "cmd/up_spawn.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include "cmd/sibling.hpp"
 #include "engine/base/file.hpp"
+#include "engine/base/unique_fd.hpp"
 
 namespace stack::cli {
 namespace {
@@ -27,32 +31,59 @@ std::vector<std::string> supervisor_args(const Globals& g, const model::Project&
 
 // The supervisor is its own program (stack-supervisor, next to this binary: the same main
 // with only the __supervisor command), so the process that lives as long as the stack maps
-// none of the other commands' code.
-Result<pid_t> spawn(const std::vector<std::string>& args, const std::string& log) {
+// none of the other commands' code. It gets the write end of `ready` as fd 3 and writes a
+// byte there once its control socket listens (its exit closes it without one).
+struct Spawned {
+  pid_t pid;
+  UniqueFd ready;
+};
+
+Result<Spawned> spawn(std::vector<std::string> args, const std::string& log) {
   auto program = sibling_program("stack-supervisor");
   if (!program) return unexpected(program.error().wrap("finding the supervisor program"));
   if (::access(program->c_str(), X_OK) != 0)
     return fail_errno("cannot run the supervisor program '" + *program + "' (it is installed next to the stack binary)");
+  args.insert(args.end(), {"--ready-fd", "3"});
   std::vector<char*> argv;
   for (const auto& s : args) argv.push_back(const_cast<char*>(s.c_str()));
   argv.push_back(nullptr);
-  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (out < 0) return fail_errno("failed to open supervisor log '" + log + "'");
-  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int rp[2];
+  if (::pipe2(rp, O_CLOEXEC) != 0) return fail_errno("failed to create a pipe for the supervisor");
+  UniqueFd ready(rp[0]), ready_w(rp[1]);
+  UniqueFd out(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  if (!out) return fail_errno("failed to open supervisor log '" + log + "'");
+  UniqueFd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("failed to fork the supervisor");
   if (pid == 0) {
     // A session of its own: no terminal, and the CLI's Ctrl-C does not reach it.
     ::setsid();
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
+    ::dup2(in.get(), 0);
+    ::dup2(out.get(), 1);
+    ::dup2(out.get(), 2);
+    // dup2 onto itself would keep FD_CLOEXEC.
+    if (ready_w.get() == 3) ::fcntl(3, F_SETFD, 0);
+    else ::dup2(ready_w.get(), 3);
     ::execv(program->c_str(), argv.data());
     ::_exit(127);
   }
-  ::close(out);
-  ::close(in);
-  return pid;
+  return Spawned{pid, std::move(ready)};
+}
+
+// Until the supervisor says its socket listens (true) or exits (false), or the deadline.
+bool wait_ready(int fd, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    int rc = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) return false;
+    char byte;
+    ssize_t n;
+    do n = ::read(fd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    return n == 1;
+  }
 }
 
 std::string last_line(const std::string& path) {
@@ -77,12 +108,15 @@ Result<supervisor::ControlClient> connect_or_start(const Globals& g, const model
     if (c) return c;
     if (child == 0) {
       STACK_TRY(layout.ensure());
-      auto pid = spawn(supervisor_args(g, project), supervisor_log(layout));
-      if (!pid) {
+      auto spawned = spawn(supervisor_args(g, project), supervisor_log(layout));
+      if (!spawned) {
         ::rmdir(layout.stack_dir().c_str());  // ensure()'s, if still empty: nothing half-made is left
-        return unexpected(pid.error());
+        return unexpected(spawned.error());
       }
-      child = *pid;
+      child = spawned->pid;
+      // No polling for the socket: its byte comes once it listens; without one it exited.
+      bool listens = wait_ready(spawned->ready.get(), deadline);
+      if (listens) continue;
     }
     int status = 0;
     if (::waitpid(child, &status, WNOHANG) == child) {
