@@ -341,9 +341,14 @@ def findings(res):
                    f"{d30['med'] / 60 * 1000:.0f} ms, {per * 1000:.1f} ms per service. The floor with an overlay "
                    f"(new pid, mount, net, uts and ipc namespaces, /proc and one overlay mount; nothing else) "
                    f"takes {ms(fo['med'])} ms per container, so even containers made at the floor, one after "
-                   f"another, would give {d30['med'] / (30 * fo['med']):.0f}×; the target needs creation in "
-                   "parallel on every core as well as a per-container cost near the floor"
-                   + (f" (stack now: {s30['med'] / 30 * 1000:.0f} ms per service)." if s30 else "."))
+                   f"another, would give {d30['med'] / (30 * fo['med']):.0f}×. stack makes containers on every "
+                   "core (libuv's pool makes each container while the loop prepares the next, since 2026-12-03)"
+                   + (f" and takes {s30['med'] / 30 * 1000:.0f} ms per service" if s30 else "")
+                   + "; what is left is CPU: with both cores of this machine busy for most of an up of 30 "
+                   "(measured apart: 0.37 s of CPU in a 0.28 s up), each container costs its namespaces (a new "
+                   "network namespace the most), a veth pair, the overlay and its ~50 mounts, the kernel's JIT of "
+                   "Docker's seccomp filter, the copy-on-write faults of a child forked from the supervisor, and its "
+                   "two execs (sh, sleep).")
     fl_log, pm_log = g("logs", "MB/s", "floor"), g("logs", "MB/s", "podman")
     if fl_log and pm_log:
         out.append(f"- Log capture: podman's conmon (k8s-file) reaches {pm_log['med']:g} MB/s, "
@@ -384,8 +389,15 @@ def findings(res):
                    "~1.6 ms at every process start) and so did the supervisor (stack-supervisor: only the "
                    "__supervisor command, text 3.9 MB instead of 4.9). Dropping the code pages after start-up "
                    "(MADV_DONTNEED) would only move the accounting (one more `up` faults them back; the kernel "
-                   "maps 64 KiB around each page touched): the remaining 1.1 MB to 8 MB needs less or denser "
-                   "code on the supervisor's path (dead-code removal with --gc-sections, code layout).")
+                   "maps 64 KiB around each page touched). Two ways tried on 2026-12-03 and "
+                   "left: dead-code removal (-ffunction-sections, --gc-sections: text 3.95 -> 3.57 MB, the "
+                   "binary's resident pages only 3.30 -> 3.16 MB) and linking libstdc++, yaml-cpp, libnl, "
+                   "libseccomp and libcap statically into the supervisor (their 1.9 MB of resident pages "
+                   "became 1.8 MB more of the binary's: its pages are touched nearly all over, 3.1 of 3.5 MB, "
+                   "since start-up runs code from every part). Start-up is the reason: the supervisor loads "
+                   "the stack file itself (YAML, interpolation, the model: 0.75 MB of the text), so what "
+                   "would take the rest off is the CLI handing it the loaded project (the model as JSON), "
+                   "after which yaml-cpp and the model's loader are never touched.")
         out.append("- Per service (57 KiB at 100 services, 2026-12-02) the heap holds mostly the container's "
                    "spec, kept for `exec`, with its own copy of Docker's seccomp profile as data (21 KiB); "
                    "one profile shared by all containers would leave about 35 KiB a service.")
