@@ -157,31 +157,26 @@ void ContainerRunner::launch(bool wait) {
     ContainerRunner* owner = keep->owner;
     if (!owner) return;  // the runner's destructor removed what it made
     owner->creation_.reset();
-    if (!keep->container) {
-      owner->out_r_.reset();
-      owner->err_r_.reset();
-      return owner->set(RunState::kDead, keep->error);
-    }
-    owner->go(std::move(*keep->container), keep->launch.created, false);
+    owner->made(*keep, false);
   };
   if (wait || uv_queue_work(loop_, &cr->req, work, after) < 0) {  // here, on the loop
     cr->run();
-    if (!cr->container) {
-      out_r_.reset();
-      err_r_.reset();
-      return set(RunState::kDead, cr->error);
-    }
-    return go(std::move(*cr->container), cr->launch.created, wait);
+    return made(*cr, wait);
   }
   cr->self = cr;
   creation_ = std::move(cr);
 }
 
-void ContainerRunner::go(engine::runtime::Container c,
-                         const std::function<Result<void>(engine::runtime::Container&)>& created, bool wait) {
-  container_.emplace(std::move(c));
-  if (created)
-    if (auto r = created(*container_); !r) return abandon_start(r.error().message);
+void ContainerRunner::made(Creation& cr, bool wait) {
+  if (!cr.container) {
+    out_r_.reset();
+    err_r_.reset();
+    return set(RunState::kDead, cr.error);
+  }
+  container_.emplace(std::move(*cr.container));
+  cr.container.reset();
+  if (cr.launch.created)
+    if (auto r = cr.launch.created(*container_); !r) return abandon_start(r.error().message);
   // The loop goes on while the child sets up (mounts, cgroup, pivot_root, execve): its
   // sync socket says when the command runs, so containers started together overlap.
   auto started = container_->begin_start();

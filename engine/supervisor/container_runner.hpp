@@ -94,8 +94,6 @@ class ContainerRunner {
   ContainerRunner(uv_loop_t* loop, Factory make, RestartSpec policy, std::shared_ptr<LogFile> log, OnChange cb)
       : loop_(loop), make_(std::move(make)), policy_(policy), log_(std::move(log)), on_change_(std::move(cb)) {}
   void launch(bool wait);
-  void go(engine::runtime::Container c, const std::function<Result<void>(engine::runtime::Container&)>& created,
-          bool wait);
   void run_started();
   Result<void> watch_start();
   void continue_launch();
@@ -120,6 +118,8 @@ class ContainerRunner {
   // waits for it and removes what it made.
   struct Creation;
   std::shared_ptr<Creation> creation_;
+  // After cr ran (on the pool or here): the run is dead, or its container is told go.
+  void made(Creation& cr, bool wait);
   std::optional<bool> start_after_removal_;  // a start() that came meanwhile (its wait)
   std::string watch_oom_of_run();
   void oom_kills(uint64_t n);

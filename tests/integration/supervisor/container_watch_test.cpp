@@ -132,6 +132,24 @@ struct Run {
   }
 };
 
+// A Launch of spec whose create waits 100 ms on the pool first (the loop, or the
+// runner's destructor, goes on meanwhile); made sees the container it made there.
+ContainerRunner::Launch slow_launch(Fixture& fx, stack::engine::runtime::Spec spec,
+                                    const stack::engine::runtime::Stdio& io,
+                                    std::function<void(const Container&)> made,
+                                    std::function<stack::Result<void>(Container&)> created) {
+  spec.stdio = io;
+  ContainerRunner::Launch l;
+  l.create = [&fx, spec, made]() mutable {
+    std::this_thread::sleep_for(100ms);
+    auto c = Container::create(std::move(spec), {fx.root, fx.next_id()});
+    if (c) made(*c);
+    return c;
+  };
+  l.created = std::move(created);
+  return l;
+}
+
 }  // namespace
 
 TEST_CASE("a container's output reaches its log through the loop and its exit is seen by pidfd") {
@@ -331,20 +349,12 @@ TEST_CASE("start(false) makes the container on the loop's pool while the loop ru
   int ticks_while_made = 0;  // loop iterations while the pool made it
   auto runner = ContainerRunner::create(
       &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
-        auto s = spec;
-        s.stdio = io;
-        ContainerRunner::Launch l;
-        l.create = [&, s]() mutable {
-          made_on = std::this_thread::get_id();
-          std::this_thread::sleep_for(100ms);  // the loop must go on meanwhile
-          return Container::create(std::move(s), {fx.root, fx.next_id()});
-        };
-        l.created = [&](Container& c) -> stack::Result<void> {
-          CHECK(c.pid() > 0);
-          states.push_back("created");
-          return {};
-        };
-        return l;
+        return slow_launch(fx, spec, io, [&](const Container&) { made_on = std::this_thread::get_id(); },
+                           [&](Container& c) -> stack::Result<void> {
+                             CHECK(c.pid() > 0);
+                             states.push_back("created");
+                             return {};
+                           });
       },
       *restart_spec("no", std::nullopt), log, [&](const RunInfo& i) { states.push_back(std::string(to_string(i.state))); });
   REQUIRE(runner);
@@ -375,20 +385,11 @@ TEST_CASE("a runner dropped while its container is being made waits for it and r
   bool created_called = false;
   auto runner = ContainerRunner::create(
       &fx.loop, [&](const stack::engine::runtime::Stdio& io) {
-        auto s = spec;
-        s.stdio = io;
-        ContainerRunner::Launch l;
-        l.create = [&, s]() mutable {
-          std::this_thread::sleep_for(100ms);  // still making it when the runner goes
-          auto c = Container::create(std::move(s), {fx.root, fx.next_id()});
-          if (c) child = c->pid();
-          return c;
-        };
-        l.created = [&](Container&) -> stack::Result<void> {
-          created_called = true;
-          return {};
-        };
-        return l;
+        return slow_launch(fx, spec, io, [&](const Container& c) { child = c.pid(); },
+                           [&](Container&) -> stack::Result<void> {
+                             created_called = true;
+                             return {};
+                           });
       },
       *restart_spec("no", std::nullopt), nullptr, nullptr);
   REQUIRE(runner);
