@@ -130,7 +130,7 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
   }
   for (const auto& w : cg->warnings()) std::fprintf(stderr, "stack: warning: service %s: %s\n", service.name.c_str(), w.c_str());
   spec.spec.cgroup_fd = cg->clone_fd();
-  if (spec.spec.cgroup_fd < 0) spec.spec.cgroup_procs = cg->procs_files();  // v1/hybrid: it joins itself
+  spec.spec.cgroup_join = cg->join_files();  // v1/hybrid: it joins the v1 groups itself
   int code = 1;
   bool removed_all = true;
   {

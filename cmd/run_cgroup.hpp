@@ -63,12 +63,12 @@ class RunCgroup {
   const cgroup::Parent& parent() const { return parent_; }
   // The parent's groups this make() created (missing empty when it made none).
   const cgroup::ParentSplit& made() const { return made_; }
-  // v2: a directory fd for CLONE_INTO_CGROUP (-1 on v1/hybrid: see procs_files()).
+  // v2 and hybrid: a cgroup2 directory fd for CLONE_INTO_CGROUP (-1 on pure v1).
   int clone_fd() const { return fd_.get(); }
   // kWarn: the limits that were not written, one line each ("<limit>: cannot be ...").
   const std::vector<std::string>& warnings() const { return warnings_; }
-  // v1/hybrid: the cgroup.procs files a process joins by itself (Spec::cgroup_procs).
-  std::vector<std::string> procs_files() const { return driver_ ? driver_->procs_files(rel_) : std::vector<std::string>{}; }
+  // v1/hybrid: the v1 tasks files a process joins by itself (Spec::cgroup_join).
+  std::vector<std::string> join_files() const { return driver_ ? driver_->join_files(rel_) : std::vector<std::string>{}; }
   bool oom_killed();
   // A new run of the container starts: the group (and its OOM kill count) outlives runs.
   void mark_run();

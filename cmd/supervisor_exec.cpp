@@ -81,7 +81,8 @@ void StackSupervisor::exec(sv::Request&& r, sv::Responder resp) {
   UniqueFd null;
   auto options = exec_options(r.params, r.fds, null);
   if (!options) return resp.fail(options.error());
-  auto target = sv::exec_target(*c, rep->cgroup ? rep->cgroup->clone_fd() : -1, name);
+  auto target = rep->cgroup ? sv::exec_target(*c, rep->cgroup->clone_fd(), rep->cgroup->join_files(), name)
+                            : sv::exec_target(*c, -1, {}, name);
   if (!target) return resp.fail(target.error());
   auto p = rt::exec_in(*target, *options);
   if (!p) return resp.reply({{"exit_code", rt::exec_exit_code(p.error())}, {"error", p.error().message}});

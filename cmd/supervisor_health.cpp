@@ -20,12 +20,13 @@ std::optional<ServiceHealth> service_health(const model::Service& s) {
                        std::move(*argv)};
 }
 
-sv::ProbeLauncher exec_probe(const sv::ContainerRunner& runner, int cgroup_fd, std::string name,
-                             std::vector<std::string> argv) {
-  return [&runner, cgroup_fd, name = std::move(name), argv = std::move(argv)]() -> Result<sv::Probe> {
+sv::ProbeLauncher exec_probe(const sv::ContainerRunner& runner, int cgroup_fd, std::vector<std::string> join,
+                             std::string name, std::vector<std::string> argv) {
+  return [&runner, cgroup_fd, join = std::move(join), name = std::move(name),
+          argv = std::move(argv)]() -> Result<sv::Probe> {
     const rt::Container* c = runner.current();
     if (!c) return fail("container " + name + " is not running");
-    auto target = sv::exec_target(*c, cgroup_fd, name);
+    auto target = sv::exec_target(*c, cgroup_fd, join, name);
     if (!target) return unexpected(target.error());
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) return fail_errno("failed to create the pipe of a healthcheck of " + name);

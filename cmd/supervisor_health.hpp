@@ -21,9 +21,9 @@ struct ServiceHealth {
 // test NONE, or no test: the image's would apply, and the image store keeps none).
 std::optional<ServiceHealth> service_health(const model::Service& s);
 
-// Starts argv in runner's container of the moment. cgroup_fd: the container's
-// cgroup v2 directory, or -1 on v1/hybrid hosts. runner must outlive the launcher.
-supervisor::ProbeLauncher exec_probe(const supervisor::ContainerRunner& runner, int cgroup_fd, std::string name,
-                                     std::vector<std::string> argv);
+// Starts argv in runner's container of the moment. cgroup_fd and join: the container's
+// group (RunCgroup::clone_fd() and join_files()). runner must outlive the launcher.
+supervisor::ProbeLauncher exec_probe(const supervisor::ContainerRunner& runner, int cgroup_fd,
+                                     std::vector<std::string> join, std::string name, std::vector<std::string> argv);
 
 }  // namespace stack::cli

@@ -301,7 +301,7 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     for (const auto& dir : spec->anonymous_volumes) (void)journal_.add("dir", {{"path", dir}});
     spec->spec.stdio = stdio;
     spec->spec.cgroup_fd = rp->cgroup->clone_fd();
-    if (spec->spec.cgroup_fd < 0) spec->spec.cgroup_procs = rp->cgroup->procs_files();  // v1/hybrid: it joins itself
+    spec->spec.cgroup_join = rp->cgroup->join_files();  // v1/hybrid: it joins the v1 groups itself
     rp->command = join_args(spec->spec.process.args);
     STACK_TRY(network_spec(spec->spec, s, rp->name, network_context()));
     auto made = std::make_shared<rt::Spec>(std::move(spec->spec));
@@ -335,7 +335,8 @@ Result<void> StackSupervisor::make_health(Replica& r, const model::Service& s) {
   auto h = service_health(s);
   if (!h) return {};
   Replica* rp = &r;
-  auto health = sv::HealthRunner::create(loop_, h->spec, exec_probe(*r.runner, r.cgroup->clone_fd(), r.name, h->argv),
+  auto probe = exec_probe(*r.runner, r.cgroup->clone_fd(), r.cgroup->join_files(), r.name, h->argv);
+  auto health = sv::HealthRunner::create(loop_, h->spec, std::move(probe),
                                          [this, rp](sv::Health status) { on_health(*rp, status); });
   if (!health) return unexpected(health.error().wrap("healthcheck of " + r.name));
   r.health = std::move(*health);

@@ -114,19 +114,30 @@ Result<std::vector<std::string>> Cgroup1Driver::apply(const std::string& rel, co
 
 Result<UniqueFd> Cgroup1Driver::clone_into_fd(const std::string& rel) {
   STACK_TRY(check_relative(rel));
-  return UniqueFd{};  // v1 has no CLONE_INTO_CGROUP; the caller uses place_pid()
+  if (!unified_) return UniqueFd{};  // v1 has no CLONE_INTO_CGROUP: join_files() or place_pid()
+  // Hybrid: the unified hierarchy is a cgroup2 one, which clone3 can put the child in.
+  std::string dir = *unified_ + "/" + rel;
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return fail_errno("failed to open cgroup '" + dir + "' for CLONE_INTO_CGROUP");
+  return fd;
 }
 
-std::vector<std::string> Cgroup1Driver::procs_files(const std::string& rel) const {
+std::vector<std::string> Cgroup1Driver::join_files(const std::string& rel) const {
+  // tasks, not cgroup.procs: a single-threaded process that writes "0" there moves
+  // only itself, which the kernel does without cgroup_threadgroup_rwsem; a
+  // cgroup.procs write takes that lock for writing and waits out an RCU grace
+  // period (~7 ms here, more under load). The unified group is clone_into_fd()'s.
   std::vector<std::string> out;
-  for (const std::string& base : hierarchy_dirs()) out.push_back(base + "/" + rel + "/cgroup.procs");
-  if (unified_) out.push_back(*unified_ + "/" + rel + "/cgroup.procs");
+  for (const std::string& base : hierarchy_dirs()) out.push_back(base + "/" + rel + "/tasks");
   return out;
 }
 
 Result<void> Cgroup1Driver::place_pid(const std::string& rel, pid_t pid) {
   STACK_TRY(check_relative(rel));
-  for (const std::string& file : procs_files(rel)) {
+  std::vector<std::string> files;
+  for (const std::string& base : hierarchy_dirs()) files.push_back(base + "/" + rel + "/cgroup.procs");
+  if (unified_) files.push_back(*unified_ + "/" + rel + "/cgroup.procs");
+  for (const std::string& file : files) {
     auto r = fs::write_value(file, std::to_string(pid));
     if (!r) return unexpected(r.error().wrap("placing pid " + std::to_string(pid)));
   }

@@ -28,7 +28,7 @@ class Cgroup1Driver final : public Driver {
                                          Enforcement e) override;
   Result<UniqueFd> clone_into_fd(const std::string& rel) override;
   Result<void> place_pid(const std::string& rel, pid_t pid) override;
-  std::vector<std::string> procs_files(const std::string& rel) const override;
+  std::vector<std::string> join_files(const std::string& rel) const override;
   Result<OomWatch> watch_oom(const std::string& rel) override;
   Result<uint64_t> oom_kill_count(const std::string& rel) override;
   Result<Stats> stats(const std::string& rel) override;

@@ -128,18 +128,18 @@ class Driver {
   virtual Result<std::vector<std::string>> apply(const std::string& rel, const Limits& limits,
                                                  Enforcement e) = 0;
 
-  // Placement of a new process before it runs its command:
-  // v2: an O_CLOEXEC directory fd for clone3(CLONE_INTO_CGROUP); the caller owns it.
-  //     v1/hybrid: an invalid fd (no single directory can take a process into every
-  //     hierarchy): the caller clones normally and calls place_pid() before letting
-  //     the child go on.
+  // Placement of a new process before it runs its command, in two parts that a caller
+  // uses together:
+  // clone_into_fd(): an O_CLOEXEC directory fd for clone3(CLONE_INTO_CGROUP) into the
+  //     cgroup2 group (v2: the group; hybrid: the unified tracking group); invalid on
+  //     v1, which has none. Where clone3 cannot take it, place_pid() is the fallback.
+  // join_files(): the files the new process writes "0" into by itself, single-threaded,
+  //     before it runs anything (v1/hybrid: each v1 hierarchy's tasks file; empty on v2).
   virtual Result<UniqueFd> clone_into_fd(const std::string& rel) = 0;
+  virtual std::vector<std::string> join_files(const std::string& rel) const { (void)rel; return {}; }
   // Writes pid into rel's cgroup.procs in every hierarchy (hybrid: also the unified
-  // tracking group). Also the fallback on v2 kernels without clone3.
+  // tracking group).
   virtual Result<void> place_pid(const std::string& rel, pid_t pid) = 0;
-  // The cgroup.procs files place_pid writes, for a process that joins by itself
-  // (writes "0"); empty where clone_into_fd() is the way in.
-  virtual std::vector<std::string> procs_files(const std::string& rel) const { (void)rel; return {}; }
 
   virtual Result<OomWatch> watch_oom(const std::string& rel) = 0;
   // The kernel's count of OOM kills in rel (v2 memory.events oom_kill, v1

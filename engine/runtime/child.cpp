@@ -295,11 +295,11 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   child::reset_signals();
   ::umask(0);
-  // "0": the writer itself. Joined before go, so that the RCU grace period a v1 move waits
-  // for runs while the parent still sets up the network; a failure is told after go (the
+  // "0": the writer itself (Spec::cgroup_join). Joined before go, so that any wait of the
+  // move runs while the parent still sets up the network; a failure is told after go (the
   // parent reads the sync socket only then).
-  for (size_t i = 0; i < plan.cgroup_procs.size(); ++i)
-    if (::write(plan.cgroup_procs[i], "0", 1) != 1) {
+  for (size_t i = 0; i < plan.cgroup_join.size(); ++i)
+    if (::write(plan.cgroup_join[i], "0", 1) != 1) {
       int err = errno;
       wait_for_go(sync_fd);
       die(sync_fd, Step::kJoinCgroup, err, static_cast<uint32_t>(i));

@@ -139,10 +139,10 @@ Result<void> Container::prepare() {
     if (!fds) return unexpected(fds.error());
     for (auto& fd : *fds) child_fds_.push_back(std::move(fd));
   }
-  for (const auto& path : spec_.cgroup_procs) {
+  for (const auto& path : spec_.cgroup_join) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) return fail_errno("opening " + path);
-    plan_.cgroup_procs.push_back(fd.get());
+    plan_.cgroup_join.push_back(fd.get());
     child_fds_.push_back(std::move(fd));
   }
   for (const auto& n : spec_.namespaces) {
@@ -174,8 +174,14 @@ Result<void> Container::clone_child() {
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == EINVAL && (args.flags & CLONE_INTO_CGROUP)) {  // Linux < 5.7: cgroup later
+    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+    args.cgroup = 0;
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+  }
   if (pid < 0 && errno == ENOSYS) {  // clone3 filtered (old container runtimes): clone, cgroup later
     used_clone3_ = false;
+    args.flags = 0;
     pid = ::syscall(SYS_clone, CLONE_PIDFD | plan_.clone_flags | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
   }
   if (pid == 0) {
@@ -185,6 +191,7 @@ Result<void> Container::clone_child() {
   if (pid < 0) return fail_errno(used_clone3_ ? "clone3 of the container process" : "clone of the container process");
   pid_ = static_cast<pid_t>(pid);
   pidfd_.reset(pidfd);
+  in_cgroup_ = (args.flags & CLONE_INTO_CGROUP) != 0;
   sync_ = std::move(parent_end);
   // The child waits for go, so it has done nothing yet that the record must cover.
   auto rec = journal_.add("process", {{"pid", pid_}, {"start", process_start_time(pid_)}});
@@ -203,7 +210,7 @@ Error Container::fail_start(Error e) {
 
 Result<void> Container::begin_start() {
   if (!sync_ || go_sent_) return fail("container already started");
-  if (!used_clone3_ && spec_.cgroup_fd >= 0) {
+  if (!in_cgroup_ && spec_.cgroup_fd >= 0) {
     UniqueFd procs(::openat(spec_.cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
     std::string pid = std::to_string(pid_);
     if (!procs || ::write(procs.get(), pid.data(), pid.size()) < 0)

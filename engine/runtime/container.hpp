@@ -87,6 +87,7 @@ class Container {
   UniqueFd pty_master_;
   pid_t pid_ = -1;
   bool used_clone3_ = true;
+  bool in_cgroup_ = false;  // the clone put the child into spec_.cgroup_fd's group (CLONE_INTO_CGROUP)
   bool reaped_ = false;
   bool go_sent_ = false;
   bool execing_ = false;

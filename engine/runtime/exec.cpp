@@ -81,10 +81,10 @@ Result<void> add_targets(ExecPlan& plan, PlanFds& fds, const ExecTarget& t) {
     plan.ns_fds.emplace_back(fd.get(), flag);
     fds.ns.push_back(std::move(fd));
   }
-  for (const auto& p : t.cgroup_procs) {
+  for (const auto& p : t.cgroup_join) {
     UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) return fail_errno("opening " + p);
-    plan.cgroup_procs.push_back(fd.get());
+    plan.cgroup_join.push_back(fd.get());
     fds.procs.push_back(std::move(fd));
   }
   if (t.cgroup_fd >= 0) {
@@ -108,8 +108,14 @@ Result<UniqueFd> clone_helper(ExecPlan& plan, const PlanFds& fds, int cgroup_fd,
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == EINVAL && cgroup_fd >= 0) {  // Linux < 5.7: the helper joins by cgroup.procs
+    if (fds.v2_procs) plan.cgroup_join.push_back(fds.v2_procs.get());
+    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+    args.cgroup = 0;
+    pid = ::syscall(SYS_clone3, &args, sizeof args);
+  }
   if (pid < 0 && errno == ENOSYS) {  // clone3 filtered: the helper joins by cgroup.procs
-    if (fds.v2_procs) plan.cgroup_procs.push_back(fds.v2_procs.get());
+    if (fds.v2_procs) plan.cgroup_join.push_back(fds.v2_procs.get());
     pid = ::syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
   }
   if (pid == 0) {

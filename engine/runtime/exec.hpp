@@ -32,12 +32,12 @@ struct ExecTarget {
   pid_t pid = -1;             // the container's PID 1, as the caller's pid namespace sees it
   int pidfd = -1;             // its pidfd (keeps pid from being reused while we look)
   const Spec* spec = nullptr; // the container's spec, user resolved (Container::spec())
-  // The container's cgroup. v2: its directory fd (the helper is cloned into it with
-  // CLONE_INTO_CGROUP). v1/hybrid (cgroup_fd < 0): the cgroup.procs file of each
-  // hierarchy, which the helper joins by writing "0" (cgroups(7)) before any setns.
+  // The container's cgroup, entered as its launch did (Spec::cgroup_fd, cgroup_join). v2
+  // and hybrid: a cgroup2 directory fd the helper is cloned into (CLONE_INTO_CGROUP).
+  // v1/hybrid: the files (v1 tasks) the helper writes "0" into before any setns.
   // Both empty: the process stays in the caller's cgroup (tests without cgroups only).
   int cgroup_fd = -1;
-  std::vector<std::string> cgroup_procs;
+  std::vector<std::string> cgroup_join;
 };
 
 struct ExecOptions {

@@ -32,8 +32,8 @@ void send_kind(int sync_fd, SyncKind kind, uint32_t index) {
 // cgroups(7): writing "0" to cgroup.procs moves the writer. Done before joining the
 // container's cgroup namespace, from which the host's groups are out of reach.
 void join_cgroup(const ExecPlan& plan, int sync_fd) {
-  for (size_t i = 0; i < plan.cgroup_procs.size(); ++i)
-    if (::write(plan.cgroup_procs[i], "0", 1) != 1) die(sync_fd, Step::kJoinCgroup, errno, static_cast<uint32_t>(i));
+  for (size_t i = 0; i < plan.cgroup_join.size(); ++i)
+    if (::write(plan.cgroup_join[i], "0", 1) != 1) die(sync_fd, Step::kJoinCgroup, errno, static_cast<uint32_t>(i));
 }
 
 // setns(2) with a pidfd enters several namespaces at once (Linux >= 5.8); older kernels

@@ -19,7 +19,7 @@ struct ExecPlan {
   int target_pidfd = -1;                      // setns(pidfd, ns_flags), Linux >= 5.8
   int ns_flags = 0;                           // CLONE_NEW* of the container's namespaces
   std::vector<std::pair<int, int>> ns_fds;    // /proc/<pid>/ns/* fallback, (fd, CLONE_NEW*)
-  std::vector<int> cgroup_procs;              // cgroup.procs fds to write "0" into
+  std::vector<int> cgroup_join;               // tasks/cgroup.procs fds to write "0" into
 };
 
 // env with each "K=V" of overrides replacing K or appended, in order; an override

@@ -252,7 +252,7 @@ void ChildPlan::seal() {
   keep_fds.clear();
   for (int fd : stdio) keep_fd(fd);
   for (const auto& [fd, type] : join_ns) keep_fd(fd);
-  for (int fd : cgroup_procs) keep_fd(fd);
+  for (int fd : cgroup_join) keep_fd(fd);
   for (const auto& op : ops) keep_fd(op.source_fd);
 }
 

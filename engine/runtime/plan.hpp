@@ -70,7 +70,7 @@ struct ChildPlan {
   std::vector<std::pair<int, int>> join_ns;  // (fd, CLONE_NEW*) to setns into, fds owned by the launcher
   int clone_flags = 0;                        // CLONE_NEW* for the namespaces to create
   bool unshare_cgroup = false;                // CLONE_NEWCGROUP, made after go (see plan.cpp)
-  std::vector<int> cgroup_procs;              // cgroup.procs fds to write "0" into before go, owned by the launcher
+  std::vector<int> cgroup_join;               // tasks/cgroup.procs fds to write "0" into before go, owned by the launcher
   bool loopback_up = false;                   // a new net namespace: lo starts down (Docker raises it)
   bool userns_root = false;                   // a new user namespace: become its root after go
 

@@ -123,12 +123,11 @@ struct Spec {
   Stdio stdio;
   bool init = false;     // compose init: our reaper is PID 1, the command its child
   int cgroup_fd = -1;    // a cgroup directory fd for CLONE_INTO_CGROUP; -1: none
-  // Without CLONE_INTO_CGROUP (v1/hybrid): the cgroup.procs files the child joins itself
-  // right after the clone, before go and before anything of the container runs. A move
-  // into a v1 group waits for an RCU grace period (cgroup_threadgroup_rwsem, ~12 ms here);
-  // in the child that wait runs beside the launcher's network setup instead of before it,
-  // and moves of children made together share it.
-  std::vector<std::string> cgroup_procs;
+  // v1/hybrid: the files the child writes "0" into right after the clone, before go and
+  // before anything of the container runs (Driver::join_files: each v1 hierarchy's tasks
+  // file, which moves the single-threaded child without the grace period a cgroup.procs
+  // write waits for).
+  std::vector<std::string> cgroup_join;
   std::string image;     // the image's name, for error messages ("... in image web:1")
 };
 

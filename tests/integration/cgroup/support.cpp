@@ -80,6 +80,18 @@ Child::Child(Driver& driver, const std::string& rel, std::function<void()> body)
     std::fprintf(stderr, "clone_into_fd: %s\n", fd.error().message.c_str());
     std::abort();
   }
+  // v2/hybrid: cloned into the cgroup2 group; hybrid: the v1 groups joined by the child
+  // itself, as containers do (Driver::join_files). v1: place_pid.
+  std::vector<int> join;
+  if (fd->valid())
+    for (const std::string& f : driver.join_files(rel)) {
+      int j = ::open(f.c_str(), O_WRONLY | O_CLOEXEC);
+      if (j < 0) {
+        std::perror(f.c_str());
+        std::abort();
+      }
+      join.push_back(j);
+    }
   if (fd->valid()) {
     clone_args args{};
     args.flags = CLONE_INTO_CGROUP;
@@ -96,12 +108,15 @@ Child::Child(Driver& driver, const std::string& rel, std::function<void()> body)
   }
   if (pid_ == 0) {
     ::close(go[1]);
+    for (int j : join)
+      if (::write(j, "0", 1) != 1) ::_exit(121);
     char c;
     if (::read(go[0], &c, 1) != 1) ::_exit(120);  // the parent gave up: never run body
     body();
     ::_exit(0);
   }
   ::close(go[0]);
+  for (int j : join) ::close(j);
   if (!cloned_into_) {
     auto placed = driver.place_pid(rel, pid_);
     if (!placed) {

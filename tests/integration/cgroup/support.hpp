@@ -35,8 +35,9 @@ class TestGroup {
 };
 
 // A child process placed into a group before it runs body (style.md rule 4: killed and
-// reaped on scope exit unless waited for). v2: clone3(CLONE_INTO_CGROUP) with the
-// driver's directory fd; v1/hybrid: fork, place_pid while it waits on a pipe.
+// reaped on scope exit unless waited for). v2/hybrid: clone3(CLONE_INTO_CGROUP) with the
+// driver's directory fd, and (hybrid) the child writes "0" into the v1 join files;
+// v1: fork, place_pid while it waits on a pipe.
 class Child {
  public:
   Child(Driver& driver, const std::string& rel, std::function<void()> body);

@@ -113,6 +113,12 @@ TEST_CASE("--cgroup-parent and cgroup_parent: groups in the parent, removed afte
     INFO(c);
     CHECK(proc_cgroup(app, v2 ? "" : c) == start + group);
   }
+  if (!v2 && layout->unified_dir) {  // hybrid: cloned into the unified group; freezer: joined by its tasks file
+    CHECK(proc_cgroup(app, "") == layout->unified_dir->substr(layout->unified_mount->size()) + group);
+    if (layout->v1_dirs.count("freezer"))
+      CHECK(proc_cgroup(app, "freezer") ==
+            layout->v1_dirs.at("freezer").substr(layout->v1_mounts.at("freezer").size()) + group);
+  }
   CHECK(has(proc_cgroup(svc, v2 ? "" : "memory"), "/" + keep + "/inner/stack/" + fx.project + "/svc-1"));
   std::string mem = b.of("memory") + group, pids = b.of("pids") + group;
   CHECK(run("cat " + mem + (v2 ? "/memory.max" : "/memory.limit_in_bytes")).out == "50331648\n");

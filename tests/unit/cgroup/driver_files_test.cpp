@@ -140,5 +140,32 @@ TEST_CASE("v1: one directory per hierarchy; swap without memsw files is refused"
 
   auto fd = d.clone_into_fd("stack/p/s-1");
   REQUIRE(fd);
-  CHECK_FALSE(fd->valid());  // v1: place_pid after the clone
+  CHECK_FALSE(fd->valid());  // v1: no cgroup2 group to clone into
+  // The child joins by the tasks files: moving a single thread skips the grace period.
+  CHECK(d.join_files("stack/p/s-1") ==
+        std::vector<std::string>{cpu + "/tasks", mem + "/tasks", pids + "/tasks"});
+}
+
+TEST_CASE("hybrid: cloned into the unified group, the v1 groups joined by their tasks files") {
+  TempDir t("stack-cg-unit");
+  std::map<std::string, std::string> dirs;
+  for (const char* c : {"memory", "pids"}) {
+    dirs[c] = t.path() + "/" + c;
+    REQUIRE(::mkdir(dirs[c].c_str(), 0755) == 0);
+  }
+  std::string unified = t.path() + "/unified";
+  REQUIRE(::mkdir(unified.c_str(), 0755) == 0);
+  Cgroup1Driver d(dirs, unified);
+  CHECK(d.mode() == Mode::kHybrid);
+  REQUIRE(d.create("stack/p/s-1"));
+  auto fd = d.clone_into_fd("stack/p/s-1");
+  REQUIRE(fd);
+  REQUIRE(fd->valid());
+  struct stat by_fd {}, by_path {};
+  REQUIRE(::fstat(fd->get(), &by_fd) == 0);
+  REQUIRE(::stat((unified + "/stack/p/s-1").c_str(), &by_path) == 0);
+  CHECK(by_fd.st_ino == by_path.st_ino);
+  CHECK(d.join_files("stack/p/s-1") == std::vector<std::string>{dirs["memory"] + "/stack/p/s-1/tasks",
+                                                                 dirs["pids"] + "/stack/p/s-1/tasks"});
+  CHECK_FALSE(d.clone_into_fd("../up"));
 }
