@@ -142,7 +142,9 @@ StackSupervisor::~StackSupervisor() {
   networks_.reset();
 }
 
-bool StackSupervisor::finished() const { return finished_ && (!control_ || control_->idle()); }
+bool StackSupervisor::finished() const {
+  return finished_ && (!control_ || control_->idle()) && (!net_reaping_ || net_reaping_->in_flight == 0);
+}
 
 void StackSupervisor::terminate() {
   std::fprintf(stderr, "supervisor: SIGTERM: stopping the stack\n");
@@ -156,6 +158,7 @@ Result<void> StackSupervisor::make_network() {
   auto nets = StackNetworks::make(loop_, root_, project_, journal_);
   if (!nets) return unexpected(nets.error());
   networks_ = std::move(*nets);
+  net_reaping_ = networks_->reaping();
   for (const auto& note : networks_->notes()) std::fprintf(stderr, "supervisor: note: %s\n", note.c_str());
   for (const auto& [name, s] : project_.services)
     if (networks_->networked(name))

@@ -134,6 +134,7 @@ class StackSupervisor {
   supervisor::DependencyGraph graph_;
   std::map<std::string, image::Image> images_;
   std::unique_ptr<StackNetworks> networks_;  // bridges, leases, name servers, NAT (up_networks.hpp)
+  std::shared_ptr<const StackNetworks::Reaping> net_reaping_;  // its veth deletes, which outlive it
   std::unique_ptr<StackPorts> ports_;        // bound before any container starts
   std::optional<supervisor::StartScheduler> start_;
   std::optional<supervisor::StopRun> stop_;  // down's

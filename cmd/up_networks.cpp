@@ -1,6 +1,7 @@
 #include "cmd/up_networks.hpp"
 
 #include <fcntl.h>
+#include <netlink/route/link.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,10 +9,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 
 #include "engine/base/unique_fd.hpp"
 #include "network/dns_upstream.hpp"
 #include "network/ipam.hpp"
+#include "network/link.hpp"
 #include "network/link_bridge.hpp"
 #include "network/link_route.hpp"
 #include "network/link_veth.hpp"
@@ -77,7 +80,7 @@ Result<void> StackNetworks::make_nets(const std::vector<NetDef>& defs, state::Jo
   return {};
 }
 
-StackNetworks::~StackNetworks() = default;
+StackNetworks::~StackNetworks() { reaping_->networks_alive = false; }
 
 Result<void> StackNetworks::check(const model::Project& project) const {
   auto plan = plan_networks(project);
@@ -273,6 +276,7 @@ Result<void> StackNetworks::leave(const std::string& container, state::Journal& 
   if (it == members_.end()) return {};
   net::Ipam ipam(state_dir_);
   Result<void> out;
+  std::vector<VethDrop> drops;
   for (const auto& l : it->second.links) {
     const Net& n = nets_[l.net];
     if (n.dns) {
@@ -280,10 +284,17 @@ Result<void> StackNetworks::leave(const std::string& container, state::Journal& 
       n.dns->set_client_upstreams(in_of(l.ip), {});
       n.dns->set_client_table(in_of(l.ip), nullptr);
     }
-    auto gone = net::delete_veth(nl_, net::veth_name(container, n.def.full_name));
-    if (!gone && out) out = unexpected(gone.error());
-    if (gone)
+    std::string veth = net::veth_name(container, n.def.full_name);
+    auto found = net::find_link(nl_, veth);
+    if (!found) {
+      if (out) out = unexpected(found.error());
+    } else if (!*found) {  // gone with its netns
       for (auto id : l.veth_records) (void)journal.done(id);
+    } else if (net::link_kind((*found)->get()) != "veth") {  // as delete_link: never a stranger's link
+      if (out) out = fail_errno(EINVAL, "refusing to delete link '" + veth + "': it is not a veth");
+    } else {
+      drops.push_back(VethDrop{rtnl_link_get_ifindex((*found)->get()), veth, l.veth_records, {}});
+    }
     auto released = ipam.release_address(n.def.full_name, container);
     if (!released && out) out = unexpected(released.error());
     if (released) (void)journal.done(l.address_record);
@@ -291,7 +302,47 @@ Result<void> StackNetworks::leave(const std::string& container, state::Journal& 
   members_.erase(it);
   refresh_views();
   rewrite_hosts("");
+  reap(std::move(drops), journal);
   return out;
+}
+
+void StackNetworks::reap(std::vector<VethDrop> drops, state::Journal& journal) {
+  if (drops.empty()) return;
+  struct Job {
+    uv_work_t req{};
+    std::vector<VethDrop> drops;
+    std::shared_ptr<Reaping> state;
+    state::Journal* journal;
+  };
+  auto* job = new Job{{}, std::move(drops), reaping_, &journal};
+  job->req.data = job;
+  auto work = [](uv_work_t* r) {
+    auto* j = static_cast<Job*>(r->data);
+    auto nl = net::Netlink::open();  // its own socket: the loop's stays the loop's
+    for (auto& d : j->drops) {
+      if (!nl) {
+        d.error = nl.error().message;
+        continue;
+      }
+      auto gone = net::delete_link_index(*nl, d.ifindex, "veth '" + d.name + "'");
+      if (!gone) d.error = gone.error().message;
+    }
+  };
+  auto after = [](uv_work_t* r, int) {
+    std::unique_ptr<Job> j(static_cast<Job*>(r->data));
+    --j->state->in_flight;
+    for (const auto& d : j->drops) {
+      if (!d.error.empty())
+        std::fprintf(stderr, "supervisor: removing veth %s: %s\n", d.name.c_str(), d.error.c_str());
+      else if (j->state->networks_alive)
+        for (auto id : d.records) (void)j->journal->done(id);
+    }
+  };
+  ++reaping_->in_flight;
+  if (uv_queue_work(loop_, &job->req, work, after) < 0) {  // no pool: here, as before
+    work(&job->req);
+    after(&job->req, 0);
+  }
 }
 
 std::string StackNetworks::hosts(const std::string& container) const {

@@ -74,8 +74,21 @@ class StackNetworks {
   Result<void> check(const model::Project& project) const;
   Result<void> extend(const model::Project& project, state::Journal& journal);
   Result<void> adopt(const model::Project& project);
-  // A container that is not a member is a no-op.
+  // A container that is not a member is a no-op. Its veths are deleted on the loop's
+  // thread pool (reaping()); an error of that is told on stderr.
   Result<void> leave(const std::string& container, state::Journal& journal);
+
+  // The veths leave() has queued for deletion. A delete waits out RCU grace periods
+  // (~20 ms here, in the kernel's netdev teardown): on the loop, that stalled every
+  // service's logs and the next `stack run`'s join behind each container that left.
+  // Shared, so that the supervisor can wait for them after this object is gone (a
+  // loop does not close with work queued); networks_alive false: the journal was
+  // replayed, a finished delete leaves its records alone.
+  struct Reaping {
+    int in_flight = 0;
+    bool networks_alive = true;
+  };
+  std::shared_ptr<const Reaping> reaping() const { return reaping_; }
 
   // The member's /etc/hosts: its base, itself, then every member it shares a network with.
   std::string hosts(const std::string& container) const;
@@ -111,6 +124,12 @@ class StackNetworks {
     std::vector<Link> links;  // in interface order
     MemberOptions options;
   };
+  struct VethDrop {
+    int ifindex = 0;
+    std::string name;
+    std::vector<uint64_t> records;  // journal records the delete completes
+    std::string error;              // set by the pool thread
+  };
   StackNetworks(uv_loop_t* loop, std::string state_dir, NetPlan plan, net::Netlink nl)
       : loop_(loop), state_dir_(std::move(state_dir)), plan_(std::move(plan)), nl_(std::move(nl)) {}
   Result<void> make_net(const NetDef& def, const std::vector<net::HostRoute>& routes, state::Journal& journal);
@@ -121,6 +140,7 @@ class StackNetworks {
   void publish(const std::string& container);  // names and client views of container
   void refresh_views();                         // per-client tables of multi-network members
   void rewrite_hosts(const std::string& except);
+  void reap(std::vector<VethDrop> drops, state::Journal& journal);
 
   uv_loop_t* loop_;
   std::string state_dir_;
@@ -131,6 +151,7 @@ class StackNetworks {
   std::map<std::string, Member> members_;
   std::map<std::string, std::string> container_name_of_;  // service -> its container_name, if any
   std::vector<sockaddr_storage> upstreams_;
+  std::shared_ptr<Reaping> reaping_ = std::make_shared<Reaping>();
 };
 
 }  // namespace stack::cli

@@ -57,6 +57,16 @@ Result<bool> delete_link(Netlink& nl, std::string_view name, std::string_view ki
   return true;
 }
 
+Result<bool> delete_link_index(Netlink& nl, int ifindex, std::string_view what) {
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return fail_errno(ENOMEM, "failed to allocate a link");
+  rtnl_link_set_ifindex(link.get(), ifindex);
+  int err = rtnl_link_delete(nl.get(), link.get());
+  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) return false;
+  if (err < 0) return nl_fail(err, "failed to delete " + std::string(what));
+  return true;
+}
+
 Result<bool> bring_up_loopback(const Netns& ns) {
   auto nl = Netlink::open_in(ns);
   if (!nl) return unexpected(nl.error().wrap("bringing lo up in " + ns.label()));

@@ -25,6 +25,10 @@ Result<bool> set_link_up(Netlink& nl, std::string_view name);
 // Deletes the link if it exists and is of `kind` (so a name clash never deletes a
 // stranger's link). false if it was already gone (style.md rule 8).
 Result<bool> delete_link(Netlink& nl, std::string_view name, std::string_view kind);
+// Deletes the link with this index (found before, e.g. by find_link): a link made
+// since under the same name is left alone. false if it was already gone. `what`
+// names it in errors. It blocks for RCU grace periods (~20 ms here): off the loop.
+Result<bool> delete_link_index(Netlink& nl, int ifindex, std::string_view what);
 
 // Brings `lo` up inside `ns`: all that network_mode none needs.
 Result<bool> bring_up_loopback(const Netns& ns);

@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <optional>
 
+#include "network/names.hpp"
 #include "tests/integration/commands/fixture.hpp"
 
 using namespace cmdtest;
@@ -58,6 +60,22 @@ std::string wait_value(const std::string& file, const std::string& key) {
   return "";
 }
 
+// Whether the journal has a veth record for `name`, and a done for it.
+bool veth_record_done(const std::string& journal, const std::string& name) {
+  std::ifstream in(journal);
+  std::optional<uint64_t> id;
+  bool done = false;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) continue;
+    if (j.value("op", "") == "add" && j.value("kind", "") == "veth" && j["data"].value("name", "") == name)
+      id = j.value("id", uint64_t{0});
+    else if (id && j.value("op", "") == "done" && j.value("id", uint64_t{0}) == *id)
+      done = true;
+  }
+  return id && done;
+}
+
 }  // namespace
 
 TEST_CASE("a run joins its service's network: reaches a service by name, is known by its container name",
@@ -68,11 +86,27 @@ TEST_CASE("a run joins its service's network: reaches a service by name, is know
   REQUIRE(up.status == 0);
 
   auto r = run(fx.cmd("run --rm -T app " + in_sh("echo web=$(getr web); ip -o link | grep -c eth0; "
-                                                    "grep nameserver /etc/resolv.conf; grep -c $(hostname) /etc/hosts")),
+                                                    "grep nameserver /etc/resolv.conf; grep -c $(hostname) /etc/hosts; "
+                                                    "echo host=$(hostname)")),
                false);
   INFO(r.out);
   CHECK(r.status == 0);
   CHECK(has(r.out, "web=from-web\n1\nnameserver "));
+  // Once it exited, the supervisor deletes its veth (on its thread pool) and marks the
+  // journal's record of it done.
+  auto at = r.out.find("host=");
+  REQUIRE(at != std::string::npos);
+  std::string first = fx.project + "-app-run-" + r.out.substr(at + 5, 12);
+  std::string veth = stack::net::veth_name(first, fx.project + "_default");
+  std::string journal = fx.run_root + "/stacks/" + fx.project + "/journal";
+  bool gone = false, done = false;
+  for (int i = 0; i < 50 && !(gone && done); ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = run("ip link show " + veth + " 2>/dev/null", false).status != 0;
+    done = veth_record_done(journal, veth);
+  }
+  CHECK(gone);
+  CHECK(done);
 
   // network_mode service:web: web's netns, so its httpd on 127.0.0.1.
   auto side = run(fx.cmd("run --rm -T side " + in_sh("echo side=$(get 127.0.0.1)")), false);

@@ -221,3 +221,31 @@ TEST_CASE("teardown: journal replays by name; already gone is false, not an erro
   Netlink nl = ok(Netlink::open());
   CHECK_FALSE(ok(bridge_exists(nl, bridge)));
 }
+
+// StackNetworks::leave deletes a veth on the thread pool by the index it found: by then
+// a container of the same name may have a new veth under the same name, which stays.
+TEST_CASE("links: delete by index leaves a newer link of the same name alone", "[links]") {
+  stack::testing::require_root();
+  Host host;
+  const std::string bridge = bridge_name(project("i"), "default");
+  ok(ensure_bridge(host.nl, {bridge, C("10.89.0.0/24"), A("10.89.0.1")}));
+  std::string veth;
+  int old_index = 0;
+  {
+    Container first(host, "web-1", bridge, C("10.89.0.2/24"), A("10.89.0.1"));
+    veth = first.veth;
+    old_index = rtnl_link_get_ifindex(ok(get_link(host.nl, veth)).get());
+    REQUIRE(old_index > 0);
+    CHECK(ok(delete_link_index(host.nl, old_index, "veth '" + veth + "'")) == true);
+    CHECK_FALSE(ok(find_link(host.nl, veth)));
+    CHECK(ok(delete_link_index(host.nl, old_index, "veth '" + veth + "'")) == false);  // gone: no error
+  }
+  Container second(host, "web-1", bridge, C("10.89.0.2/24"), A("10.89.0.1"));
+  REQUIRE(second.veth == veth);
+  int new_index = rtnl_link_get_ifindex(ok(get_link(host.nl, veth)).get());
+  CHECK(new_index != old_index);
+  CHECK(ok(delete_link_index(host.nl, old_index, "veth '" + veth + "'")) == false);
+  CHECK(ok(find_link(host.nl, veth)));  // the newer link stayed
+  CHECK(ok(delete_link_index(host.nl, new_index, "veth '" + veth + "'")) == true);
+  CHECK(ok(delete_bridge(host.nl, bridge)) == true);
+}
