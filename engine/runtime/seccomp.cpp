@@ -117,7 +117,7 @@ std::vector<sock_filter> with_enosys_prefix(const std::vector<sock_filter>& prog
   return out;
 }
 
-Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t caps);
+Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t caps, SeccompLayout layout);
 Result<SeccompProgram> compile_through_disk(const SeccompProfile& profile, uint64_t caps);
 
 }  // namespace
@@ -126,6 +126,10 @@ namespace {
 std::mutex g_disk_mu;
 std::string g_disk_dir;  // empty: no disk cache
 }  // namespace
+
+Result<SeccompProgram> compile_seccomp_uncached(const SeccompProfile& profile, uint64_t caps, SeccompLayout layout) {
+  return compile_uncached(profile, caps, layout);
+}
 
 void set_seccomp_cache_dir(std::string dir) {
   std::lock_guard lock(g_disk_mu);
@@ -160,7 +164,7 @@ Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t c
 
 namespace {
 
-Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t caps) {
+Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t caps, SeccompLayout layout) {
   Ctx ctx(::seccomp_init(to_action(profile.default_action, profile.default_errno)), ::seccomp_release);
   if (!ctx) return fail("seccomp: seccomp_init failed");
 #if defined(__x86_64__)
@@ -173,6 +177,8 @@ Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t 
 #endif
   // The child drops no_new_privs itself when asked; the filter must not force it.
   ::seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
+  // A libseccomp before 2.5 has no such attribute: its default layout, the same decisions.
+  if (layout == SeccompLayout::kTree) (void)::seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   SeccompProgram out;
   for (const auto& rule : profile.rules) {
     auto applies = rule_applies(rule, caps);
@@ -197,14 +203,14 @@ Result<SeccompProgram> compile_through_disk(const SeccompProfile& profile, uint6
     std::lock_guard lock(g_disk_mu);
     dir = g_disk_dir;
   }
-  if (dir.empty()) return compile_uncached(profile, caps);
+  if (dir.empty()) return compile_uncached(profile, caps, SeccompLayout::kTree);
   std::string pkey = seccomp_cache::profile_key(profile, caps);
   std::string env = seccomp_cache::environment_key();
   if (auto hit = seccomp_cache::load(dir, pkey, env)) {
     log::debug("seccomp: program read from {}/{}", dir, seccomp_cache::file_name(pkey, env));
     return std::move(*hit);
   }
-  auto prog = compile_uncached(profile, caps);
+  auto prog = compile_uncached(profile, caps, SeccompLayout::kTree);
   if (!prog) return prog;
   // A cache that cannot be written (read-only root, full disk) costs time, not correctness.
   std::lock_guard lock(g_disk_mu);
