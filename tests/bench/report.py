@@ -256,15 +256,21 @@ def profile_section(work):
                 f"syncs nothing) and the {rows.get('mount', (0, 0))[1]} mounts {100 * mount / total:.0f}%. "
                 "runc's bundle is a plain directory (no overlay) and the floor keeps no state: the "
                 "overlay, the journal and the cgroup are what stack does that they do not."]
-    out += ["", "Measured apart with `perf trace` (2026-12-03, this hybrid host): the largest single wait "
-            "left is the container process's first write to a cgroup v1 `cgroup.procs`, which waits one "
-            "RCU grace period (about 12 ms: `cgroup_threadgroup_rwsem` entering its slow mode). The child "
-            "now joins right after its clone, so the wait overlaps the network join through the "
-            "supervisor (about 2 ms), but it is still on the critical path of both one-shot figures; on a "
-            "cgroup v2 host `clone3(CLONE_INTO_CGROUP)` places the child with no such wait. Docker's seccomp "
-            "profile, which libseccomp took ~13 ms to compile for every run, is read from "
-            "`<root>/cache/seccomp` (compiled once per profile, caps, libseccomp and kernel); the importer's "
-            "eleven libraries are no longer loaded by `stack` (~1.6 ms of every start)."]
+    out += ["", "Measured apart with `perf trace` (2026-12-03, this hybrid host). Three waits are gone from "
+            "both one-shot figures since the run before. (1) The container process joined its v1 groups "
+            "through `cgroup.procs`, whose write waits one RCU grace period (7-12 ms, spread 15-56 ms): it "
+            "now joins through each v1 hierarchy's `tasks` file (a single-threaded process moving itself "
+            "skips `cgroup_threadgroup_rwsem`: 0.1 ms for seven hierarchies) and is cloned into the "
+            "hybrid host's cgroup2 group with `CLONE_INTO_CGROUP`. (2) With a network, the supervisor "
+            "deleted each exited run's host veth on its loop, and that netlink call waits for RCU in the "
+            "kernel's netdev teardown (19 ms): the next run's join waited behind it, so runs back to back "
+            "took 34 ms against 21 ms with a pause between them; the delete now runs on the loop's thread "
+            "pool (same minute: 34.9±10 -> 18±2.5 ms). (3) Loading Docker's seccomp program cost the "
+            "kernel 1.6 ms (it emulates the program for every syscall number to build its cache); laid out "
+            "as a binary search it costs 0.4 ms (run without network, same minute: 23.3±4.9 -> "
+            "19.8±2.0 ms). Docker's profile, which libseccomp took ~13 ms to compile, is read from "
+            "`<root>/cache/seccomp`; the importer's eleven libraries are not loaded by `stack` (~1.6 ms "
+            "of every start)."]
     cg = os.path.join(work, "callgrind.tsv")
     if os.path.exists(cg):
         v = dict(line.split("\t") for line in open(cg, encoding="utf-8").read().split("\n") if "\t" in line)
@@ -344,11 +350,17 @@ def findings(res):
                    f"another, would give {d30['med'] / (30 * fo['med']):.0f}×. stack makes containers on every "
                    "core (libuv's pool makes each container while the loop prepares the next, since 2026-12-03)"
                    + (f" and takes {s30['med'] / 30 * 1000:.0f} ms per service" if s30 else "")
-                   + "; what is left is CPU: with both cores of this machine busy for most of an up of 30 "
-                   "(measured apart: 0.37 s of CPU in a 0.28 s up), each container costs its namespaces (a new "
-                   "network namespace the most), a veth pair, the overlay and its ~50 mounts, the kernel's JIT of "
-                   "Docker's seccomp filter, the copy-on-write faults of a child forked from the supervisor, and its "
-                   "two execs (sh, sleep).")
+                   + "; what is left is CPU: both cores of this machine are busy for most of an up of 30 "
+                   "(a system-wide `perf record` of one, 2026-12-03 13:15, 0.15 s: 74% busy, about 7 ms of CPU "
+                   "per container; in a slower hour of the same day, 89% busy and 0.3 s). Of the busy time, by "
+                   "kernel path: fork's copy of the supervisor's memory (page tables, then copy-on-write faults "
+                   "and the TLB shootdowns they send to the other core: ~14%), creating the namespaces (8%, the "
+                   "network namespace 6%), the veth pair over netlink (7%), the ~50 mounts (7%), directories "
+                   "and cgroup groups (6%), the container's own exec (5%) and loading the seccomp program (5%, "
+                   "a quarter of what it was before the binary-search layout). The largest share left, the "
+                   "fork, would go with a child that shares the supervisor's memory until its exec "
+                   "(CLONE_VM, as posix_spawn does); that needs a child that touches no libc state (errno, "
+                   "locks) shared with the thread that made it, and is not done yet.")
     fl_log, pm_log = g("logs", "MB/s", "floor"), g("logs", "MB/s", "podman")
     if fl_log and pm_log:
         out.append(f"- Log capture: podman's conmon (k8s-file) reaches {pm_log['med']:g} MB/s, "
@@ -421,7 +433,10 @@ def document(res, args, have_plot):
         L += ["**Smoke run** (`--smoke`): tiny sizes, few runs; the figures only prove the script works.", ""]
     L += ["## Machine", ""]
     L += [f"- {k}: {v}" for k, v in m.items()]
-    L += [f"- load at the end: {' '.join(open('/proc/loadavg').read().split()[:3])}"]
+    # The run writes it before the report; a report drawn again later keeps the run's.
+    end_load = os.path.join(args.work, "load-end.txt")
+    end = open(end_load if os.path.exists(end_load) else "/proc/loadavg").read().split()[:3]
+    L += [f"- load at the end: {' '.join(end)}"]
     load = m.get("load", "0").split()[0]
     try:
         busy = float(load) > 1.5
