@@ -29,8 +29,9 @@ void send_kind(int sync_fd, SyncKind kind, uint32_t index) {
   (void)::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
 }
 
-// cgroups(7): writing "0" to cgroup.procs moves the writer. Done before joining the
-// container's cgroup namespace, from which the host's groups are out of reach.
+// cgroups(7): writing "0" moves the writer (into a v1 tasks file: this single-threaded
+// helper alone, without the grace period of a cgroup.procs write). Done before joining
+// the container's cgroup namespace, from which the host's groups are out of reach.
 void join_cgroup(const ExecPlan& plan, int sync_fd) {
   for (size_t i = 0; i < plan.cgroup_join.size(); ++i)
     if (::write(plan.cgroup_join[i], "0", 1) != 1) die(sync_fd, Step::kJoinCgroup, errno, static_cast<uint32_t>(i));
