@@ -207,6 +207,7 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   add_masks(plan.ops, spec);
   add_etc_binds(plan.ops, etc);
   add_path_ops(plan.ops, p.cwd, false, /*optional=*/true);  // Docker makes a missing WORKDIR
+  drop_repeated_mkdirs(plan.ops);
 
   plan.readonly_root = spec.root.readonly;
   plan.hostname = spec.hostname;

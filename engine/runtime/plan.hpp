@@ -123,6 +123,13 @@ void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, bool target_is_fil
 // The ops that make every ancestor of path and path itself (as dir or file).
 void add_path_ops(std::vector<ChildOp>& ops, const std::string& path, bool as_file, bool optional = false);
 
+// Drops each kMkdir op whose directory an earlier op of the list already made, as long
+// as no mount since then may hide it (a mount, mask or read-only bind on it or on one of
+// its ancestors). add_path_ops makes every ancestor of every target, so the ~50 mounts
+// of a container repeated "/sys", "/sys/fs", "/sys/fs/cgroup" ... : three system calls
+// each in the child (openat2 of the parent, mkdirat, close).
+void drop_repeated_mkdirs(std::vector<ChildOp>& ops);
+
 // "net.ipv4.ip_forward" -> ok if namespaced for this spec, else an error saying why not.
 Result<void> check_sysctl(const Spec& spec, const std::string& key);
 

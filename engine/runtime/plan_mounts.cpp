@@ -80,6 +80,30 @@ void add_path_ops(std::vector<ChildOp>& ops, const std::string& path, bool as_fi
   ops.push_back(std::move(op));
 }
 
+void drop_repeated_mkdirs(std::vector<ChildOp>& ops) {
+  std::map<std::string, bool> made;  // directory -> whether the op that made it was optional
+  std::vector<ChildOp> kept;
+  kept.reserve(ops.size());
+  for (auto& op : ops) {
+    if (op.kind == OpKind::kMkdir) {
+      auto it = made.find(op.path);
+      // An optional op's failure was ignored: only a later optional one may rely on it.
+      if (it != made.end() && (!it->second || op.optional)) continue;
+      if (it == made.end()) made.emplace(op.path, op.optional);
+      else it->second = false;  // an optional one came first; this one must succeed
+    } else if (op.kind == OpKind::kMount || op.kind == OpKind::kMask || op.kind == OpKind::kReadonly ||
+               op.kind == OpKind::kSymlink) {
+      // What lies below op.path may be hidden now (a symlink replaces op.path itself).
+      std::string below = op.path == "/" ? "/" : op.path + "/";
+      for (auto it = made.lower_bound(below); it != made.end() && it->first.compare(0, below.size(), below) == 0;)
+        it = made.erase(it);
+      if (op.kind == OpKind::kSymlink) made.erase(op.path);
+    }
+    kept.push_back(std::move(op));
+  }
+  ops = std::move(kept);
+}
+
 void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, bool target_is_file) {
   MountFlags f = parse_mount_options(m.options);
   bool bind = f.bind || m.type == "bind";

@@ -66,3 +66,53 @@ TEST_CASE("cgroup v1 plan: tmpfs writable, hierarchies and links, then read-only
   REQUIRE(!refused);
   CHECK(refused.error().message.find("needs the container's own cgroup namespace") != std::string::npos);
 }
+
+TEST_CASE("a directory made once is not made again until a mount may hide it", "[runtime]") {
+  auto mkdir_op = [](const std::string& path, bool optional = false) {
+    auto slash = path.rfind('/');
+    ChildOp op{OpKind::kMkdir, path, slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+    op.optional = optional;
+    return op;
+  };
+  std::vector<ChildOp> ops = {mkdir_op("/a"), mkdir_op("/a/b"), mkdir_op("/a"), mkdir_op("/a/b"),
+                              ChildOp{OpKind::kMount, "/a"},  // hides /a/b, not /a
+                              mkdir_op("/a"), mkdir_op("/a/b"), mkdir_op("/w", true), mkdir_op("/w", true),
+                              mkdir_op("/w"),  // an optional one may have failed: made again
+                              mkdir_op("/w")};
+  drop_repeated_mkdirs(ops);
+  std::vector<std::string> left;
+  for (const auto& op : ops) left.push_back(op.describe());
+  CHECK(left == std::vector<std::string>{"making directory /a", "making directory /a/b", "mounting  on /a",
+                                         "making directory /a/b", "making directory /w", "making directory /w"});
+
+  // The v1 plan of the test above: every kept mkdir is made once between the mounts that
+  // could hide it, and each hierarchy's target still comes after its tmpfs.
+  Spec s = default_spec({"/bin/sh"}, {"/layers/a"}, "web");
+  s.mounts = default_mounts(kDefaultShmSize, true);
+  s.mounts.back() = {"/sys/fs/cgroup", "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "ro", "mode=755"}};
+  auto host = stack::cgroup::parse_cgroup_mounts(kHybrid);
+  REQUIRE(host);
+  for (auto& sub : cgroup_v1_mounts(*host)) s.mounts.push_back(sub);
+  auto plan = build_plan(s, "/r/rootfs", {"/c/hosts", "/c/hostname", "/c/resolv.conf"});
+  REQUIRE(plan);
+  size_t mkdirs = 0;
+  auto made = [&](const std::string& path) {
+    return std::count_if(plan->ops.begin(), plan->ops.end(),
+                         [&](const ChildOp& op) { return op.kind == OpKind::kMkdir && op.path == path; });
+  };
+  for (const auto& op : plan->ops) mkdirs += op.kind == OpKind::kMkdir;
+  CHECK(made("/sys") == 1);
+  CHECK(made("/sys/fs") == 1);
+  CHECK(made("/sys/fs/cgroup") == 1);
+  CHECK(made("/sys/fs/cgroup/memory") == 1);
+  CHECK(made("/dev") == 1);
+  CHECK(made("/etc") == 1);
+  CHECK(mkdirs < 25);
+  auto index = [&](OpKind kind, const std::string& path) {
+    return std::find_if(plan->ops.begin(), plan->ops.end(),
+                        [&](const ChildOp& op) { return op.kind == kind && op.path == path; }) -
+           plan->ops.begin();
+  };
+  CHECK(index(OpKind::kMount, "/sys/fs/cgroup") < index(OpKind::kMkdir, "/sys/fs/cgroup/memory"));
+  CHECK(index(OpKind::kMount, "/sys") < index(OpKind::kMkdir, "/sys/fs"));
+}
