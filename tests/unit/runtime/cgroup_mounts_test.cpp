@@ -22,6 +22,18 @@ constexpr const char* kHybrid =
     "35 31 0:32 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime - cgroup cgroup rw,memory\n"
     "36 25 0:33 / /mnt/elsewhere rw,relatime - cgroup cgroup rw,pids\n";
 
+// A container's spec on that host: the default mounts with /sys/fs/cgroup as a read-only
+// tmpfs and the host's hierarchies below it.
+Spec v1_spec() {
+  Spec s = default_spec({"/bin/sh"}, {"/layers/a"}, "web");
+  s.mounts = default_mounts(kDefaultShmSize, true);
+  s.mounts.back() = {"/sys/fs/cgroup", "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "ro", "mode=755"}};
+  auto host = stack::cgroup::parse_cgroup_mounts(kHybrid);
+  REQUIRE(host);
+  for (auto& sub : cgroup_v1_mounts(*host)) s.mounts.push_back(sub);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("cgroup v1 mounts: controller hierarchies and unified, not name=systemd", "[runtime]") {
@@ -39,12 +51,7 @@ TEST_CASE("cgroup v1 mounts: controller hierarchies and unified, not name=system
 }
 
 TEST_CASE("cgroup v1 plan: tmpfs writable, hierarchies and links, then read-only", "[runtime]") {
-  Spec s = default_spec({"/bin/sh"}, {"/layers/a"}, "web");
-  s.mounts = default_mounts(kDefaultShmSize, true);
-  s.mounts.back() = {"/sys/fs/cgroup", "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "ro", "mode=755"}};
-  auto host = stack::cgroup::parse_cgroup_mounts(kHybrid);
-  REQUIRE(host);
-  for (auto& sub : cgroup_v1_mounts(*host)) s.mounts.push_back(sub);
+  Spec s = v1_spec();
   auto plan = build_plan(s, "/r/rootfs", {});
   REQUIRE(plan);
   std::vector<std::string> lines;
@@ -87,12 +94,7 @@ TEST_CASE("a directory made once is not made again until a mount may hide it", "
 
   // The v1 plan of the test above: every kept mkdir is made once between the mounts that
   // could hide it, and each hierarchy's target still comes after its tmpfs.
-  Spec s = default_spec({"/bin/sh"}, {"/layers/a"}, "web");
-  s.mounts = default_mounts(kDefaultShmSize, true);
-  s.mounts.back() = {"/sys/fs/cgroup", "tmpfs", "tmpfs", {"nosuid", "noexec", "nodev", "ro", "mode=755"}};
-  auto host = stack::cgroup::parse_cgroup_mounts(kHybrid);
-  REQUIRE(host);
-  for (auto& sub : cgroup_v1_mounts(*host)) s.mounts.push_back(sub);
+  Spec s = v1_spec();
   auto plan = build_plan(s, "/r/rootfs", {"/c/hosts", "/c/hostname", "/c/resolv.conf"});
   REQUIRE(plan);
   size_t mkdirs = 0;
