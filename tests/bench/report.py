@@ -199,6 +199,12 @@ def targets(res):
     if sl and pm_log:
         row("log capture ≥ 3× conmon", f"{sl['med'] / pm_log['med']:.1f}× ({sl['med']:g} vs {pm_log['med']:g} MB/s)",
             sl["med"] >= 3 * pm_log["med"])
+    s_cpu, pm_cpu = g("logs", "supervisor CPU s", "stack"), g("logs", "conmon CPU s", "podman")
+    if s_cpu and pm_cpu and s_cpu["med"] > 0:
+        row("log capture ≥ 3× conmon, per CPU second (the same bytes for less CPU; a second reading "
+            "of the target, since the pipe bounds the first)",
+            f"{pm_cpu['med'] / s_cpu['med']:.1f}× ({s_cpu['med']:g} vs {pm_cpu['med']:g} s of CPU)",
+            pm_cpu["med"] >= 3 * s_cpu["med"])
     for r in res.section("rss"):
         if r["tool"] != "stack" or not r["case"].startswith("supervisor N="):
             continue
@@ -390,26 +396,27 @@ def findings(res):
                                     "file pages shared with every other stack process" if sv[0][0] in priv else "")
                    + ".")
     if sv:
-        out.append("- What the base is made of (smaps of a one-service supervisor, 2026-12-03): 8.7 MB of file "
-                   "pages mapped from the page cache, which VmRSS counts in full although the CLI and every "
-                   "other supervisor map the same ones: the stack-supervisor binary's code 3.3 MB, libstdc++ "
-                   "1.6, libc 1.4, libnl 0.6, spdlog and fmt 0.6, yaml-cpp 0.3, libm 0.3, the loader, libuv, "
-                   "libseccomp and the rest 0.7; and 0.7 MB private: the heap 0.3 MB (trimmed after "
-                   "start-up), thread stacks, the libraries' relocated data. Two steps on 2026-12-03 took "
-                   "3.3 MB off (12.7 MB in the run before): the image importer became a program of its own "
-                   "(stack-import: libarchive with ICU, libxml2, nettle and five compressors, 1.7 MB, and "
-                   "~1.6 ms at every process start) and so did the supervisor (stack-supervisor: only the "
-                   "__supervisor command, text 3.9 MB instead of 4.9). Dropping the code pages after start-up "
-                   "(MADV_DONTNEED) would only move the accounting (one more `up` faults them back; the kernel "
-                   "maps 64 KiB around each page touched). Two ways tried on 2026-12-03 and "
-                   "left: dead-code removal (-ffunction-sections, --gc-sections: text 3.95 -> 3.57 MB, the "
-                   "binary's resident pages only 3.30 -> 3.16 MB) and linking libstdc++, yaml-cpp, libnl, "
-                   "libseccomp and libcap statically into the supervisor (their 1.9 MB of resident pages "
-                   "became 1.8 MB more of the binary's: its pages are touched nearly all over, 3.1 of 3.5 MB, "
-                   "since start-up runs code from every part). Start-up is the reason: the supervisor loads "
-                   "the stack file itself (YAML, interpolation, the model: 0.75 MB of the text), so what "
-                   "would take the rest off is the CLI handing it the loaded project (the model as JSON), "
-                   "after which yaml-cpp and the model's loader are never touched.")
+        out.append("- What the base is made of (smaps of a one-service supervisor, 2026-12-03, after the "
+                   "libraries were built in): 6.4 MB of file pages mapped from the page cache, which VmRSS "
+                   "counts in full although the CLI and every other supervisor map the same ones: the "
+                   "stack-supervisor binary's code 4.2 MB (text 5.0 MB, with libstdc++, yaml-cpp, libnl, "
+                   "libuv, libseccomp, libcap, spdlog and fmt in it), libc 1.7, libm 0.3, ld.so 0.2; and "
+                   "0.5 MB private: the heap 0.3 MB (trimmed after start-up), thread stacks, relocated data. "
+                   "Three steps on 2026-12-03 took 5.8 MB off (12.7 MB in the run before them): the image "
+                   "importer became a program of its own (stack-import: libarchive with ICU, libxml2, nettle "
+                   "and five compressors, 1.7 MB, and ~1.6 ms at every process start), so did the supervisor "
+                   "(stack-supervisor: only the __supervisor command, text 3.9 MB instead of 4.9), and every "
+                   "library but glibc was linked in from Debian's static archives, with --gc-sections "
+                   "(9.4 -> 6.8 MB: the shared libstdc++, spdlog, libnl and the rest were 3.7 MB, the "
+                   "binary grew by 0.9 MB; an earlier try that left spdlog and fmt shared still loaded the "
+                   "shared libstdc++ through them and gained nothing). Dropping the code pages after "
+                   "start-up (MADV_DONTNEED) would only move the accounting (one more `up` faults them "
+                   "back; the kernel maps 64 KiB around each page touched). The binary's pages are touched "
+                   "nearly all over (3.8 of 5.0 MB), since start-up runs code from every part: the "
+                   "supervisor loads the stack file itself (YAML, interpolation, the model and the CLI "
+                   "parser: ~0.8 MB of the resident code), so what would take more off is the CLI handing "
+                   "it the loaded project (the model as JSON), after which yaml-cpp and the model's loader "
+                   "are never touched.")
         out.append("- Per service (57 KiB at 100 services, 2026-12-02) the heap holds mostly the container's "
                    "spec, kept for `exec`, with its own copy of Docker's seccomp profile as data (21 KiB); "
                    "one profile shared by all containers would leave about 35 KiB a service.")
