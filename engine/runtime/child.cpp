@@ -304,7 +304,7 @@ void run_child(const ChildPlan& plan, int sync_fd) {
       wait_for_go(sync_fd);
       die(sync_fd, Step::kJoinCgroup, err, static_cast<uint32_t>(i));
     }
-  wait_for_go(sync_fd);
+  if (!plan.build_before_go) wait_for_go(sync_fd);
   int root = open_root(plan, sync_fd);
   if (plan.userns_root) {
     // The parent wrote the id maps. Our ids, the host's root, are unmapped here, and a
@@ -321,6 +321,8 @@ void run_child(const ChildPlan& plan, int sync_fd) {
   if (plan.set_hostname)
     CHILD_CHECK(::sethostname(plan.hostname.data(), plan.hostname.size()) == 0, Step::kHostname);
   child::set_rlimits(plan, sync_fd);
+  // A failure above, before go, is told at once and the launcher reads it after its go.
+  if (plan.build_before_go) wait_for_go(sync_fd);
   child::setup_stdio(plan, sync_fd, plan.terminal ? child::open_pty(plan, sync_fd) : -1);
   child::enter_workdir(plan, sync_fd);
   child::drop_privileges(plan, sync_fd);

@@ -173,15 +173,19 @@ Result<void> Container::clone_child() {
   }
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
+  // The child gets a copy of the plan as it is at each clone call below.
+  plan_.build_before_go = !plan_.userns_root && plan_.join_ns.empty();
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0 && errno == EINVAL && (args.flags & CLONE_INTO_CGROUP)) {  // Linux < 5.7: cgroup later
     args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
     args.cgroup = 0;
+    plan_.build_before_go = false;  // begin_start moves it: its cgroup namespace and mounts come after
     pid = ::syscall(SYS_clone3, &args, sizeof args);
   }
   if (pid < 0 && errno == ENOSYS) {  // clone3 filtered (old container runtimes): clone, cgroup later
     used_clone3_ = false;
     args.flags = 0;
+    if (spec_.cgroup_fd >= 0) plan_.build_before_go = false;
     pid = ::syscall(SYS_clone, CLONE_PIDFD | plan_.clone_flags | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
   }
   if (pid == 0) {
@@ -193,7 +197,8 @@ Result<void> Container::clone_child() {
   pidfd_.reset(pidfd);
   in_cgroup_ = (args.flags & CLONE_INTO_CGROUP) != 0;
   sync_ = std::move(parent_end);
-  // The child waits for go, so it has done nothing yet that the record must cover.
+  // Before go the child touches nothing but its own namespaces and the container's
+  // directory, which the container's removal covers.
   auto rec = journal_.add("process", {{"pid", pid_}, {"start", process_start_time(pid_)}});
   if (!rec) return unexpected(rec.error());
   process_record_ = *rec;
@@ -217,7 +222,9 @@ Result<void> Container::begin_start() {
       return unexpected(fail_start(fail_errno("moving the container into its cgroup").error));
   }
   SyncMessage go{SyncKind::kGo, Step::kWaitGo, 0, 0};
-  if (::send(sync_.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go)
+  // A child that failed while building its rootfs before go (ChildPlan::build_before_go)
+  // has sent why and exited: continue_start reads it.
+  if (::send(sync_.get(), &go, sizeof go, MSG_NOSIGNAL) != sizeof go && errno != EPIPE && errno != ECONNRESET)
     return unexpected(fail_start(fail_errno("starting the container process").error));
   go_sent_ = true;
   return {};

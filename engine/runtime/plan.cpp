@@ -231,9 +231,10 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   plan.stdio[2] = spec.stdio.err;
   for (const auto& n : spec.namespaces)
     if (n.path.empty()) plan.clone_flags |= clone_flag(n.type);
-  // The cgroup namespace is made after go: on v1/hybrid hosts the parent moves the child
-  // into its cgroups after the clone, and the namespace's root is where the child is
-  // when it unshares (cgroup_namespaces(7)).
+  // The cgroup namespace is made by the child once it is in its cgroups: it joins the v1
+  // hierarchies itself after the clone (and without CLONE_INTO_CGROUP the parent moves it
+  // before go), and the namespace's root is where the child is when it unshares
+  // (cgroup_namespaces(7)).
   plan.unshare_cgroup = (plan.clone_flags & CLONE_NEWCGROUP) != 0;
   plan.loopback_up = (plan.clone_flags & CLONE_NEWNET) != 0;
   plan.userns_root = (plan.clone_flags & CLONE_NEWUSER) != 0;

@@ -69,10 +69,15 @@ struct ChildPlan {
   int stdio[3] = {0, 1, 2};
   std::vector<std::pair<int, int>> join_ns;  // (fd, CLONE_NEW*) to setns into, fds owned by the launcher
   int clone_flags = 0;                        // CLONE_NEW* for the namespaces to create
-  bool unshare_cgroup = false;                // CLONE_NEWCGROUP, made after go (see plan.cpp)
+  bool unshare_cgroup = false;                // CLONE_NEWCGROUP, made once in the cgroup (see plan.cpp)
   std::vector<int> cgroup_join;               // tasks/cgroup.procs fds to write "0" into before go, owned by the launcher
   bool loopback_up = false;                   // a new net namespace: lo starts down (Docker raises it)
   bool userns_root = false;                   // a new user namespace: become its root after go
+  // The rootfs is built (mounts, pivot_root, hostname, rlimits) before go, while the
+  // launcher sets up the network, and only exec waits for go. Set by the launcher at the
+  // clone: not with a user namespace (the id maps come first), namespaces to join (the
+  // launcher's to open) or a cgroup the launcher moves the child into (no CLONE_INTO_CGROUP).
+  bool build_before_go = false;
 
   // Pointer arrays for execve, built by seal() right before the clone so that the
   // child allocates nothing.
