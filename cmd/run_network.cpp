@@ -11,6 +11,7 @@
 #include "cmd/up_net_plan.hpp"
 #include "cmd/up_netmode.hpp"
 #include "cmd/up_spawn.hpp"
+#include "engine/supervisor/pidfd_watch.hpp"
 #include "network/netns.hpp"
 
 namespace stack::cli {
@@ -100,7 +101,14 @@ Result<void> RunNetwork::join(const engine::runtime::Container& c) {
   if (!client_) return {};
   auto ns = net::Netns::of_pid(c.pid());
   if (!ns) return unexpected(ns.error());
-  auto r = client_->call("run_join", params_, {c.pidfd(), ns->fd()}, nullptr, kStartTimeout);
+  // A pidfd of its own for the supervisor, not a copy of c.pidfd(): a copy would share
+  // the open file description, and the supervisor's poll sets O_NONBLOCK on it, so this
+  // process's blocking waitid (Container::wait) would return EAGAIN when the exit is
+  // not yet reapable (seen under strace -f). The child is not reaped before wait(), so
+  // its pid still names it here.
+  auto pidfd = sv::open_pidfd(c.pid());
+  if (!pidfd) return unexpected(pidfd.error());
+  auto r = client_->call("run_join", params_, {pidfd->get(), ns->fd()}, nullptr, kStartTimeout);
   if (!r) return unexpected(r.error());
   client_.reset();  // the supervisor watches the container's pidfd from here on
   return {};

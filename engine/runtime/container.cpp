@@ -15,6 +15,7 @@
 
 #include "engine/base/fd_passing.hpp"
 #include "engine/base/file.hpp"
+#include "engine/base/pidfd_wait.hpp"
 #include "engine/runtime/child.hpp"
 #include "engine/runtime/cleanup.hpp"
 #include "engine/runtime/clone3.hpp"
@@ -274,9 +275,7 @@ Error Container::child_error(const SyncMessage& m) const {
 Result<ExitStatus> Container::wait() {
   if (reaped_) return fail("container already waited for");
   siginfo_t info{};
-  int rc;
-  do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
-  while (rc < 0 && errno == EINTR);
+  int rc = wait_pidfd(pidfd_.get(), &info);
   if (rc < 0) return fail_errno("waiting for container process " + std::to_string(pid_));
   reaped_ = true;
   (void)journal_.done(process_record_);
@@ -308,9 +307,7 @@ void Container::kill_and_reap() noexcept {
   if (!pidfd_ || reaped_) return;
   ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED) < 0 &&
-         errno == EINTR) {
-  }
+  (void)wait_pidfd(pidfd_.get(), &info);
   reaped_ = true;
   (void)journal_.done(process_record_);
 }

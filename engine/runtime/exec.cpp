@@ -11,6 +11,7 @@
 #include <chrono>
 
 #include "engine/base/fd_passing.hpp"
+#include "engine/base/pidfd_wait.hpp"
 #include "engine/runtime/clone3.hpp"
 #include "engine/runtime/errors.hpp"
 #include "engine/runtime/exec_child.hpp"
@@ -29,8 +30,7 @@ bool alive(int pidfd) { return ::syscall(SYS_pidfd_send_signal, pidfd, 0, nullpt
 void kill_and_reap(int pidfd) {
   ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED) < 0 && errno == EINTR) {
-  }
+  (void)wait_pidfd(pidfd, &info);
 }
 
 // The container's passwd and group, through its root (/proc/<pid>/root) with
@@ -218,9 +218,7 @@ Result<ExecProcess> exec_in(const ExecTarget& target, const ExecOptions& options
   // The helper exits right after the clone; on a timeout it may still hang in setup.
   if (!result) ::syscall(SYS_pidfd_send_signal, helper->get(), SIGKILL, nullptr, 0);
   siginfo_t info{};
-  while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(helper->get()), &info, WEXITED) < 0 &&
-         errno == EINTR) {
-  }
+  (void)wait_pidfd(helper->get(), &info);
   if (result && options.tty && !pty) return fail("exec in " + target.name + ": no pty master came back");
   if (result) result->pty_master_ = std::move(pty);
   return result;
@@ -255,9 +253,7 @@ Result<std::optional<ExitStatus>> ExecProcess::try_wait() {
 Result<ExitStatus> ExecProcess::wait() {
   if (reaped_ || !pidfd_) return fail("exec process " + std::to_string(pid_) + " already waited for");
   siginfo_t info{};
-  int rc;
-  do rc = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED);
-  while (rc < 0 && errno == EINTR);
+  int rc = wait_pidfd(pidfd_.get(), &info);
   if (rc < 0) return fail_errno("waiting for exec process " + std::to_string(pid_));
   reaped_ = true;
   return to_exit_status(info);

@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include "engine/base/pidfd_wait.hpp"
 #include "engine/supervisor/log_format.hpp"
 #include "engine/supervisor/process_tree.hpp"
 
@@ -141,9 +142,7 @@ void HealthRunner::reap_now() {
   probe_->watch.reset();
   probe_->out.reset();
   siginfo_t info{};
-  int rc;
-  do rc = ::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(probe_->probe.pidfd.get()), &info, WEXITED);
-  while (rc < 0 && errno == EINTR);
+  (void)wait_pidfd(probe_->probe.pidfd.get(), &info);
   probe_.reset();
 }
 

@@ -108,6 +108,41 @@ TEST_CASE("stop: stop_signal, SIGKILL after the grace period; init forwards sign
   CHECK(dir_empty_or_absent(fx.root + "/containers"));
 }
 
+TEST_CASE("wait, stop and removal hold when the pidfd was made non-blocking by a poll elsewhere", "[runtime]") {
+  // The supervisor's libuv poll of a pidfd it was sent (or dup'ed) sets O_NONBLOCK on
+  // the one open file description every copy shares; waitid(2) on it then returns
+  // EAGAIN for a process that has not exited, rather than waiting.
+  RuntimeFixture fx;
+  UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  auto s = fx.spec({"/bin/sh", "-c", "sleep 0.2; exit 7"});
+  s.stdio = {devnull.get(), devnull.get(), devnull.get()};
+  auto c = Container::create(s, {fx.root, fx.next_id()});
+  REQUIRE(c);
+  REQUIRE(c->start());
+  REQUIRE(::fcntl(c->pidfd(), F_SETFL, ::fcntl(c->pidfd(), F_GETFL) | O_NONBLOCK) == 0);
+  siginfo_t info{};
+  REQUIRE(::waitid(static_cast<idtype_t>(3 /* P_PIDFD */), static_cast<id_t>(c->pidfd()), &info, WEXITED | WNOWAIT) != 0);
+  CHECK(errno == EAGAIN);  // what a bare waitid would have reported as the wait's error
+  auto st = c->wait();
+  REQUIRE(st);
+  CHECK(st->code == 7);
+  REQUIRE(c->remove());
+
+  // stop's SIGKILL is followed by a wait that must not find the process still dying.
+  auto k = Container::create(fx.spec({"/bin/sleep", "100"}), {fx.root, fx.next_id()});
+  REQUIRE(k);
+  REQUIRE(k->start());
+  REQUIRE(::fcntl(k->pidfd(), F_SETFL, ::fcntl(k->pidfd(), F_GETFL) | O_NONBLOCK) == 0);
+  auto sk = k->stop(SIGKILL, 0ms);
+  REQUIRE(sk);
+  CHECK(sk->signal == SIGKILL);
+  pid_t pid = k->pid();
+  REQUIRE(k->remove());
+  CHECK(::kill(pid, 0) != 0);  // reaped, not a zombie
+  CHECK(fx.leftover_mounts().empty());
+  CHECK(dir_empty_or_absent(fx.root + "/containers"));
+}
+
 TEST_CASE("init: PID 1 is our non-dumpable reaper; its exe cannot be opened from inside", "[runtime]") {
   RuntimeFixture fx;
   auto s = fx.spec({"/bin/sh", "-c", "echo ppid=$PPID; cat /proc/1/exe > /dev/null 2>&1 && echo EXE-OPEN; ls -l /proc/1/exe 2>&1 | grep -c busybox; exit 7"});
