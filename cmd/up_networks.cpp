@@ -37,15 +37,21 @@ void add_unique(std::vector<std::string>& list, const std::string& name) {
 }  // namespace
 
 Result<void> rewrite_in_place(const std::string& path, const std::string& text) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  // No O_TRUNC: ext4 (auto_da_alloc, its default) marks a file truncated to size 0 and
+  // starts its writeback at close(2), and a later truncation waits for that I/O: up to
+  // 3.5 ms measured here for each /etc/hosts rewritten on a run's join, in series with
+  // the container's start. The new text is written over the old from offset 0 and the
+  // file then cut to its length, so only an empty text truncates to 0.
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) return errno == ENOENT ? Result<void>{} : fail_errno("open " + path);
   std::size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    ssize_t n = ::pwrite(fd.get(), text.data() + done, text.size() - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail_errno("write " + path);
     done += static_cast<std::size_t>(n);
   }
+  if (::ftruncate(fd.get(), static_cast<off_t>(text.size())) != 0) return fail_errno("ftruncate " + path);
   return {};
 }
 

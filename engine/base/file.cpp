@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "engine/base/unique_fd.hpp"
 
 namespace stack {
@@ -46,6 +48,19 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
     int e = errno;
     ::unlink(tmp.c_str());
     return fail_errno(e, "failed to flush '" + tmp + "'");
+  }
+  // kProcessCrash: RENAME_EXCHANGE, then the old file (now at tmp) is unlinked. A
+  // rename over an existing file makes ext4 (auto_da_alloc, its default) start the
+  // new file's writeback inside rename(2): 0.3-3 ms measured here on each IPAM lease
+  // and state.json write, the durability kProcessCrash does not ask for. ext4's
+  // exchange does not, and readers still see the old file or the new one. No file at
+  // path yet (ENOENT) or a filesystem without the flag (EINVAL): a plain rename.
+  if (durability == Durability::kProcessCrash &&
+      ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    // The new file is in place; a failed unlink leaves only the old content behind
+    // under the tmp name, which the next write by this pid truncates.
+    (void)::unlink(tmp.c_str());
+    return {};
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;

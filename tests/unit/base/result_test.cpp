@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -52,6 +53,26 @@ TEST_CASE("write_file_atomic replaces a file whole and leaves no temp file") {
   auto missing = stack::read_file(dir.path() + "/nope");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == ENOENT);
+}
+
+TEST_CASE("write_file_atomic without fsync swaps the new file in: readers keep the old one, no temp file stays") {
+  stack::testing::TempDir dir;
+  std::string p = dir.path() + "/ipam.state";
+  using stack::Durability;
+  REQUIRE(stack::write_file_atomic(p, "one", 0600, Durability::kProcessCrash));  // nothing to swap with yet
+  stack::UniqueFd reader(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(reader);
+  REQUIRE(stack::write_file_atomic(p, "two, longer", 0600, Durability::kProcessCrash));
+  REQUIRE(stack::write_file_atomic(p, "three", 0600, Durability::kProcessCrash));
+  CHECK(stack::read_file(p).value() == "three");
+  char buf[16] = {};
+  CHECK(::pread(reader.get(), buf, sizeof buf - 1, 0) == 3);  // the old file, whole
+  CHECK(std::string(buf) == "one");
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+  auto ls = stack::testing::run("ls -A " + dir.path());
+  CHECK(ls.out == "ipam.state\n");
 }
 
 TEST_CASE("spread_subdirs sets ext4's top-of-hierarchy flag where the filesystem has one, and nothing else") {
