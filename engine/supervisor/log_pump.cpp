@@ -19,6 +19,11 @@ constexpr std::size_t kReadBuffer = 256 * 1024;
 // LogFlusher: a buffer this full is written at once, a smaller one after the hold.
 constexpr std::size_t kWriteNow = 64 * 1024;
 constexpr uint64_t kHoldMs = 1;
+// A read this large paused the pump for kCoalesceMs: at ~300 MB/s the writer fills
+// 300 KiB of the pipe meanwhile, and it blocks only when the pipe is full (64 KiB
+// until it has grown, so a writer may wait up to the rest of the millisecond once).
+constexpr std::size_t kBusyRead = 4096;
+constexpr uint64_t kCoalesceMs = 1;
 }  // namespace
 
 Result<UvOwned<LogFlusher>> LogFlusher::create(uv_loop_t* loop, OnError on_error) {
@@ -116,6 +121,8 @@ void LogPump::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (n > 0) {
     if (!self->grown_ && static_cast<std::size_t>(n) >= kDefaultPipe) self->grow_pipe();
     self->write({buf->base, static_cast<std::size_t>(n)}, false);
+    // A full buffer leaves more in the pipe: that is read on at once.
+    if (static_cast<std::size_t>(n) >= kBusyRead && static_cast<std::size_t>(n) < kReadBuffer) self->pause();
     return;
   }
   if (n == 0) return;  // EAGAIN: nothing this time
@@ -133,6 +140,28 @@ void LogPump::write(std::string_view bytes, bool finish) {
   splitter_.feed_each(bytes, append);
   if (finish) splitter_.finish_each(append);
 }
+
+void LogPump::pause() {
+  if (!pause_) {
+    auto t = net::UvTimer::create(raw()->loop);
+    if (!t) return;  // no timer: read on without pausing
+    pause_ = std::move(*t);
+  }
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(raw()));
+  // The timer keeps the loop alive while the stopped pipe does not.
+  if (!pause_->start(kCoalesceMs, 0, [this] { resume(); })) resume();
+}
+
+void LogPump::resume() {
+  if (closing()) return;
+  int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(raw()), &LogPump::on_alloc, &LogPump::on_read);
+  if (rc < 0) {
+    if (cb_.on_error) cb_.on_error(fail_uv(rc, "failed to read the " + stream_ + " pipe").error);
+    finish();
+  }
+}
+
+void LogPump::on_close() noexcept { pause_.reset(); }
 
 void LogPump::grow_pipe() {
   grown_ = true;

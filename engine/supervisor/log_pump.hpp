@@ -3,7 +3,10 @@
 //
 // LogPump owns the read end of one stdio pipe (a uv_pipe_t): every read is cut into
 // lines (LineSplitter) and appended to the container's LogFile with the time it was
-// read. LogFlusher (a uv_check_t, run once per loop iteration after I/O, uv_run(3))
+// read. A read of kBusyRead bytes or more pauses the pump for 1 ms: a writer at full
+// speed wrote a few KiB per wake-up (36,000 wake-ups for 200 MB), and each cost the
+// loop a context switch; after the pause one read takes up to kReadBuffer. A quiet
+// stream (a line now and then) is read at once. LogFlusher (a uv_check_t, run once per loop iteration after I/O, uv_run(3))
 // writes a file's buffer once it holds 64 KiB, and a smaller one after a 1 ms hold (a
 // timer), so a burst costs one write() per 64 KiB or more rather than one per read (a
 // fast reader gets a few KiB a read; each write to the file costs its inode update),
@@ -59,6 +62,11 @@ class LogPump final : public UvHandle<uv_pipe_t> {
       : file_(std::move(f)), stream_(std::move(s)), cb_(std::move(cb)) {}
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  void on_close() noexcept override;
+  // A busy writer: stops reading for kCoalesceMs so that the next read takes what the
+  // writer wrote meanwhile (the pipe holds it), rather than waking per write.
+  void pause();
+  void resume();
   // Appends the entries these bytes complete (finish: and the last partial line).
   void write(std::string_view bytes, bool finish);
   void grow_pipe();
@@ -70,6 +78,7 @@ class LogPump final : public UvHandle<uv_pipe_t> {
   LineSplitter splitter_;
   uint64_t lines_ = 0;
   bool grown_ = false;
+  UvOwned<net::UvTimer> pause_;  // made at the first pause
 };
 
 }  // namespace stack::supervisor

@@ -204,6 +204,38 @@ TEST_CASE("a read that buffers 64 KiB or more is written in its own iteration, w
   l.close();
 }
 
+TEST_CASE("a busy read pauses the pump for a millisecond; a quiet line is read at once") {
+  LogLoop l;
+  Pipe out;
+  auto pump = LogPump::create(&l.loop, std::move(out.r), l.file, "stdout", {nullptr, nullptr});
+  REQUIRE(pump);
+  const std::string line = std::string(99, 'z') + "\n";
+  std::string burst;
+  for (int i = 0; i < 80; ++i) burst += line;  // 8 KB: a busy writer's read
+  write_all(out.w.get(), burst);
+  uv_run(&l.loop, UV_RUN_NOWAIT);
+  REQUIRE((*pump)->lines() == 80);
+  auto t0 = std::chrono::steady_clock::now();
+  write_all(out.w.get(), line);
+  uv_run(&l.loop, UV_RUN_NOWAIT);
+  CHECK((*pump)->lines() == 80);  // paused: the line waits in the pipe
+  while ((*pump)->lines() < 81) uv_run(&l.loop, UV_RUN_ONCE);  // the pause timer, then the read
+  CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::microseconds(900));
+  // That read was small: no pause, the next line is read in the next iteration.
+  write_all(out.w.get(), line);
+  uv_run(&l.loop, UV_RUN_NOWAIT);
+  CHECK((*pump)->lines() == 82);
+  // More than the pipe holds, from a writer that blocks on it: everything arrives.
+  std::string big;
+  while (big.size() < 600'000) big += line;
+  std::thread writer([&] { write_all(out.w.get(), big); });
+  while ((*pump)->lines() < 82 + big.size() / 100) uv_run(&l.loop, UV_RUN_ONCE);
+  writer.join();
+  pump->reset();
+  l.close();
+  CHECK(records(l.path).size() == 82 + big.size() / 100);
+}
+
 // Not in the default run ("[.]"): the driver for profiling log capture, the bench's
 // stream (100-byte lines) through a pipe into a json-file log. Run it alone, e.g.
 //   valgrind --tool=callgrind build/tests/unit_supervisor "[.log-throughput]"
