@@ -5,6 +5,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <nlohmann/json.hpp>
 
 namespace stack::supervisor {
@@ -51,18 +55,45 @@ constexpr std::array<bool, 256> kPlain = [] {
   return t;
 }();
 
-// Whether the 16 bytes at p are all plain, compared side by side (GCC's vector
-// extensions: SSE2 on x86-64, NEON on arm64). As signed bytes, those from 0x80 up are
-// negative, so one comparison finds both control bytes and the start of UTF-8.
+// Whether the 16 bytes at p are all plain, compared side by side (SSE2 on x86-64,
+// GCC's vector extensions elsewhere, NEON on arm64). As signed bytes, those from 0x80
+// up are negative, so one comparison finds both control bytes and the start of UTF-8;
+// (v | 4) == '&' finds '"' (0x22) and '&' (0x26) and nothing else, (v | 2) == '>'
+// finds '<' (0x3C) and '>' (0x3E): four comparisons for the six kinds of byte.
 constexpr std::size_t kBlock = 16;
+#if defined(__SSE2__)
+bool all_plain(const char* p) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(4)), _mm_set1_epi8('&'))),
+      _mm_or_si128(_mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(2)), _mm_set1_epi8('>')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return _mm_movemask_epi8(special) == 0;
+}
+#else
 bool all_plain(const char* p) {
   using Bytes = signed char __attribute__((vector_size(kBlock)));
   Bytes v;
   std::memcpy(&v, p, kBlock);
-  Bytes special = (v < 0x20) | (v == '"') | (v == '\\') | (v == '<') | (v == '>') | (v == '&');
+  Bytes special = (v < 0x20) | ((v | 4) == '&') | ((v | 2) == '>') | (v == '\\');
   uint64_t half[2];
   std::memcpy(half, &special, kBlock);
   return (half[0] | half[1]) == 0;
+}
+#endif
+
+// Whether s needs no escape at all: whole blocks, then the last 16 bytes again (they
+// overlap the blocks before) rather than a byte at a time.
+bool plain_text(std::string_view s) {
+  const char* p = s.data();
+  const std::size_t n = s.size();
+  if (n < kBlock) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (!kPlain[static_cast<unsigned char>(p[i])]) return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + kBlock <= n; i += kBlock)
+    if (!all_plain(p + i)) return false;
+  return all_plain(p + n - kBlock);
 }
 
 // The escaped characters of a JSON string, without the quotes. Runs of bytes that
@@ -113,25 +144,42 @@ void append_json_body(std::string_view s, std::string& out) {
   out.append(data + run, s.size() - run);
 }
 
-// `","stream":"<stream>","time":"<time>"}` and the newline: the same for every line
-// of one read (one time), so it is made once per read rather than once per line.
+// `","stream":"<stream>","time":"<time>"}` and the newline, with and without the
+// escaped newline of a whole line before it: the same for every line of one read (one
+// time), so they are made once per read rather than once per line.
 struct Suffix {
   int64_t time_ns = 0;
   std::string stream;
-  std::string text;
+  std::string text;  // "\\n" + the suffix; text.substr(2): the suffix alone
 };
 
-const std::string& suffix_for(std::string_view stream, int64_t time_ns) {
+// a == b, for the short stream names ("stdout", "stderr") without a call: two
+// overlapping 4-byte loads cover 4 to 8 bytes.
+bool same(std::string_view a, const std::string& b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 4 || n > 8) return a == std::string_view(b);
+  uint32_t a0, a1, b0, b1;
+  std::memcpy(&a0, a.data(), 4);
+  std::memcpy(&a1, a.data() + n - 4, 4);
+  std::memcpy(&b0, b.data(), 4);
+  std::memcpy(&b1, b.data() + n - 4, 4);
+  return a0 == b0 && a1 == b1;
+}
+
+std::string_view suffix_for(std::string_view stream, int64_t time_ns, bool newline) {
   thread_local Suffix cache;
-  if (!cache.text.empty() && cache.time_ns == time_ns && cache.stream == stream) return cache.text;
-  cache.time_ns = time_ns;
-  cache.stream.assign(stream);
-  cache.text.assign("\",\"stream\":\"");
-  append_json_body(stream, cache.text);
-  cache.text += "\",\"time\":\"";
-  cache.text += format_rfc3339_nano(time_ns);
-  cache.text += "\"}\n";
-  return cache.text;
+  if (cache.text.empty() || cache.time_ns != time_ns || !same(stream, cache.stream)) {
+    cache.time_ns = time_ns;
+    cache.stream.assign(stream);
+    cache.text.assign("\\n\",\"stream\":\"");
+    append_json_body(stream, cache.text);
+    cache.text += "\",\"time\":\"";
+    cache.text += format_rfc3339_nano(time_ns);
+    cache.text += "\"}\n";
+  }
+  std::string_view t(cache.text);
+  return newline ? t : t.substr(2);
 }
 
 }  // namespace
@@ -139,9 +187,11 @@ const std::string& suffix_for(std::string_view stream, int64_t time_ns) {
 void encode_log_line(std::string_view text, bool newline, std::string_view stream, int64_t time_ns,
                      std::string& out) {
   out.append("{\"log\":\"", 8);
-  append_json_body(text, out);
-  if (newline) out.append("\\n", 2);
-  out += suffix_for(stream, time_ns);
+  if (plain_text(text))
+    out.append(text);
+  else
+    append_json_body(text, out);
+  out += suffix_for(stream, time_ns, newline);
 }
 
 Result<LogRecord> parse_log_line(std::string_view line) {

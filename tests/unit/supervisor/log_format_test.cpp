@@ -203,6 +203,22 @@ TEST_CASE("escaping is Docker's: HTML characters, tab, line separators, invalid 
   CHECK(log_field("\xE2\x82", false) == "\\ufffd\\ufffd");  // cut short at the end
 }
 
+TEST_CASE("one byte to escape anywhere in a plain line is found, in every 16-byte block and the tail") {
+  // The scan takes 16 bytes at a time and then the last 16 again: a special byte in
+  // any position, of every kind it looks for (and the plain bytes next to them).
+  const std::string specials[] = {"\"", "\\", "<", ">", "&", "\x01", "\x1F", "\n", "\x80", "\xC3\xA9", "\xFF",
+                                  "\x7F", "=", "?", "!", "'", "%", "$", ";", "]"};
+  for (std::size_t len = 1; len <= 70; ++len)
+    for (std::size_t at = 0; at < len; ++at)
+      for (const auto& sp : specials) {
+        std::string text(len, 'a');
+        text.replace(at, 1, sp);
+        INFO("length " << len << ", byte " << at);
+        REQUIRE(log_field(text, true) == docker_escape(text) + "\\n");
+      }
+  CHECK(log_field(std::string(64, 'z'), false) == std::string(64, 'z'));
+}
+
 TEST_CASE("escaping matches Docker's on random bytes") {
   std::mt19937 rng(7);
   const std::string alphabet = std::string("ab <>&\"\\\t\r\n\x01\x7F") + "\xC3\xA9\xE2\x80\xA8\xA9\xED\xF0\x9F\x98\x80\xFF\xC0";
