@@ -58,9 +58,11 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
   if (durability == Durability::kProcessCrash &&
       ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
     // The new file is in place; a failed unlink leaves only the old content behind
-    // under the tmp name, which the next write by this pid truncates.
-    (void)::unlink(tmp.c_str());
-    return {};
+    // under the tmp name, which the next write by this pid truncates. But an exchange
+    // also swaps a directory, which rename(2) refuses: that is put back and refused.
+    if (::unlink(tmp.c_str()) == 0 || errno != EISDIR) return {};
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) ::unlink(tmp.c_str());
+    return fail_errno(EISDIR, "failed to replace '" + path + "'");
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;

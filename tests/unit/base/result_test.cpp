@@ -73,6 +73,13 @@ TEST_CASE("write_file_atomic without fsync swaps the new file in: readers keep t
   CHECK((st.st_mode & 07777) == 0600);
   auto ls = stack::testing::run("ls -A " + dir.path());
   CHECK(ls.out == "ipam.state\n");
+  // A directory in the way is refused as rename(2) refuses it, and stays where it was.
+  REQUIRE(stack::make_dirs(dir.path() + "/d/x"));
+  auto over = stack::write_file_atomic(dir.path() + "/d", "no", 0600, Durability::kProcessCrash);
+  REQUIRE_FALSE(over);
+  CHECK(over.error().code == EISDIR);
+  CHECK(stack::testing::run("ls -A " + dir.path() + " " + dir.path() + "/d").out ==
+        dir.path() + ":\nd\nipam.state\n\n" + dir.path() + "/d:\nx\n");
 }
 
 TEST_CASE("spread_subdirs sets ext4's top-of-hierarchy flag where the filesystem has one, and nothing else") {
