@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <mutex>
+#include <optional>
 
 #include "engine/base/file.hpp"
 
@@ -79,12 +81,43 @@ Result<std::vector<CgroupMount>> parse_cgroup_mounts(std::string_view mountinfo)
   return out;
 }
 
-Result<std::vector<CgroupMount>> read_cgroup_mounts(const std::string& path) {
+namespace {
+
+// The first good read of a /proc/self file, kept for the process (host.hpp says why).
+template <class T>
+class ReadOnce {
+ public:
+  template <class Read>
+  Result<T> get(Read&& read) {
+    std::lock_guard lock(mu_);
+    if (value_) return *value_;
+    auto r = read();
+    if (r) value_ = *r;
+    return r;
+  }
+
+ private:
+  std::mutex mu_;
+  std::optional<T> value_;
+};
+
+constexpr const char* kSelfMountinfo = "/proc/self/mountinfo";
+constexpr const char* kSelfCgroup = "/proc/self/cgroup";
+
+Result<std::vector<CgroupMount>> read_cgroup_mounts_now(const std::string& path) {
   auto text = read_file(path);
   if (!text) return unexpected(text.error());
   auto r = parse_cgroup_mounts(*text);
   if (!r) return unexpected(r.error().wrap("parsing '" + path + "'"));
   return r;
+}
+
+}  // namespace
+
+Result<std::vector<CgroupMount>> read_cgroup_mounts(const std::string& path) {
+  if (path != kSelfMountinfo) return read_cgroup_mounts_now(path);
+  static ReadOnce<std::vector<CgroupMount>> once;
+  return once.get([&] { return read_cgroup_mounts_now(path); });
 }
 
 Result<std::vector<ProcCgroup>> parse_proc_cgroup(std::string_view text) {
@@ -113,11 +146,16 @@ Result<std::vector<ProcCgroup>> parse_proc_cgroup(std::string_view text) {
 }
 
 Result<std::vector<ProcCgroup>> read_proc_cgroup(const std::string& path) {
-  auto text = read_file(path);
-  if (!text) return unexpected(text.error());
-  auto r = parse_proc_cgroup(*text);
-  if (!r) return unexpected(r.error().wrap("parsing '" + path + "'"));
-  return r;
+  auto now = [&]() -> Result<std::vector<ProcCgroup>> {
+    auto text = read_file(path);
+    if (!text) return unexpected(text.error());
+    auto r = parse_proc_cgroup(*text);
+    if (!r) return unexpected(r.error().wrap("parsing '" + path + "'"));
+    return r;
+  };
+  if (path != kSelfCgroup) return now();
+  static ReadOnce<std::vector<ProcCgroup>> once;
+  return once.get(now);
 }
 
 namespace {

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "engine/base/file.hpp"
 #include "engine/cgroup/host.hpp"
+#include "tests/support/testing.hpp"
 
 using namespace stack::cgroup;
 
@@ -114,4 +116,27 @@ TEST_CASE("layout: no cgroup filesystem is an error") {
   auto r = make_layout({}, *parse_proc_cgroup("0::/\n"));
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().message, Catch::Contains("no cgroup"));
+}
+
+TEST_CASE("read_*: a file given by path is read every time; /proc/self's are read once per process") {
+  stack::testing::TempDir dir;
+  std::string path = dir.path() + "/mountinfo";
+  REQUIRE(stack::write_file_atomic(path, kV1Mountinfo));
+  auto first = read_cgroup_mounts(path);
+  REQUIRE(first);
+  CHECK(first->size() == 2);
+  REQUIRE(stack::write_file_atomic(path, kV2Mountinfo));
+  auto second = read_cgroup_mounts(path);
+  REQUIRE(second);
+  REQUIRE(second->size() == 1);
+  CHECK(second->front().v2);
+  // The process's own: the same answer, whatever the mount table does in between.
+  auto a = read_cgroup_mounts(), b = read_cgroup_mounts();
+  auto c = read_proc_cgroup(), d = read_proc_cgroup();
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(c);
+  REQUIRE(d);
+  CHECK(a->size() == b->size());
+  CHECK(c->size() == d->size());
 }
