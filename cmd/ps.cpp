@@ -68,13 +68,19 @@ void print_table(const std::vector<nlohmann::json>& list) {
 // A supervisor answers ps from its loop at once; one that does not within this hangs.
 constexpr std::chrono::seconds kAnswerWithin{5};
 
-// The supervisor's answer, or state.json's (pids checked) when it is gone or hangs.
+// The supervisor's answer, or state.json's (pids checked) when it is gone or hangs. A
+// supervisor that dies as ps connects may still have accepted (its listening socket is
+// closed only when its last thread has exited, which can be after its pid shows as a
+// zombie): the connection is then reset without an answer, which is "gone" too.
 stack::Result<nlohmann::json> query(const std::string& name, const stack::state::Layout& l, bool all) {
   if (auto c = stack::supervisor::ControlClient::connect(l.control_socket())) {
     auto r = c->call("ps", {{"all", all}}, {}, nullptr, kAnswerWithin);
-    if (r || r.error().code != ETIMEDOUT) return r;
-    std::fprintf(stderr, "stack: the supervisor of %s (pid %d) does not answer: %s; stack down --force stops it\n",
-                 name.c_str(), static_cast<int>(stack::cli::read_pid(l.supervisor_pid())), r.error().message.c_str());
+    if (r) return r;
+    int code = r.error().code;
+    if (code != ETIMEDOUT && code != ECONNRESET && code != EPIPE) return r;
+    if (code == ETIMEDOUT)
+      std::fprintf(stderr, "stack: the supervisor of %s (pid %d) does not answer: %s; stack down --force stops it\n",
+                   name.c_str(), static_cast<int>(stack::cli::read_pid(l.supervisor_pid())), r.error().message.c_str());
   }
   auto doc = stack::cli::offline_state(l);
   if (!doc) return doc;

@@ -1,5 +1,12 @@
 // state.json (ps after kill -9 of the supervisor, a corrupt file), ls, and the `none`
 // logging driver, through the built binary; nothing left behind.
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <future>
+
+#include "engine/base/unique_fd.hpp"
 #include "tests/integration/commands/fixture.hpp"
 
 using cmdtest::StackFixture;
@@ -66,6 +73,29 @@ TEST_CASE("state.json follows the containers; ps reads it after kill -9 of the s
   auto ps = run(fx.cmd("ps -a --format json"), false);
   auto err = run(fx.cmd("ps") + " 2>&1 >/dev/null", false);
   CHECK(ps.status == 0);
+  {
+    // A supervisor that dies while ps waits for its answer: its socket, still listening
+    // until its last thread is gone, took the connection and then resets it. ps shows
+    // state.json then, as when nothing listens (a stand-in listener that never accepts).
+    std::string sock = fx.run_root + "/stacks/" + fx.project + "/control.sock";
+    stack::UniqueFd l(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(l);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    REQUIRE(sock.size() < sizeof a.sun_path);
+    std::memcpy(a.sun_path, sock.c_str(), sock.size() + 1);
+    ::unlink(sock.c_str());
+    REQUIRE(::bind(l.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(l.get(), 4) == 0);
+    auto late = std::async(std::launch::async, [&] { return run(fx.cmd("ps -a --format json") + " 2>&1", false); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // ps has connected and waits
+    l.reset();
+    auto r = late.get();
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("supervisor of " + fx.project + " is not running") != std::string::npos);
+    ::unlink(sock.c_str());
+  }
   CHECK(err.out.find("supervisor of " + fx.project + " is not running") != std::string::npos);
   CHECK(err.out.find(fx.state_file()) != std::string::npos);
   auto list = fx.ps();
