@@ -37,6 +37,9 @@ machine_info() {
     echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "commit=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   } >"$f"
+  # The CPU time the hypervisor gave to others meanwhile (steal, proc(5)): read again at
+  # the end, for the report.
+  head -1 /proc/stat >"$work/stat-start.txt"
 }
 
 # version TOOL TEXT: one line per tool for the report.
