@@ -104,10 +104,12 @@ class ReadOnce {
 constexpr const char* kSelfMountinfo = "/proc/self/mountinfo";
 constexpr const char* kSelfCgroup = "/proc/self/cgroup";
 
-Result<std::vector<CgroupMount>> read_cgroup_mounts_now(const std::string& path) {
+// A file read and parsed, its parse errors naming it.
+template <class T>
+Result<T> read_parsed(const std::string& path, Result<T> (*parse)(std::string_view)) {
   auto text = read_file(path);
   if (!text) return unexpected(text.error());
-  auto r = parse_cgroup_mounts(*text);
+  auto r = parse(*text);
   if (!r) return unexpected(r.error().wrap("parsing '" + path + "'"));
   return r;
 }
@@ -115,9 +117,9 @@ Result<std::vector<CgroupMount>> read_cgroup_mounts_now(const std::string& path)
 }  // namespace
 
 Result<std::vector<CgroupMount>> read_cgroup_mounts(const std::string& path) {
-  if (path != kSelfMountinfo) return read_cgroup_mounts_now(path);
+  if (path != kSelfMountinfo) return read_parsed(path, parse_cgroup_mounts);
   static ReadOnce<std::vector<CgroupMount>> once;
-  return once.get([&] { return read_cgroup_mounts_now(path); });
+  return once.get([&] { return read_parsed(path, parse_cgroup_mounts); });
 }
 
 Result<std::vector<ProcCgroup>> parse_proc_cgroup(std::string_view text) {
@@ -146,16 +148,9 @@ Result<std::vector<ProcCgroup>> parse_proc_cgroup(std::string_view text) {
 }
 
 Result<std::vector<ProcCgroup>> read_proc_cgroup(const std::string& path) {
-  auto now = [&]() -> Result<std::vector<ProcCgroup>> {
-    auto text = read_file(path);
-    if (!text) return unexpected(text.error());
-    auto r = parse_proc_cgroup(*text);
-    if (!r) return unexpected(r.error().wrap("parsing '" + path + "'"));
-    return r;
-  };
-  if (path != kSelfCgroup) return now();
+  if (path != kSelfCgroup) return read_parsed(path, parse_proc_cgroup);
   static ReadOnce<std::vector<ProcCgroup>> once;
-  return once.get(now);
+  return once.get([&] { return read_parsed(path, parse_proc_cgroup); });
 }
 
 namespace {
