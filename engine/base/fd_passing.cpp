@@ -6,10 +6,8 @@
 
 namespace stack {
 
-ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
-  iovec iov{const_cast<void*>(data), len};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
+FdMessage::FdMessage(const void* data, size_t len, int fd) {
+  iov = {const_cast<void*>(data), len};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   if (fd >= 0) {
@@ -21,7 +19,11 @@ ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
     c->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
   }
-  return ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t send_with_fd(int sock, const void* data, size_t len, int fd) {
+  FdMessage m(data, len, fd);
+  return ::sendmsg(sock, &m.msg, MSG_NOSIGNAL);
 }
 
 ssize_t recv_with_fd(int sock, void* data, size_t len, int* fd) {

@@ -1,13 +1,15 @@
 #pragma once
 // The steps of the container's first process (child.cpp) that a process exec'd into a
-// running container (exec_child.cpp) repeats. System calls only, nothing allocates; a
-// failure sends (step, index, errno) on sync_fd and exits 127.
+// running container (exec_child.cpp) repeats. System calls only (sys.hpp: errno is not
+// touched), nothing allocates; a failure sends (step, index, errno) on sync_fd and exits 127.
 #include "engine/runtime/plan.hpp"
 #include "engine/runtime/sync.hpp"
 
 namespace stack::engine::runtime::child {
 
 [[noreturn]] void die(int sync_fd, Step step, int err, uint32_t index = 0);
+// rc, a sys::call result, when >= 0; else die(sync_fd, step, -rc).
+long check(long rc, int sync_fd, Step step);
 // Every handler back to SIG_DFL and nothing blocked: we may come from a libuv process.
 void reset_signals();
 void set_rlimits(const ChildPlan& plan, int sync_fd);

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -19,6 +20,7 @@
 #include "engine/runtime/child.hpp"
 #include "engine/runtime/cleanup.hpp"
 #include "engine/runtime/clone3.hpp"
+#include "engine/runtime/clone_vm.hpp"
 #include "engine/runtime/errors.hpp"
 #include "engine/runtime/sync.hpp"
 #include "engine/runtime/users.hpp"
@@ -63,6 +65,12 @@ Result<void> resolve_process_user(Process& p, const std::string& rootfs) {
   }
   if (!has_env(p.env, "HOME")) p.env.push_back("HOME=" + home);
   return {};
+}
+
+// The CLONE_VM child's first frame: the plan is on the launcher's heap (clone_vm.hpp).
+void child_main(void* plan) {
+  const auto* p = static_cast<const ChildPlan*>(plan);
+  run_child(*p, p->sync_fd);
 }
 
 int ns_clone_flag(NamespaceType t) {
@@ -134,16 +142,16 @@ Result<void> Container::prepare() {
   STACK_TRY(resolve_process_user(spec_.process, paths_.rootfs));
   auto plan = build_plan(spec_, paths_.rootfs, paths_.etc);
   if (!plan) return unexpected(plan.error());
-  plan_ = std::move(*plan);
-  if (plan_.userns_root) {
-    auto fds = open_mount_sources(plan_);
+  plan_ = std::make_unique<ChildPlan>(std::move(*plan));
+  if (plan_->userns_root) {
+    auto fds = open_mount_sources(*plan_);
     if (!fds) return unexpected(fds.error());
     for (auto& fd : *fds) child_fds_.push_back(std::move(fd));
   }
   for (const auto& path : spec_.cgroup_join) {
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd) return fail_errno("opening " + path);
-    plan_.cgroup_join.push_back(fd.get());
+    plan_->cgroup_join.push_back(fd.get());
     child_fds_.push_back(std::move(fd));
   }
   for (const auto& n : spec_.namespaces) {
@@ -152,10 +160,10 @@ Result<void> Container::prepare() {
     if (!flag) return fail("joining an existing namespace is supported for net, ipc, uts and cgroup only");
     UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return fail_errno("opening namespace " + n.path);
-    plan_.join_ns.emplace_back(fd.get(), flag);
+    plan_->join_ns.emplace_back(fd.get(), flag);
     child_fds_.push_back(std::move(fd));
   }
-  plan_.seal();
+  plan_->seal();
   return clone_child();
 }
 
@@ -164,36 +172,65 @@ Result<void> Container::clone_child() {
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return fail_errno("socketpair");
   UniqueFd parent_end(sv[0]), child_end(sv[1]);
   if (child_end.get() < 3) return fail("stdio is not open: the sync socket would take fd " + std::to_string(sv[1]));
-  plan_.keep_fd(sv[1]);
+  ChildPlan& plan = *plan_;
+  plan.keep_fd(sv[1]);
+  plan.sync_fd = sv[1];
   int pidfd = -1;
   CloneArgs args{};
-  args.flags = CLONE_PIDFD | static_cast<uint64_t>(plan_.clone_flags);
+  args.flags = CLONE_PIDFD | static_cast<uint64_t>(plan.clone_flags);
   if (spec_.cgroup_fd >= 0) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = static_cast<uint64_t>(spec_.cgroup_fd);
   }
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  // The child gets a copy of the plan as it is at each clone call below.
-  plan_.build_before_go = !plan_.userns_root && plan_.join_ns.empty();
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && errno == EINVAL && (args.flags & CLONE_INTO_CGROUP)) {  // Linux < 5.7: cgroup later
-    args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
-    args.cgroup = 0;
-    plan_.build_before_go = false;  // begin_start moves it: its cgroup namespace and mounts come after
-    pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (can_clone_vm() && !plan.init) {
+    auto stack = ChildStack::make();
+    if (!stack) return unexpected(stack.error());
+    stack_.emplace(std::move(*stack));
+    // Already so once any CLONE_VM child ran (the flag is the memory map's): see clone_vm.hpp.
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return fail_errno("making the launcher not dumpable");
+    args.flags |= CLONE_VM;
+    args.stack = reinterpret_cast<uint64_t>(stack_->base());
+    args.stack_size = stack_->size();
   }
-  if (pid < 0 && errno == ENOSYS) {  // clone3 filtered (old container runtimes): clone, cgroup later
-    used_clone3_ = false;
-    args.flags = 0;
-    if (spec_.cgroup_fd >= 0) plan_.build_before_go = false;
-    pid = ::syscall(SYS_clone, CLONE_PIDFD | plan_.clone_flags | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
+  // A child without CLONE_VM gets a copy of the plan as it is at its clone call below;
+  // one with it reads the plan itself, which nothing changes from here on.
+  auto clone = [&]() -> long {
+    if (!(args.flags & CLONE_VM)) return ::syscall(SYS_clone3, &args, sizeof args);
+    long r = clone3_vm(args, child_main, plan_.get());
+    if (r >= 0) return r;
+    errno = static_cast<int>(-r);
+    return -1;
+  };
+  plan.build_before_go = !plan.userns_root && plan.join_ns.empty();
+  long pid;
+  int err;
+  {
+    // The child starts with every signal blocked (a handler of ours would run in it) and
+    // unblocks them once it has set each to SIG_DFL (run_child). It never leaves this scope.
+    BlockSignals blocked;
+    pid = clone();
+    if (pid < 0 && errno == EINVAL && (args.flags & CLONE_INTO_CGROUP)) {  // Linux < 5.7: cgroup later
+      args.flags &= ~static_cast<uint64_t>(CLONE_INTO_CGROUP);
+      args.cgroup = 0;
+      plan.build_before_go = false;  // begin_start moves it: its cgroup namespace and mounts come after
+      pid = clone();
+    }
+    if (pid < 0 && errno == ENOSYS) {  // clone3 filtered (old container runtimes): clone, cgroup later
+      used_clone3_ = false;
+      args.flags = 0;
+      if (spec_.cgroup_fd >= 0) plan.build_before_go = false;
+      pid = ::syscall(SYS_clone, CLONE_PIDFD | plan.clone_flags | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
+    }
+    if (pid == 0) {  // a copy of our memory (no CLONE_VM)
+      ::close(sv[0]);
+      run_child(plan, sv[1]);
+    }
+    err = errno;
   }
-  if (pid == 0) {
-    ::close(sv[0]);
-    run_child(plan_, sv[1]);
-  }
-  if (pid < 0) return fail_errno(used_clone3_ ? "clone3 of the container process" : "clone of the container process");
+  if (!(args.flags & CLONE_VM)) stack_.reset();
+  if (pid < 0) return fail_errno(err, used_clone3_ ? "clone3 of the container process" : "clone of the container process");
   pid_ = static_cast<pid_t>(pid);
   pidfd_.reset(pidfd);
   in_cgroup_ = (args.flags & CLONE_INTO_CGROUP) != 0;
@@ -203,7 +240,7 @@ Result<void> Container::clone_child() {
   auto rec = journal_.add("process", {{"pid", pid_}, {"start", process_start_time(pid_)}});
   if (!rec) return unexpected(rec.error());
   process_record_ = *rec;
-  if (plan_.clone_flags & CLONE_NEWUSER) STACK_TRY(write_id_maps(pid_, spec_.uid_mappings, spec_.gid_mappings));
+  if (plan.clone_flags & CLONE_NEWUSER) STACK_TRY(write_id_maps(pid_, spec_.uid_mappings, spec_.gid_mappings));
   return {};
 }
 
@@ -253,9 +290,11 @@ Result<bool> Container::continue_start() {
   if (spec_.process.terminal && !pty_master_) return unexpected(fail_start(Error{0, "no pty master came back from the container"}));
   sync_.reset();
   child_fds_.clear();
-  // The plan was the child's, which has exec'd: its ops and seccomp program (~36 KiB)
-  // would stay for the container's life in the supervisor.
-  plan_ = ChildPlan{};
+  // The plan and the stack were the child's, which has exec'd (end of file on the sync
+  // socket: its end closed on exec, after the kernel gave it a memory map of its own).
+  // The ops and seccomp program (~36 KiB) would stay for the container's life.
+  plan_.reset();
+  stack_.reset();
   return true;
 }
 
@@ -269,7 +308,7 @@ Result<void> Container::start() {
 }
 
 Error Container::child_error(const SyncMessage& m) const {
-  return describe_child_error(m, plan_, spec_.image);
+  return describe_child_error(m, plan_ ? *plan_ : ChildPlan{}, spec_.image);
 }
 
 Result<ExitStatus> Container::wait() {

@@ -7,10 +7,13 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/base/result.hpp"
 #include "engine/base/unique_fd.hpp"
+#include "engine/runtime/clone_vm.hpp"
 #include "engine/runtime/plan.hpp"
 #include "engine/runtime/rootfs.hpp"
 #include "engine/runtime/spec.hpp"
@@ -80,7 +83,10 @@ class Container {
   Spec spec_;
   ContainerPaths paths_;
   state::Journal journal_;
-  ChildPlan plan_;
+  // The child reads the plan, and with CLONE_VM runs on stack_, until it has exec'd
+  // (continue_start) or was reaped: both stay on the heap, put, until then.
+  std::unique_ptr<ChildPlan> plan_;
+  std::optional<ChildStack> stack_;
   std::vector<UniqueFd> child_fds_;  // namespaces to join, mount sources: until the child runs
   UniqueFd sync_;
   UniqueFd pidfd_;

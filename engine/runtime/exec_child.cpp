@@ -1,5 +1,6 @@
-// The exec helper's fixed sequence (style rule 6). Only system calls on the plan made
-// before the clone: the caller may have threads, so the heap may be in any state here.
+// The exec helper's fixed sequence (style rule 6). Only system calls (sys.hpp) on the
+// plan made before the clone: the caller may have threads, so the heap may be in any
+// state here.
 #include "engine/runtime/exec_child.hpp"
 
 #include <fcntl.h>
@@ -15,18 +16,19 @@
 
 #include <cerrno>
 
-#include "engine/base/fd_passing.hpp"
 #include "engine/runtime/child_ops.hpp"
 #include "engine/runtime/child_steps.hpp"
+#include "engine/runtime/sys.hpp"
 
 namespace stack::engine::runtime {
 namespace {
 
+using child::check;
 using child::die;
 
 void send_kind(int sync_fd, SyncKind kind, uint32_t index) {
   SyncMessage m{kind, Step::kExec, index, 0};
-  (void)::send(sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+  (void)sys::call(SYS_sendto, sync_fd, &m, sizeof m, MSG_NOSIGNAL, nullptr, 0);
 }
 
 // cgroups(7): writing "0" moves the writer (into a v1 tasks file: this single-threaded
@@ -34,7 +36,8 @@ void send_kind(int sync_fd, SyncKind kind, uint32_t index) {
 // the container's cgroup namespace, from which the host's groups are out of reach.
 void join_cgroup(const ExecPlan& plan, int sync_fd) {
   for (size_t i = 0; i < plan.cgroup_join.size(); ++i)
-    if (::write(plan.cgroup_join[i], "0", 1) != 1) die(sync_fd, Step::kJoinCgroup, errno, static_cast<uint32_t>(i));
+    if (long n = sys::call(SYS_write, plan.cgroup_join[i], "0", 1); n != 1)
+      die(sync_fd, Step::kJoinCgroup, n < 0 ? static_cast<int>(-n) : EIO, static_cast<uint32_t>(i));
 }
 
 // setns(2) with a pidfd enters several namespaces at once (Linux >= 5.8); older kernels
@@ -44,33 +47,32 @@ void join_cgroup(const ExecPlan& plan, int sync_fd) {
 // (capabilities(7): the ids were not that namespace's root before, so nothing is lost),
 // so that the pty and the process get mapped ids.
 void join_namespaces(const ExecPlan& plan, int sync_fd) {
-  if (::setns(plan.target_pidfd, plan.ns_flags) != 0) {
-    if (errno != EINVAL || plan.ns_fds.empty()) die(sync_fd, Step::kJoinNamespace, errno);
-    for (const auto& [fd, type] : plan.ns_fds)
-      if (::setns(fd, type) != 0) die(sync_fd, Step::kJoinNamespace, errno);
+  if (long rc = sys::call(SYS_setns, plan.target_pidfd, plan.ns_flags); rc < 0) {
+    if (rc != -EINVAL || plan.ns_fds.empty()) die(sync_fd, Step::kJoinNamespace, static_cast<int>(-rc));
+    for (const auto& [fd, type] : plan.ns_fds) check(sys::call(SYS_setns, fd, type), sync_fd, Step::kJoinNamespace);
   }
   if (plan.ns_flags & CLONE_NEWUSER) {
-    if (::syscall(SYS_setresgid, 0, 0, 0) != 0) die(sync_fd, Step::kSetgid, errno);
-    if (::syscall(SYS_setresuid, 0, 0, 0) != 0) die(sync_fd, Step::kSetuid, errno);
+    check(sys::call(SYS_setresgid, 0, 0, 0), sync_fd, Step::kSetgid);
+    check(sys::call(SYS_setresuid, 0, 0, 0), sync_fd, Step::kSetuid);
   }
 }
 
 [[noreturn]] void run_process(const ChildPlan& plan, int sync_fd) {
-  if (::setsid() < 0) die(sync_fd, Step::kSession, errno);
+  check(sys::call(SYS_setsid), sync_fd, Step::kSession);
   child::set_rlimits(plan, sync_fd);
   child::setup_stdio(plan, sync_fd);
   child::enter_workdir(plan, sync_fd);
   child::drop_privileges(plan, sync_fd);
-  ::umask(022);
+  (void)sys::call(SYS_umask, 022);
   child::exec_command(plan, sync_fd);
 }
 
 }  // namespace
 
 void run_exec_helper(ExecPlan& plan, int sync_fd) {
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  (void)sys::call(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
   child::reset_signals();
-  ::umask(0);
+  (void)sys::call(SYS_umask, 0);
   join_cgroup(plan, sync_fd);
   join_namespaces(plan, sync_fd);
   // Inside the container's mount namespace by now: /dev/ptmx is its own devpts.
@@ -80,14 +82,13 @@ void run_exec_helper(ExecPlan& plan, int sync_fd) {
   }
   // Joining a pid namespace affects only children (pid_namespaces(7)); CLONE_PARENT makes
   // the process our caller's child, so the caller reaps it through its pidfd.
-  long pid = ::syscall(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, nullptr);
-  if (pid < 0) die(sync_fd, Step::kExecClone, errno);
+  long pid = check(sys::call(SYS_clone, CLONE_PARENT, nullptr, nullptr, nullptr, nullptr), sync_fd, Step::kExecClone);
   if (pid == 0) {
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    (void)sys::call(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
     run_process(plan.process, sync_fd);
   }
   send_kind(sync_fd, SyncKind::kPid, static_cast<uint32_t>(pid));
-  ::_exit(0);
+  sys::exit_now(0);
 }
 
 }  // namespace stack::engine::runtime

@@ -78,6 +78,8 @@ struct ChildPlan {
   // clone: not with a user namespace (the id maps come first), namespaces to join (the
   // launcher's to open) or a cgroup the launcher moves the child into (no CLONE_INTO_CGROUP).
   bool build_before_go = false;
+  // The child's end of the sync socket, set by the launcher at the clone.
+  int sync_fd = -1;
 
   // Pointer arrays for execve, built by seal() right before the clone so that the
   // child allocates nothing.
