@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -16,6 +18,7 @@
 #include "cmd/up_common.hpp"
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"
+#include "engine/base/unique_fd.hpp"
 #include "engine/base/uv_handle.hpp"
 #include "engine/state/lock.hpp"
 #include "engine/supervisor/heap_trim.hpp"
@@ -78,6 +81,25 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
   return result;
 }
 
+// The kernel grows a process's fd table by doubling it, and while the table is shared by
+// threads each growth waits out an RCU grace period (expand_fdtable's synchronize_rcu),
+// 10-25 ms here, on whichever thread opened the fd: in `up`, the loop's or a pool
+// thread's (sched_switch trace of `up -d` of 100: 130 ms blocked in expand_files over 8
+// growths). A running service holds ~9 of the supervisor's fds (log pipes, pidfds, oom
+// eventfd and file, log file, journal, cgroup dir), one that is starting up to ~16 (its
+// sync socket, its child's pipe ends, a hybrid host's seven v1 tasks files): grown once
+// here, before the loop's pool exists, for the stack as loaded.
+void reserve_fds(const stack::model::Project& project) {
+  uint64_t replicas = 0;
+  for (const auto& [name, s] : project.services) replicas += s.replicas();
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0) return;
+  uint64_t want = std::min<uint64_t>(64 + 16 * replicas, nofile.rlim_cur);
+  stack::UniqueFd any(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!any || want < 2) return;
+  stack::UniqueFd high(::fcntl(any.get(), F_DUPFD_CLOEXEC, static_cast<int>(want - 1)));  // a table of >= want fds
+}
+
 int supervise(const stack::cli::Globals& g, int ready_fd) {
   // Not for nft or any child: up reads it until EOF.
   if (ready_fd >= 0 && ::fcntl(ready_fd, F_SETFD, FD_CLOEXEC) != 0) ready_fd = -1;
@@ -111,6 +133,7 @@ int supervise(const stack::cli::Globals& g, int ready_fd) {
                                         stack::Durability::kProcessCrash);
       !r)
     return stack::cli::report(r.error().message);
+  reserve_fds(*project);
   auto served = serve(std::move(*project), *layout, g.root, g, std::move(note), ready_fd);
   int code = 0;
   if (!served) {

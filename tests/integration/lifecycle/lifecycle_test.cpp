@@ -39,6 +39,24 @@ struct LifeFixture : stack::testing::StackFixture {
   }
 };
 
+// n services s1..sn of image that sleep until SIGTERM.
+std::string sleepers(const std::string& image, int n) {
+  std::string services;
+  for (int i = 1; i <= n; ++i)
+    services += "  s" + std::to_string(i) + ":\n    image: " + image +
+                "\n    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep 1000 & wait\"]\n";
+  return services;
+}
+
+// FDSize of /proc/<pid>/status: how many fds the process's table holds.
+int fd_table_size(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("FDSize:", 0) == 0) return std::stoi(line.substr(7));
+  return -1;
+}
+
 double seconds_of(const std::function<void()>& f) {
   auto t0 = std::chrono::steady_clock::now();
   f();
@@ -225,11 +243,7 @@ TEST_CASE("foreground up prints the logs and Ctrl-C stops the stack", "[lifecycl
 // docs/architecture.md), each up reports all 30 started and each down leaves nothing.
 TEST_CASE("30 services start together, three times, without a hang", "[lifecycle]") {
   LifeFixture fx;
-  std::string services;
-  for (int i = 1; i <= 30; ++i)
-    services += "  s" + std::to_string(i) + ":\n    image: " + fx.image +
-                "\n    command: [\"sh\", \"-c\", \"trap 'exit 0' TERM; sleep 1000 & wait\"]\n";
-  fx.write(services);
+  fx.write(sleepers(fx.image, 30));
   for (int round = 0; round < 3; ++round) {
     auto up = run("timeout 120 " + fx.cmd("up -d"));
     INFO("round " << round << ": " << up.out);
@@ -242,4 +256,20 @@ TEST_CASE("30 services start together, three times, without a hang", "[lifecycle
     REQUIRE(down.status == 0);
     CHECK(fx.leftovers() == "");
   }
+}
+
+TEST_CASE("the supervisor grows its fd table for its services before it starts them", "[lifecycle]") {
+  // Each growth of a shared fd table waits out an RCU grace period on the thread that
+  // opened the fd (cmd/supervisor.cpp, reserve_fds: 64 + 16 per replica of the stack
+  // file, so 384 for 20). Only s1 is started: without the reserve the table holds 256.
+  LifeFixture fx;
+  fx.write(sleepers(fx.image, 20));
+  auto up = run("timeout 120 " + fx.cmd("up -d s1"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  REQUIRE(fx.ps().size() == 1);
+  CHECK(fd_table_size(fx.supervisor_pid()) >= 384);
+  auto down = run("timeout 120 " + fx.cmd("down -t 5"));
+  CHECK(down.status == 0);
+  CHECK(fx.leftovers() == "");
 }
