@@ -3,7 +3,7 @@
 //
 // LogPump owns the read end of one stdio pipe (a uv_pipe_t): every read is cut into
 // lines (LineSplitter) and appended to the container's LogFile with the time it was
-// read. A read of kBusyRead bytes or more pauses the pump for 1 ms: a writer at full
+// read. A read of kBusyRead bytes or more pauses the pump for 2 ms: a writer at full
 // speed wrote a few KiB per wake-up (36,000 wake-ups for 200 MB), and each cost the
 // loop a context switch; after the pause one read takes up to kReadBuffer. A quiet
 // stream (a line now and then) is read at once. LogFlusher (a uv_check_t, run once per loop iteration after I/O, uv_run(3))
