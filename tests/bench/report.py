@@ -371,17 +371,22 @@ def findings(res):
                    f"another, would give {d30['med'] / (30 * fo['med']):.0f}×. stack makes containers on every "
                    "core (libuv's pool makes each container while the loop prepares the next, since 2026-12-03)"
                    + (f" and takes {s30['med'] / 30 * 1000:.0f} ms per service" if s30 else "")
-                   + "; what is left is CPU: both cores of this machine are busy for most of an up of 30 "
-                   "(a system-wide `perf record` of one, 2026-12-03 13:15, 0.15 s: 74% busy, about 7 ms of CPU "
-                   "per container; in a slower hour of the same day, 89% busy and 0.3 s). Of the busy time, by "
-                   "kernel path: fork's copy of the supervisor's memory (page tables, then copy-on-write faults "
-                   "and the TLB shootdowns they send to the other core: ~14%), creating the namespaces (8%, the "
-                   "network namespace 6%), the veth pair over netlink (7%), the ~50 mounts (7%), directories "
-                   "and cgroup groups (6%), the container's own exec (5%) and loading the seccomp program (5%, "
-                   "a quarter of what it was before the binary-search layout). The largest share left, the "
-                   "fork, would go with a child that shares the supervisor's memory until its exec "
-                   "(CLONE_VM, as posix_spawn does); that needs a child that touches no libc state (errno, "
-                   "locks) shared with the thread that made it, and is not done yet.")
+                   + "; what is left is CPU, and one stretch where only the loop runs. A system-wide "
+                   "`perf record -F 10000` of an up of 30 (2026-12-04, after a8bd712 and 62346ab): of 308 ms of "
+                   "CPU on the two cores, the supervisor's loop thread took 69 ms (2.3 ms per container: the "
+                   "veth pair over netlink 0.7 ms, which waits on the kernel's RTNL lock with every network "
+                   "namespace being made; cgroup and log directories 0.4; JSON, the stack file and the rest in "
+                   "user space 0.7), the containers' own processes (busybox sh and sleep, the same work for "
+                   "every tool) 67 ms, each child before its exec 56 ms (its 51 mounts 14 ms, loading the "
+                   "seccomp program 6 ms, the exec 4 ms), libuv's pool 52 ms (overlay mounts, namespaces), and "
+                   "38 ms were idle, most of them in the first 50 ms, while the loop alone runs nft and makes "
+                   "every service's cgroup and log directories before it clones the first container. Gone "
+                   "since the run before: the copy of the supervisor's memory that each clone made "
+                   "(copy-on-write faults and the TLB shootdowns they send to the other core, ~20% of the CPU "
+                   "of an up of 100): the child now shares the supervisor's memory until its exec (CLONE_VM, "
+                   "as posix_spawn does, with raw system calls that leave errno alone; a8bd712), and eight "
+                   "growths of the supervisor's fd table during an up of 100, each an RCU grace period of "
+                   "10-25 ms on the thread that opened the fd (62346ab).")
     fl_log, pm_log = g("logs", "MB/s", "floor"), g("logs", "MB/s", "podman")
     if fl_log and pm_log:
         out.append(f"- Log capture: podman's conmon (k8s-file) reaches {pm_log['med']:g} MB/s, "
@@ -398,10 +403,11 @@ def findings(res):
                    + (f", using {cpu['med']:g} s of CPU for {args_log_mb(res)} MB" if cpu else "") + ". "
                    "It writes 1.7 bytes for each byte read (a 100-byte line is a 170-byte json-file record "
                    "with its stream and time), and most of its CPU is the kernel's: the pipe's reads and the "
-                   "file's writes. From commit bb0f7cb a busy pipe is read once a millisecond (about 1,000 "
+                   "file's writes. From commit bb0f7cb a busy pipe was read once a millisecond (about 1,000 "
                    "wake-ups for 200 MB instead of 24,000-37,000, each a context switch: 45% less CPU), and "
                    "from aae844a the encoder takes 27 ns for a 100-byte line (63-70 before: a whole-line SSE2 "
-                   "check, one append for a line that needs no escape; another ~20%); on 2026-12-02 the same "
+                   "check, one append for a line that needs no escape; another ~20%), and from 59b5630 every "
+                   "2 ms into a 512 KiB buffer (600-800 wake-ups for 300 MB: another ~10%); on 2026-12-02 the same "
                    "500 MB took user 0.4 s and system 0.5-0.9 s, and 3.5 s before the encoder cached the "
                    "per-read time.")
     sv = sorted(((int(r["case"].split("=")[1]), r["med"]) for r in res.section("rss")
