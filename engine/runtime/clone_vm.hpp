@@ -33,8 +33,8 @@ struct CloneArgs;  // clone3.hpp (its P_PIDFD must not precede <sys/wait.h>)
 // Whether this build starts children with CLONE_VM (x86_64, whose sys.hpp is raw).
 bool can_clone_vm();
 
-// A stack for a CLONE_VM child: anonymous memory with an unmapped guard page below it,
-// unmapped again when dropped (only once the child no longer runs on it).
+// A stack for a CLONE_VM child: anonymous memory with an inaccessible (PROT_NONE) guard
+// page below it, unmapped when dropped (only once the child no longer runs on it).
 class ChildStack {
  public:
   static Result<ChildStack> make(size_t size = 64 * 1024);
