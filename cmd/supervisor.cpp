@@ -84,8 +84,8 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
 // The kernel grows a process's fd table by doubling it, and while the table is shared by
 // threads each growth waits out an RCU grace period (expand_fdtable's synchronize_rcu),
 // 10-25 ms here, on whichever thread opened the fd: in `up`, the loop's or a pool
-// thread's (sched_switch trace of `up -d` of 100: 130 ms blocked in expand_files over 8
-// growths). A running service holds ~9 of the supervisor's fds (log pipes, pidfds, oom
+// thread's (sched_switch trace of `up -d` of 100: 130 ms blocked in expand_files, 21
+// waits). A running service holds ~9 of the supervisor's fds (log pipes, pidfds, oom
 // eventfd and file, log file, journal, cgroup dir), one that is starting up to ~16 (its
 // sync socket, its child's pipe ends, a hybrid host's seven v1 tasks files): grown once
 // here, before the loop's pool exists, for the stack as loaded.

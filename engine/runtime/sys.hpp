@@ -6,8 +6,8 @@
 // (CLONE_VM, see clone_vm.hpp): errno and glibc's per-thread cancellation state live in
 // the memory of the thread that cloned it, which goes on running, as do other children
 // cloned from that thread. A libc wrapper there would read an errno that another
-// process just wrote (seen: mkdirat's EEXIST read as another child's EINVAL). Here the kernel's own return value is the
-// result: >= 0 on success, -errno on failure.
+// process just wrote (seen: mkdirat's EEXIST read as another child's EINVAL). Here the
+// kernel's own return value is the result: >= 0 on success, -errno on failure.
 //
 // Elsewhere the child is a copy of the launcher's memory (no CLONE_VM), and these go
 // through libc's syscall(3), turning its -1/errno into the same -errno.
