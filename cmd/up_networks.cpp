@@ -8,8 +8,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <future>
 #include <memory>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 #include "engine/base/unique_fd.hpp"
 #include "network/dns_upstream.hpp"
@@ -86,7 +91,12 @@ Result<void> StackNetworks::make_nets(const std::vector<NetDef>& defs, state::Jo
   return {};
 }
 
-StackNetworks::~StackNetworks() { reaping_->networks_alive = false; }
+StackNetworks::~StackNetworks() {
+  reaping_->networks_alive = false;
+  // The journal's replay deletes the table after this: a run still making it must end first.
+  if (auto settled = settle_nat(); !settled)
+    std::fprintf(stderr, "supervisor: %s\n", settled.error().message.c_str());
+}
 
 Result<void> StackNetworks::check(const model::Project& project) const {
   auto plan = plan_networks(project);
@@ -171,10 +181,30 @@ Result<void> StackNetworks::make_nat(const std::string& project, state::Journal&
   if (!forward) return unexpected(forward.error().wrap("enabling net.ipv4.ip_forward"));
   if (*forward) std::fprintf(stderr, "supervisor: turned net.ipv4.ip_forward on (it stays on after down)\n");
   STACK_TRY(journal.add("nft", {{"table", cfg.table}}));
-  auto nat = net::apply_nat(cfg);
-  if (!nat) return unexpected(nat.error().wrap("nftables table " + cfg.table));
-  if (!nat->applied)
-    std::fprintf(stderr, "supervisor: warning: no outbound NAT or isolation between stacks: %s\n", nat->warning.c_str());
+  STACK_TRY(settle_nat());  // an apply's extend replaces the table a first run may still be making
+  // nft takes 15-20 ms here, half of it waiting in the kernel's commit: on a thread of
+  // its own it runs while the loop makes the first containers. link() waits for it, so
+  // no container runs its command before the rules exist.
+  auto run = std::make_shared<std::packaged_task<Result<net::NatOutcome>()>>([cfg] { return net::apply_nat(cfg); });
+  nat_table_ = cfg.table;
+  nat_done_ = run->get_future().share();
+  try {
+    nat_run_ = std::thread([run] { (*run)(); });
+  } catch (const std::system_error&) {  // no thread to be had: run it here
+    (*run)();
+  }
+  return settle_nat(/*wait=*/false);
+}
+
+Result<void> StackNetworks::settle_nat(bool wait) {
+  if (!nat_done_.valid()) return {};
+  if (!wait && nat_done_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return {};
+  if (nat_run_.joinable()) nat_run_.join();
+  auto outcome = std::exchange(nat_done_, {}).get();
+  if (!outcome) return unexpected(outcome.error().wrap("nftables table " + nat_table_));
+  if (!outcome->applied)
+    std::fprintf(stderr, "supervisor: warning: no outbound NAT or isolation between stacks: %s\n",
+                 outcome->warning.c_str());
   return {};
 }
 
@@ -255,8 +285,18 @@ Result<void> StackNetworks::attach(const std::string& container, pid_t pid, stat
 }
 
 Result<void> StackNetworks::attach(const std::string& container, const net::Netns& ns, state::Journal& journal) {
+  auto links = prepare_attach(container, journal);
+  if (!links) return unexpected(links.error());
+  STACK_TRY(link(*links, ns));
+  return settle_nat();
+}
+
+Result<StackNetworks::PreparedLinks> StackNetworks::prepare_attach(const std::string& container,
+                                                                    state::Journal& journal) {
+  STACK_TRY(settle_nat(/*wait=*/false));
   auto it = members_.find(container);
   if (it == members_.end()) return fail("container " + container + " has joined no network");
+  PreparedLinks out{container, {}, nat_done_};
   for (std::size_t i = 0; i < it->second.links.size(); ++i) {
     auto& l = it->second.links[i];
     const Net& n = nets_[l.net];
@@ -269,10 +309,22 @@ Result<void> StackNetworks::attach(const std::string& container, const net::Netn
     auto rec = journal.add("veth", {{"name", cfg.host_name}});
     if (!rec) return unexpected(rec.error());
     l.veth_records.push_back(*rec);
+    out.links.push_back({n.def.full_name, std::move(cfg)});
+  }
+  return out;
+}
+
+Result<void> StackNetworks::link(const PreparedLinks& links, const net::Netns& ns) {
+  if (links.links.empty()) return {};
+  if (links.nat.valid())
+    if (const auto& nat = links.nat.get(); !nat) return unexpected(nat.error());  // it names the table
+  auto nl = net::Netlink::open();  // its own socket: the loop's stays the loop's
+  if (!nl) return unexpected(nl.error());
+  for (const auto& [network, cfg] : links.links) {
     // A previous run's pair died with its netns; a leftover host end would be refused.
-    (void)net::delete_veth(nl_, cfg.host_name);
-    auto r = net::attach_veth(nl_, ns, cfg);
-    if (!r) return unexpected(r.error().wrap("network " + n.def.full_name + ": container " + container));
+    (void)net::delete_veth(*nl, cfg.host_name);
+    auto r = net::attach_veth(*nl, ns, cfg);
+    if (!r) return unexpected(r.error().wrap("network " + network + ": container " + links.container));
   }
   return {};
 }

@@ -16,15 +16,19 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cmd/up_net_plan.hpp"
 #include "engine/state/journal.hpp"
 #include "network/dns_server.hpp"
+#include "network/link_veth.hpp"
+#include "network/nat.hpp"
 #include "network/netns.hpp"
 #include "network/netlink.hpp"
 
@@ -48,8 +52,9 @@ Result<void> rewrite_in_place(const std::string& path, const std::string& text);
 
 class StackNetworks {
  public:
-  // Blocks for one `nft` run: called before the supervisor's loop serves anything, and
-  // no container may start before the isolation rules exist.
+  // Starts one `nft` run on a thread of its own (the stack's table: outbound NAT and
+  // isolation); no container may start before the isolation rules exist, so attach()
+  // waits for it, as does the destructor (the journal's replay deletes the table).
   static Result<std::unique_ptr<StackNetworks>> make(uv_loop_t* loop, const std::string& root,
                                                      const model::Project& project, state::Journal& journal);
   StackNetworks(const StackNetworks&) = delete;
@@ -64,6 +69,26 @@ class StackNetworks {
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
   // The same into a netns passed as a handle (a one-off `stack run` sends its container's).
   Result<void> attach(const std::string& container, const net::Netns& ns, state::Journal& journal);
+  // attach in two steps, for a container made on the loop's pool. prepare_attach, on
+  // the loop: the journal's records and what each link will be. link, on any thread (it
+  // opens its own netlink socket and touches nothing of this object): waits for the
+  // stack's nft run, then makes the veths. A veth made while the kernel creates other
+  // netns waits on RTNL and RCU (~1.5 ms each here): on the loop that was the serial
+  // part of a start of many containers.
+  struct PreparedLinks {
+    struct One {
+      std::string network;  // its full name, for errors
+      net::VethConfig veth;
+    };
+    std::string container;
+    std::vector<One> links;
+    std::shared_future<Result<net::NatOutcome>> nat;  // the stack's nft run, if one is under way
+  };
+  Result<PreparedLinks> prepare_attach(const std::string& container, state::Journal& journal);
+  static Result<void> link(const PreparedLinks& links, const net::Netns& ns);
+  // Ends the nft run make_nat started (wait false: only if it has ended): its warning
+  // goes to stderr, its error (ours: pipes, fork) is returned. No run: nothing.
+  Result<void> settle_nat(bool wait = true);
   // A later `up` (recreate/apply), in two steps. check: a network whose definition
   // changed (name, subnet, gateway, internal, external) is refused, nothing changed.
   // extend: before anything stops, the networks of project the stack has not made yet
@@ -152,6 +177,9 @@ class StackNetworks {
   std::map<std::string, std::string> container_name_of_;  // service -> its container_name, if any
   std::vector<sockaddr_storage> upstreams_;
   std::shared_ptr<Reaping> reaping_ = std::make_shared<Reaping>();
+  std::string nat_table_;  // the table of the run not settled yet
+  std::shared_future<Result<net::NatOutcome>> nat_done_;  // valid: a run not settled yet
+  std::thread nat_run_;
 };
 
 }  // namespace stack::cli

@@ -3,7 +3,7 @@
 // table per stack, named for it (nat_table_name), replaced as a whole in one nft
 // transaction and deleted with the stack. Runs the `nft` command from Debian's
 // nftables package, so the build needs no libnftables; every call blocks until nft
-// exits (the supervisor calls it from its thread pool, not from the loop).
+// exits (the supervisor runs it on a thread of its own, not on the loop).
 #include <optional>
 #include <string>
 #include <string_view>

@@ -151,3 +151,57 @@ TEST_CASE("two stacks on one machine cannot reach each other", "[netup]") {
   CHECK(run(fx.cmd(a, "down")).status == 0);
   CHECK(fx.leftovers() == "");
 }
+
+// The supervisor runs nft on a thread of its own while it makes the first containers;
+// their veths (and so their commands) wait for it. An nft that takes 0.6 s notes
+// whether the container's command had run before the table existed.
+TEST_CASE("no container runs its command before the stack's nft table exists", "[netup]") {
+  netup::Fixture fx;
+  std::string real = run("command -v nft", false).out;
+  REQUIRE(!real.empty());  // scripts/install-deps installs nftables
+  real.pop_back();
+  std::string bin = fx.st.tmp.path() + "/slow-nft", marks = fx.st.tmp.path() + "/marks";
+  REQUIRE(run("mkdir -p " + bin + " " + marks).status == 0);
+  {
+    std::ofstream nft(bin + "/nft");
+    nft << "#!/bin/sh\nsleep 0.6\n"
+        << "if [ -e " << marks << "/started ]; then echo before > " << marks << "/verdict; else echo after > "
+        << marks << "/verdict; fi\nexec " << real << " \"$@\"\n";
+  }
+  REQUIRE(run("chmod 755 " + bin + "/nft").status == 0);
+  std::string p = fx.project("slownft");
+  fx.write(p, "services:\n  first:\n    image: busybox:nu\n    volumes: [\"" + marks +
+                  ":/marks\"]\n    command: [\"sh\", \"-c\", \"touch /marks/started; trap 'exit 0' TERM; while :; do "
+                  "sleep 0.1; done\"]\n");
+  auto up = run("PATH=" + bin + ":$PATH " + fx.cmd(p, "up -d"));
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  CHECK(fx.track() == 2);
+  CHECK(run("cat " + marks + "/started").status == 0);
+  CHECK(run("cat " + marks + "/verdict", false).out == "after\n");
+  CHECK(run("nft list table ip " + stack::net::nat_table_name(p) + " >/dev/null 2>&1").status == 0);
+  CHECK(run(fx.cmd(p, "down")).status == 0);
+  CHECK(fx.leftovers() == "");
+}
+
+// A container's veths are made on the pool thread that made it: one that cannot be made
+// (a bridge has taken its name) fails that start alone. The child is killed and reaped,
+// the container is dead, and up says why.
+TEST_CASE("a container whose veth cannot be made is dead, and up says why", "[netup]") {
+  netup::Fixture fx;
+  std::string p = fx.project("vethfail");
+  fx.write(p, "services:\n  web:\n    image: busybox:nu\n    command: " + std::string(netup::kIdle) + "\n");
+  std::string taken = stack::net::veth_name(p + "-web-1", p + "_default");
+  fx.links.insert(taken);
+  REQUIRE(run("ip link add " + taken + " type bridge").status == 0);
+  auto up = run(fx.cmd(p, "up -d") + " 2>&1");
+  run("ip link del " + taken);
+  INFO(up.out);
+  CHECK(up.status != 0);
+  CHECK_THAT(up.out, Catch::Contains("failed to create veth '" + taken + "'") && Catch::Contains("left over"));
+  auto web = fx.container(p, "web");
+  CHECK(web.value("State", "") == "dead");
+  CHECK(web.value("Pid", -1) == 0);
+  CHECK(run(fx.cmd(p, "down")).status == 0);
+  CHECK(fx.leftovers() == "");
+}
