@@ -294,9 +294,9 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   rec = journal_.add("container", {{"dir", root_ + "/containers/" + r.name}});
   if (!rec) return unexpected(rec.error());
   Replica* rp = &r;
-  // On the loop: the spec, the cgroup, the network's addresses and journal records.
-  // Then the container is made on the pool, and on the same thread its netns gets its
-  // links while the child waits for go; back on the loop it is told to go.
+  // On the loop: the spec, the cgroup, the network's addresses. Then the container is
+  // made on the pool, and back on the loop its netns gets its links while the child
+  // waits for go, before the command runs.
   auto factory = [this, rp, &s](const rt::Stdio& stdio) -> Result<sv::ContainerRunner::Launch> {
     rp->cgroup->mark_run();
     auto spec = service_spec(project_, s, images_.at(s.name), {}, root_, rp->name, &journal_);
@@ -307,14 +307,11 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     spec->spec.cgroup_join = rp->cgroup->join_files();  // v1/hybrid: it joins the v1 groups itself
     rp->command = join_args(spec->spec.process.args);
     STACK_TRY(network_spec(spec->spec, s, rp->name, network_context()));
-    auto attach = network_prepare(s, rp->name, network_context());
-    if (!attach) return unexpected(attach.error());
     auto made = std::make_shared<rt::Spec>(std::move(spec->spec));
     sv::ContainerRunner::Launch launch;
     launch.create = [made, root = root_, name = rp->name] { return rt::Container::create(std::move(*made), {root, name}); };
-    if (*attach) launch.attach = [a = std::move(*attach)](rt::Container& c) { return a(c.pid()); };
-    launch.created = [this, rp](rt::Container&) -> Result<void> {
-      if (networks_) STACK_TRY(networks_->settle_nat(/*wait=*/false));  // its warning, once
+    launch.created = [this, rp, &s](rt::Container& c) -> Result<void> {
+      STACK_TRY(network_attach(s, rp->name, c.pid(), network_context()));
       // rp->spec, not s: an apply that changed only x-bandwidth points it at the new service.
       if (networks_)
         for (const auto& [network, veth] : networks_->links_of(rp->name))

@@ -98,24 +98,18 @@ Result<void> network_spec(rt::Spec& spec, const model::Service& s, const std::st
   return {};
 }
 
-Result<NetAttach> network_prepare(const model::Service& s, const std::string& container, const NetworkContext& ctx) {
+Result<void> network_attach(const model::Service& s, const std::string& container, pid_t pid,
+                            const NetworkContext& ctx) {
   if (s.network_mode == "none") {
-    return NetAttach([name = s.name](pid_t pid) -> Result<void> {
-      auto ns = net::Netns::of_pid(pid);
-      if (!ns) return unexpected(ns.error());
-      auto up = net::bring_up_loopback(*ns);
-      if (!up) return unexpected(up.error().wrap("service " + name + ": lo"));
-      return {};
-    });
-  }
-  if (!s.network_mode.empty() || !ctx.networks || !ctx.networks->networked(s.name)) return NetAttach{};
-  auto links = ctx.networks->prepare_attach(container, *ctx.journal);
-  if (!links) return unexpected(links.error());
-  return NetAttach([links = std::move(*links)](pid_t pid) -> Result<void> {
     auto ns = net::Netns::of_pid(pid);
     if (!ns) return unexpected(ns.error());
-    return StackNetworks::link(links, *ns);
-  });
+    auto up = net::bring_up_loopback(*ns);
+    if (!up) return unexpected(up.error().wrap("service " + s.name + ": lo"));
+    return {};
+  }
+  if (s.network_mode.empty() && ctx.networks && ctx.networks->networked(s.name))
+    return ctx.networks->attach(container, pid, *ctx.journal);
+  return {};
 }
 
 }  // namespace stack::cli

@@ -30,10 +30,8 @@ struct NetworkContext {
 // Before Container::create: namespaces and /etc files of the spec.
 Result<void> network_spec(engine::runtime::Spec& spec, const model::Service& s, const std::string& container,
                           const NetworkContext& ctx);
-// The links of a new netns, in two steps. network_prepare, on the loop before create:
-// the journal's records and what to make. The NetAttach it returns (empty: nothing to
-// do) runs after create, before start, on any thread: it touches nothing of the loop's.
-using NetAttach = std::function<Result<void>(pid_t pid)>;
-Result<NetAttach> network_prepare(const model::Service& s, const std::string& container, const NetworkContext& ctx);
+// After create, before start: the links of the new netns.
+Result<void> network_attach(const model::Service& s, const std::string& container, pid_t pid,
+                            const NetworkContext& ctx);
 
 }  // namespace stack::cli

@@ -183,11 +183,11 @@ Result<void> StackNetworks::make_nat(const std::string& project, state::Journal&
   STACK_TRY(journal.add("nft", {{"table", cfg.table}}));
   STACK_TRY(settle_nat());  // an apply's extend replaces the table a first run may still be making
   // nft takes 15-20 ms here, half of it waiting in the kernel's commit: on a thread of
-  // its own it runs while the loop makes the first containers. link() waits for it, so
-  // no container runs its command before the rules exist.
+  // its own it runs while the loop makes the first containers. attach() waits for it,
+  // so no container runs its command before the rules exist.
   auto run = std::make_shared<std::packaged_task<Result<net::NatOutcome>()>>([cfg] { return net::apply_nat(cfg); });
   nat_table_ = cfg.table;
-  nat_done_ = run->get_future().share();
+  nat_done_ = run->get_future();
   try {
     nat_run_ = std::thread([run] { (*run)(); });
   } catch (const std::system_error&) {  // no thread to be had: run it here
@@ -285,18 +285,9 @@ Result<void> StackNetworks::attach(const std::string& container, pid_t pid, stat
 }
 
 Result<void> StackNetworks::attach(const std::string& container, const net::Netns& ns, state::Journal& journal) {
-  auto links = prepare_attach(container, journal);
-  if (!links) return unexpected(links.error());
-  STACK_TRY(link(*links, ns));
-  return settle_nat();
-}
-
-Result<StackNetworks::PreparedLinks> StackNetworks::prepare_attach(const std::string& container,
-                                                                    state::Journal& journal) {
-  STACK_TRY(settle_nat(/*wait=*/false));
+  STACK_TRY(settle_nat());
   auto it = members_.find(container);
   if (it == members_.end()) return fail("container " + container + " has joined no network");
-  PreparedLinks out{container, {}, nat_done_};
   for (std::size_t i = 0; i < it->second.links.size(); ++i) {
     auto& l = it->second.links[i];
     const Net& n = nets_[l.net];
@@ -309,22 +300,10 @@ Result<StackNetworks::PreparedLinks> StackNetworks::prepare_attach(const std::st
     auto rec = journal.add("veth", {{"name", cfg.host_name}});
     if (!rec) return unexpected(rec.error());
     l.veth_records.push_back(*rec);
-    out.links.push_back({n.def.full_name, std::move(cfg)});
-  }
-  return out;
-}
-
-Result<void> StackNetworks::link(const PreparedLinks& links, const net::Netns& ns) {
-  if (links.links.empty()) return {};
-  if (links.nat.valid())
-    if (const auto& nat = links.nat.get(); !nat) return unexpected(nat.error());  // it names the table
-  auto nl = net::Netlink::open();  // its own socket: the loop's stays the loop's
-  if (!nl) return unexpected(nl.error());
-  for (const auto& [network, cfg] : links.links) {
     // A previous run's pair died with its netns; a leftover host end would be refused.
-    (void)net::delete_veth(*nl, cfg.host_name);
-    auto r = net::attach_veth(*nl, ns, cfg);
-    if (!r) return unexpected(r.error().wrap("network " + network + ": container " + links.container));
+    (void)net::delete_veth(nl_, cfg.host_name);
+    auto r = net::attach_veth(nl_, ns, cfg);
+    if (!r) return unexpected(r.error().wrap("network " + n.def.full_name + ": container " + container));
   }
   return {};
 }

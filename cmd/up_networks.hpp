@@ -27,7 +27,6 @@
 #include "cmd/up_net_plan.hpp"
 #include "engine/state/journal.hpp"
 #include "network/dns_server.hpp"
-#include "network/link_veth.hpp"
 #include "network/nat.hpp"
 #include "network/netns.hpp"
 #include "network/netlink.hpp"
@@ -69,26 +68,6 @@ class StackNetworks {
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
   // The same into a netns passed as a handle (a one-off `stack run` sends its container's).
   Result<void> attach(const std::string& container, const net::Netns& ns, state::Journal& journal);
-  // attach in two steps, for a container made on the loop's pool. prepare_attach, on
-  // the loop: the journal's records and what each link will be. link, on any thread (it
-  // opens its own netlink socket and touches nothing of this object): waits for the
-  // stack's nft run, then makes the veths. A veth made while the kernel creates other
-  // netns waits on RTNL and RCU (~1.5 ms each here): on the loop that was the serial
-  // part of a start of many containers.
-  struct PreparedLinks {
-    struct One {
-      std::string network;  // its full name, for errors
-      net::VethConfig veth;
-    };
-    std::string container;
-    std::vector<One> links;
-    std::shared_future<Result<net::NatOutcome>> nat;  // the stack's nft run, if one is under way
-  };
-  Result<PreparedLinks> prepare_attach(const std::string& container, state::Journal& journal);
-  static Result<void> link(const PreparedLinks& links, const net::Netns& ns);
-  // Ends the nft run make_nat started (wait false: only if it has ended): its warning
-  // goes to stderr, its error (ours: pipes, fork) is returned. No run: nothing.
-  Result<void> settle_nat(bool wait = true);
   // A later `up` (recreate/apply), in two steps. check: a network whose definition
   // changed (name, subnet, gateway, internal, external) is refused, nothing changed.
   // extend: before anything stops, the networks of project the stack has not made yet
@@ -166,6 +145,9 @@ class StackNetworks {
   void refresh_views();                         // per-client tables of multi-network members
   void rewrite_hosts(const std::string& except);
   void reap(std::vector<VethDrop> drops, state::Journal& journal);
+  // Ends the nft run make_nat started (wait false: only if it has ended): its warning
+  // goes to stderr, its error (ours: pipes, fork) is returned. No run: nothing.
+  Result<void> settle_nat(bool wait = true);
 
   uv_loop_t* loop_;
   std::string state_dir_;
@@ -178,7 +160,7 @@ class StackNetworks {
   std::vector<sockaddr_storage> upstreams_;
   std::shared_ptr<Reaping> reaping_ = std::make_shared<Reaping>();
   std::string nat_table_;  // the table of the run not settled yet
-  std::shared_future<Result<net::NatOutcome>> nat_done_;  // valid: a run not settled yet
+  std::future<Result<net::NatOutcome>> nat_done_;  // valid: a run not settled yet
   std::thread nat_run_;
 };
 

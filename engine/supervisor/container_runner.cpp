@@ -72,13 +72,8 @@ struct ContainerRunner::Creation : PoolJob {
   std::shared_ptr<Creation> self;  // alive until the loop saw it done
   void run() {
     auto c = launch.create();
-    if (!c) error = c.error().message;
-    else if (auto a = launch.attach ? launch.attach(*c) : Result<void>{}; !a) {
-      error = a.error().message;
-      (void)c->remove();  // kills and reaps the child, which waits for go
-    } else {
-      container.emplace(std::move(*c));
-    }
+    if (c) container.emplace(std::move(*c));
+    else error = c.error().message;
     // The child holds its copies of the write ends: ours must go, or EOF never comes.
     out_w.reset();
     err_w.reset();

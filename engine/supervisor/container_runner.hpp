@@ -40,16 +40,13 @@ struct RunInfo {
 
 class ContainerRunner {
  public:
-  // A run in steps: create makes the container (Container::create: rootfs, its files,
-  // the clone; the bulk of a start), on a thread of the loop's pool when the run is
-  // started without waiting, so that containers started together are made on every
-  // core (design invariant 2); attach, if set, runs right after it on the same thread
-  // (the network: veths into the child's namespace; it must touch nothing of the
-  // loop's); then created, if set, finishes it on the loop before it is told to go.
-  // A failed attach removes the container (kills and reaps the child).
+  // A run in two steps: create makes the container (Container::create: rootfs, its
+  // files, the clone; the bulk of a start), on a thread of the loop's pool when the run
+  // is started without waiting, so that containers started together are made on every
+  // core (design invariant 2); then created, if set, finishes it on the loop (the
+  // network: veths into the child's namespace) before it is told to go.
   struct Launch {
     std::function<Result<engine::runtime::Container>()> create;
-    std::function<Result<void>(engine::runtime::Container&)> attach;
     std::function<Result<void>(engine::runtime::Container&)> created;
   };
   // Called on the loop for each run: prepares a new, not yet started container whose
