@@ -22,6 +22,10 @@ Result<void> create_pair(Netlink& host, const Netns& target, const VethConfig& c
   rtnl_link_set_master(link.get(), bridge_index);
   rtnl_link_set_name(peer.get(), c.ifname.c_str());
   rtnl_link_set_ns_fd(peer.get(), target.fd());
+  for (rtnl_link* end : {link.get(), peer.get()}) {
+    rtnl_link_set_num_tx_queues(end, 1);
+    rtnl_link_set_num_rx_queues(end, 1);
+  }
   if (c.mtu > 0) {
     rtnl_link_set_mtu(link.get(), c.mtu);
     rtnl_link_set_mtu(peer.get(), c.mtu);
