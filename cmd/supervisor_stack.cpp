@@ -221,18 +221,22 @@ void StackSupervisor::pump() {
   do {
     again_ = false;
     if (down_started_) break;
-    // Every group of the wave is made before any child joins one: a join into a v1 group
-    // holds cgroup_mutex through an RCU grace period, which a mkdir would wait out.
-    std::vector<sv::ContainerRunner*> wave;
-    for (const auto& s : start_->ready()) launch(s, wave);
-    for (auto* runner : wave) runner->start(false);  // they set up at the same time
+    // A service's replicas start as soon as they are made, while the loop makes the next
+    // service's: the pool makes containers during the loop's cgroup mkdirs. (All groups
+    // were made first while a child's join into a v1 group held cgroup_mutex through an
+    // RCU grace period; it joins through `tasks` now, which does not.)
+    for (const auto& s : start_->ready()) {
+      std::vector<sv::ContainerRunner*> made;
+      launch(s, made);
+      for (auto* runner : made) runner->start(false);  // they set up at the same time
+    }
   } while (again_);
   pumping_ = false;
   answer_waiters();
   schedule_apply();
 }
 
-void StackSupervisor::launch(const std::string& service, std::vector<sv::ContainerRunner*>& wave) {
+void StackSupervisor::launch(const std::string& service, std::vector<sv::ContainerRunner*>& runners) {
   launched_.insert(service);
   const auto& s = project_.services.at(service);
   for (uint64_t n : indices_to_start(service)) {
@@ -248,7 +252,7 @@ void StackSupervisor::launch(const std::string& service, std::vector<sv::Contain
       start_->failed(service, r.error);
       return;
     }
-    wave.push_back(r.runner.get());
+    runners.push_back(r.runner.get());
   }
 }
 

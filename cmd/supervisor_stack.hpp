@@ -92,8 +92,8 @@ class StackSupervisor {
   void exec(supervisor::Request&& r, supervisor::Responder resp);  // cmd/supervisor_exec.cpp
   void run_join(supervisor::Request&& r, supervisor::Responder resp);  // cmd/supervisor_run.cpp
   void pump();
-  // Makes the service's replicas (cgroup, log, runner); their runners go to wave.
-  void launch(const std::string& service, std::vector<supervisor::ContainerRunner*>& wave);
+  // Makes the service's replicas (cgroup, log, runner); their runners go to runners.
+  void launch(const std::string& service, std::vector<supervisor::ContainerRunner*>& runners);
   Result<void> make_replica(Replica& r, const model::Service& s, uint64_t n);
   void on_change(Replica& r, const supervisor::RunInfo& info);
   Result<void> make_health(Replica& r, const model::Service& s);
