@@ -300,9 +300,12 @@ Result<void> StackNetworks::attach(const std::string& container, const net::Netn
     auto rec = journal.add("veth", {{"name", cfg.host_name}});
     if (!rec) return unexpected(rec.error());
     l.veth_records.push_back(*rec);
-    // A previous run's pair died with its netns; a leftover host end would be refused.
-    (void)net::delete_veth(nl_, cfg.host_name);
     auto r = net::attach_veth(nl_, ns, cfg);
+    // A previous run's pair dies with its netns, but the kernel may not have taken it
+    // away yet: a leftover host end is refused (EEXIST); a veth of that name goes, and
+    // the pair is made again (no lookup before every attach: each waits on RTNL).
+    if (!r && r.error().code == EEXIST)
+      if (auto gone = net::delete_veth(nl_, cfg.host_name); gone && *gone) r = net::attach_veth(nl_, ns, cfg);
     if (!r) return unexpected(r.error().wrap("network " + n.def.full_name + ": container " + container));
   }
   return {};

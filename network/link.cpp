@@ -24,6 +24,12 @@ Result<LinkPtr> get_link(Netlink& nl, std::string_view name) {
   return std::move(**found);
 }
 
+Result<int> ifindex_of(Netlink& nl, std::string_view name) {
+  auto link = get_link(nl, name);
+  if (!link) return unexpected(std::move(link).error());
+  return rtnl_link_get_ifindex(link->get());
+}
+
 std::string link_kind(rtnl_link* link) {
   const char* t = rtnl_link_get_type(link);
   return t ? t : "";
@@ -39,6 +45,17 @@ Result<bool> set_link_up(Netlink& nl, std::string_view name) {
   if (int err = rtnl_link_change(nl.get(), link->get(), change.get(), 0); err < 0)
     return nl_fail(err, "failed to bring link '" + std::string(name) + "' up");
   return true;
+}
+
+Result<void> set_link_up(Netlink& nl, int ifindex, std::string_view name) {
+  LinkPtr link(rtnl_link_alloc());
+  LinkPtr change(rtnl_link_alloc());
+  if (!link || !change) return fail_errno(ENOMEM, "failed to allocate a link");
+  rtnl_link_set_ifindex(link.get(), ifindex);
+  rtnl_link_set_flags(change.get(), IFF_UP);
+  if (int err = rtnl_link_change(nl.get(), link.get(), change.get(), 0); err < 0)
+    return nl_fail(err, "failed to bring link '" + std::string(name) + "' up");
+  return {};
 }
 
 Result<bool> delete_link(Netlink& nl, std::string_view name, std::string_view kind) {

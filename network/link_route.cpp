@@ -36,21 +36,19 @@ std::optional<Ipv4> from_nl_addr(nl_addr* a) {
   return Ipv4{ntohl(be)};
 }
 
-Result<int> ifindex_of(Netlink& nl, std::string_view ifname) {
-  auto link = get_link(nl, ifname);
-  if (!link) return unexpected(std::move(link).error());
-  return rtnl_link_get_ifindex(link->get());
-}
-
 }  // namespace
 
 Result<bool> add_address(Netlink& nl, std::string_view ifname, const Cidr& address) {
   auto idx = ifindex_of(nl, ifname);
   if (!idx) return unexpected(std::move(idx).error());
+  return add_address(nl, *idx, ifname, address);
+}
+
+Result<bool> add_address(Netlink& nl, int ifindex, std::string_view ifname, const Cidr& address) {
   AddrPtr addr(rtnl_addr_alloc());
   auto local = to_nl_addr(address.address, address.prefix);
   if (!addr || !local) return fail_errno(ENOMEM, "failed to allocate an address");
-  rtnl_addr_set_ifindex(addr.get(), *idx);
+  rtnl_addr_set_ifindex(addr.get(), ifindex);
   rtnl_addr_set_family(addr.get(), AF_INET);
   if (int err = rtnl_addr_set_local(addr.get(), local->get()); err < 0)
     return nl_fail(err, "failed to set address " + format(address));
@@ -82,6 +80,10 @@ Result<std::vector<Cidr>> list_addresses(Netlink& nl, std::string_view ifname) {
 Result<bool> add_default_route(Netlink& nl, Ipv4 gateway, std::string_view ifname) {
   auto idx = ifindex_of(nl, ifname);
   if (!idx) return unexpected(std::move(idx).error());
+  return add_default_route(nl, gateway, *idx, ifname);
+}
+
+Result<bool> add_default_route(Netlink& nl, Ipv4 gateway, int ifindex, std::string_view ifname) {
   RoutePtr route(rtnl_route_alloc());
   auto dst = to_nl_addr(Ipv4{0}, 0);
   auto gw = to_nl_addr(gateway, 32);
@@ -90,7 +92,7 @@ Result<bool> add_default_route(Netlink& nl, Ipv4 gateway, std::string_view ifnam
     if (nh) rtnl_route_nh_free(nh);
     return fail_errno(ENOMEM, "failed to allocate a route");
   }
-  rtnl_route_nh_set_ifindex(nh, *idx);
+  rtnl_route_nh_set_ifindex(nh, ifindex);
   rtnl_route_nh_set_gateway(nh, gw->get());
   rtnl_route_add_nexthop(route.get(), nh);  // the route owns nh from here on
   rtnl_route_set_family(route.get(), AF_INET);

@@ -15,10 +15,13 @@ namespace stack::net {
 
 // Adds address/prefix to the link; false if the link already had it.
 Result<bool> add_address(Netlink& nl, std::string_view ifname, const Cidr& address);
+// The same for a link whose index is known (one lookup fewer; ifname names it in errors).
+Result<bool> add_address(Netlink& nl, int ifindex, std::string_view ifname, const Cidr& address);
 // The link's IPv4 addresses with their prefixes.
 Result<std::vector<Cidr>> list_addresses(Netlink& nl, std::string_view ifname);
 // Adds "default via gateway dev ifname"; false if a default route existed already.
 Result<bool> add_default_route(Netlink& nl, Ipv4 gateway, std::string_view ifname);
+Result<bool> add_default_route(Netlink& nl, Ipv4 gateway, int ifindex, std::string_view ifname);
 
 struct Route {
   Cidr destination;             // 0.0.0.0/0 for the default route

@@ -1,6 +1,7 @@
 #include "network/link_veth.hpp"
 
 #include <linux/netlink.h>
+#include <net/if.h>
 #include <netlink/errno.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
@@ -26,6 +27,9 @@ Result<void> create_pair(Netlink& host, const Netns& target, const VethConfig& c
     rtnl_link_set_num_tx_queues(end, 1);
     rtnl_link_set_num_rx_queues(end, 1);
   }
+  // The host end comes up as it is made (rtnl_configure_link); the peer cannot: it is
+  // configured before the pair is joined, and veth_open refuses with ENOTCONN.
+  rtnl_link_set_flags(link.get(), IFF_UP);
   if (c.mtu > 0) {
     rtnl_link_set_mtu(link.get(), c.mtu);
     rtnl_link_set_mtu(peer.get(), c.mtu);
@@ -45,13 +49,17 @@ Result<void> create_pair(Netlink& host, const Netns& target, const VethConfig& c
   return {};
 }
 
+// Each request waits for RTNL, which every netns being made holds a while: one lookup
+// and four changes, none of them a lookup again (lo is index 1).
 Result<void> configure_inside(const Netns& target, const VethConfig& c) {
   auto nl = Netlink::open_in(target);
   if (!nl) return unexpected(std::move(nl).error());
-  STACK_TRY(add_address(*nl, c.ifname, c.address));
-  STACK_TRY(set_link_up(*nl, c.ifname));
-  STACK_TRY(set_link_up(*nl, "lo"));
-  if (c.gateway) STACK_TRY(add_default_route(*nl, *c.gateway, c.ifname));
+  auto index = ifindex_of(*nl, c.ifname);
+  if (!index) return unexpected(std::move(index).error());
+  STACK_TRY(add_address(*nl, *index, c.ifname, c.address));
+  STACK_TRY(set_link_up(*nl, *index, c.ifname));
+  STACK_TRY(set_link_up(*nl, kLoopbackIndex, "lo"));
+  if (c.gateway) STACK_TRY(add_default_route(*nl, *c.gateway, *index, c.ifname));
   return {};
 }
 
@@ -67,11 +75,7 @@ Result<void> attach_veth(Netlink& host, const Netns& target, const VethConfig& c
   const std::string what =
       "attaching " + c.ifname + " (" + format(c.address) + ") in " + target.label() + " to bridge '" + c.bridge + "'";
   STACK_TRY_CTX(create_pair(host, target, c, rtnl_link_get_ifindex(bridge->get())), what);
-  auto done = [&]() -> Result<void> {
-    STACK_TRY(set_link_up(host, c.host_name));
-    STACK_TRY(configure_inside(target, c));
-    return {};
-  }();
+  auto done = configure_inside(target, c);
   if (!done) {
     (void)delete_veth(host, c.host_name);  // best effort: the error below is the one to report
     return unexpected(done.error().wrap(what));

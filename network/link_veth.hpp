@@ -22,10 +22,11 @@ struct VethConfig {
   unsigned mtu = 0;             // 0: the kernel's default
 };
 
-// Creates the pair with its inner end directly in `target` under its final name (one
-// RTM_NEWLINK: the peer's IFLA_NET_NS_FD, veth_newlink in drivers/net/veth.c), puts
-// the host end on the bridge and up, then, through a netlink socket opened inside
-// `target`, addresses the inner end, brings it and lo up and adds the default route.
+// Creates the pair with its inner end directly in `target` under its final name, the
+// host end on the bridge and up, one queue each (one RTM_NEWLINK: the peer's
+// IFLA_NET_NS_FD, veth_newlink in drivers/net/veth.c), then, through a netlink socket
+// opened inside `target`, addresses the inner end, brings it and lo up and adds the
+// default route.
 // On failure after creation the pair is deleted again. A host end left over under
 // the same name is an error naming it (delete_veth it first).
 Result<void> attach_veth(Netlink& host, const Netns& target, const VethConfig& config);
