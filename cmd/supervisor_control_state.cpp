@@ -114,7 +114,7 @@ void StackControl::tick() {
   ops_ = std::move(pending);
   if (dirty_ && !closed_) {
     dirty_ = false;
-    writer_.update(document().dump() + "\n");
+    writer_.update_lazily([this] { return document().dump() + "\n"; });
   }
   if (freezing) arm(kFreezePollMs);
 }

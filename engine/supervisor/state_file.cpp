@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <optional>
+#include <utility>
 
 #include "engine/base/file.hpp"
 #include "engine/base/uv_handle.hpp"
@@ -35,7 +35,7 @@ Result<nlohmann::json> read_state(const std::string& path) {
 struct StateWriter::Shared {
   uv_loop_t* loop;
   std::string path;
-  std::optional<std::string> pending;
+  std::function<std::string()> pending;  // makes the next document to write
   std::string writing, work_error, error;  // work_error: the pool thread's, until after
   bool in_flight = false, closed = false, remove = false;
   uv_work_t req{};
@@ -50,14 +50,18 @@ StateWriter::StateWriter(uv_loop_t* loop, std::string path) : shared_(std::make_
 StateWriter::~StateWriter() { shared_->closed = true; }
 
 void StateWriter::update(std::string document) {
+  update_lazily([d = std::move(document)]() mutable { return std::move(d); });
+}
+
+void StateWriter::update_lazily(std::function<std::string()> make) {
   if (shared_->closed) return;
-  shared_->pending = std::move(document);
+  shared_->pending = std::move(make);
   if (!shared_->in_flight) start(shared_);
 }
 
 void StateWriter::close_and_remove() {
   shared_->closed = true;
-  shared_->pending.reset();
+  shared_->pending = nullptr;
   shared_->remove = true;
   if (!shared_->in_flight) ::unlink(shared_->path.c_str());
 }
@@ -67,8 +71,7 @@ bool StateWriter::idle() const { return !shared_->in_flight; }
 std::string StateWriter::last_error() const { return shared_->error; }
 
 void StateWriter::start(const std::shared_ptr<Shared>& s) {
-  s->writing = std::move(*s->pending);
-  s->pending.reset();
+  s->writing = std::exchange(s->pending, nullptr)();
   s->req.data = s.get();
   auto work = [](uv_work_t* r) {
     auto* sh = static_cast<Shared*>(r->data);

@@ -3,6 +3,9 @@
 
 #include <unistd.h>
 
+#include <string>
+#include <vector>
+
 #include "engine/base/file.hpp"
 #include "engine/base/uv_handle.hpp"
 #include "engine/supervisor/event_bus.hpp"
@@ -43,27 +46,69 @@ TEST_CASE("read_state names the file") {
   CHECK(!read_state(t.path() + "/missing.json"));
 }
 
-TEST_CASE("StateWriter writes the newest document off the loop and removes it on close") {
-  stack::testing::TempDir t("stack-state-unit");
+namespace {
+
+// A temp dir for state.json and a loop for a StateWriter; the loop must close clean.
+struct WriterFixture {
+  stack::testing::TempDir t{"stack-state-unit"};
   std::string path = t.path() + "/state.json";
-  uv_loop_t loop;
-  REQUIRE(uv_loop_init(&loop) == 0);
+  uv_loop_t loop{};
+  WriterFixture() { REQUIRE(uv_loop_init(&loop) == 0); }
+  ~WriterFixture() { CHECK(stack::uv_close_loop(&loop)); }
+  void drain(const StateWriter& w) {
+    while (!w.idle()) uv_run(&loop, UV_RUN_ONCE);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("StateWriter writes the newest document off the loop and removes it on close") {
+  WriterFixture fx;
+  auto& path = fx.path;
   {
-    StateWriter w(&loop, path);
+    StateWriter w(&fx.loop, path);
     w.update("one");
     CHECK(!w.idle());
     w.update("two");
     w.update("three");  // replaces "two": only the newest pending one is written
-    while (!w.idle()) uv_run(&loop, UV_RUN_ONCE);
+    fx.drain(w);
     CHECK(w.last_error() == "");
     CHECK(*stack::read_file(path) == "three");
     w.update("four");
     w.close_and_remove();  // the write in flight ends, then the file goes
     w.update("five");      // ignored once closed
-    while (!w.idle()) uv_run(&loop, UV_RUN_ONCE);
+    fx.drain(w);
     CHECK(::access(path.c_str(), F_OK) != 0);
   }
-  CHECK(stack::uv_close_loop(&loop));
+}
+
+TEST_CASE("StateWriter makes a lazy document once per write, the newest when the write in flight ends") {
+  WriterFixture fx;
+  auto& path = fx.path;
+  {
+    StateWriter w(&fx.loop, path);
+    std::vector<std::string> made;
+    auto doc = [&](std::string text) {
+      return [&made, text] {
+        made.push_back(text);
+        return text;
+      };
+    };
+    w.update_lazily(doc("one"));  // no write in flight: made at once
+    CHECK(made == std::vector<std::string>{"one"});
+    w.update_lazily(doc("two"));
+    w.update_lazily(doc("three"));  // replaces "two", which is never made
+    CHECK(made.size() == 1);
+    fx.drain(w);
+    CHECK(made == std::vector<std::string>{"one", "three"});
+    CHECK(*stack::read_file(path) == "three");
+    w.update_lazily(doc("four"));
+    w.update_lazily(doc("five"));
+    w.close_and_remove();  // the pending one is dropped, never made
+    fx.drain(w);
+    CHECK(made == std::vector<std::string>{"one", "three", "four"});
+    CHECK(::access(path.c_str(), F_OK) != 0);
+  }
 }
 
 TEST_CASE("event_json and event_text follow compose's shapes") {
