@@ -1,6 +1,8 @@
 #include "network/netlink.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -8,7 +10,11 @@
 #include <netlink/route/route.h>
 
 #include <cerrno>
-#include <optional>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "engine/base/unique_fd.hpp"
 
 #include "network/netns.hpp"
 
@@ -65,15 +71,25 @@ Result<Netlink> Netlink::open() {
   return Netlink(std::move(s));
 }
 
+// The calling thread enters ns for the socket's making only (socket(2) and bind(2) in
+// nl_connect) and returns at once: setns(2) with CLONE_NEWNET moves that thread alone.
+// It was a short-lived thread per socket; under an up's load (every CPU busy with the
+// containers being made) the loop waited up to 11 ms for that thread to be scheduled,
+// once per container (timestamps in the supervisor, up -d of 30).
 Result<Netlink> Netlink::open_in(const Netns& ns) {
-  std::optional<Netlink> out;
-  STACK_TRY(run_in_netns(ns, [&]() -> Result<void> {
-    auto nl = Netlink::open();
-    if (!nl) return unexpected(std::move(nl).error());
-    out.emplace(std::move(*nl));
-    return {};
-  }));
-  return std::move(*out);
+  UniqueFd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+  if (!home) return fail_errno("failed to open this thread's network namespace");
+  if (::setns(ns.fd(), CLONE_NEWNET) != 0)
+    return fail_errno("failed to enter network namespace '" + ns.label() + "' (setns)");
+  auto nl = Netlink::open();
+  if (::setns(home.get(), CLONE_NEWNET) != 0) {
+    // Nothing this thread did after would be in the right place: every later socket
+    // would configure the container's netns instead of the host's.
+    std::fprintf(stderr, "stack: fatal: failed to return to the host network namespace (setns): %s\n",
+                 std::strerror(errno));
+    std::abort();
+  }
+  return nl;
 }
 
 }  // namespace stack::net

@@ -47,9 +47,9 @@ class Netlink {
  public:
   // A socket in the calling thread's network namespace.
   static Result<Netlink> open();
-  // A socket in `ns`: opened by a short-lived thread that setns(2)s into it, so the
-  // caller's own namespace never changes (setns on the main thread would move every
-  // later socket of the process).
+  // A socket in `ns`: the calling thread setns(2)s into it for socket(2) and bind(2)
+  // and back, so its namespace is the same when this returns (setns with CLONE_NEWNET
+  // moves only the calling thread). A thread that cannot go back aborts the process.
   static Result<Netlink> open_in(const Netns& ns);
 
   Netlink(Netlink&&) noexcept = default;

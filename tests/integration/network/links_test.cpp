@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <netlink/route/link.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -248,4 +249,30 @@ TEST_CASE("links: delete by index leaves a newer link of the same name alone", "
   CHECK(ok(find_link(host.nl, veth)));  // the newer link stayed
   CHECK(ok(delete_link_index(host.nl, new_index, "veth '" + veth + "'")) == true);
   CHECK(ok(delete_bridge(host.nl, bridge)) == true);
+}
+
+TEST_CASE("netlink: a socket opened in a netns works there; the calling thread stays where it was",
+          "[links][netns]") {
+  stack::testing::require_root();
+  auto self_ns = [] {
+    struct stat st {};
+    REQUIRE(::stat("/proc/thread-self/ns/net", &st) == 0);
+    return st.st_ino;
+  };
+  const ino_t before = self_ns();
+  Host host;  // its socket too was opened by this thread (Netlink::open_in)
+  CHECK(self_ns() == before);
+  const std::string name = "nl" + std::to_string(::getpid());
+  REQUIRE(in(host.ns, "ip link add " + name + " type bridge").status == 0);
+  CHECK(ok(find_link(host.nl, name)));
+  // A socket opened now, in this thread's own netns, does not see it: the link is in
+  // the lab's netns only, and so was host.nl.
+  Netlink here = ok(Netlink::open());
+  CHECK_FALSE(ok(find_link(here, name)));
+  // A netns that cannot be entered (an fd that is not a netns) fails with the name.
+  Netns bogus(stack::UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)), "/dev/null");
+  auto bad = Netlink::open_in(bogus);
+  REQUIRE_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("/dev/null") && Catch::Contains("setns"));
+  CHECK(self_ns() == before);
 }
