@@ -70,7 +70,7 @@ Spec default_spec(std::vector<std::string> args, std::vector<std::string> layers
   s.devices = default_devices();
   s.masked_paths = default_masked_paths();
   s.readonly_paths = default_readonly_paths();
-  s.seccomp = docker_default_seccomp();
+  s.seccomp = shared_docker_default_seccomp();
   s.etc.hosts = default_hosts(s.hostname);
   return s;
 }

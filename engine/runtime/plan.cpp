@@ -153,7 +153,7 @@ int clone_flag(NamespaceType t) {
 
 Result<void> add_seccomp(ChildPlan& plan, const Spec& spec) {
   if (!spec.seccomp) return {};
-  auto prog = compile_seccomp(*spec.seccomp, spec.process.capabilities.bounding);
+  auto prog = compile_seccomp(spec.seccomp, spec.process.capabilities.bounding);
   if (!prog) return unexpected(std::move(prog).error());
   plan.has_seccomp = true;
   plan.seccomp = std::move(prog->filter);

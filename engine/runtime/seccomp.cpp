@@ -136,30 +136,50 @@ void set_seccomp_cache_dir(std::string dir) {
   g_disk_dir = std::move(dir);
 }
 
+namespace {
+
 // Every container of a stack has the same profile and nearly always the same bounding
 // set, and libseccomp takes milliseconds and a megabyte of short-lived heap to build the
-// program: the last few programs are kept, keyed by the profile's value and the caps.
+// program: the last few programs are kept, keyed by the profile's value and the caps (a
+// shared profile's object first: the same object is the same value).
 // Below that, the disk cache serves processes that start once per container (stack run).
-Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t caps) {
-  struct Entry {
-    SeccompProfile profile;
-    uint64_t caps;
-    SeccompProgram program;
-  };
-  static std::mutex mu;
-  static std::deque<Entry> cache;
-  constexpr std::size_t kKept = 4;
+struct CacheEntry {
+  std::shared_ptr<const SeccompProfile> profile;
+  uint64_t caps;
+  SeccompProgram program;
+};
+std::mutex g_cache_mu;
+std::deque<CacheEntry> g_cache;
+constexpr std::size_t kKept = 4;
+
+// shared: the profile's object when the caller shares it (nullptr: a copy is kept).
+Result<SeccompProgram> compile_cached(const SeccompProfile& profile, std::shared_ptr<const SeccompProfile> shared,
+                                      uint64_t caps) {
   {
-    std::lock_guard lock(mu);
-    for (const auto& e : cache)
-      if (e.caps == caps && e.profile == profile) return e.program;
+    std::lock_guard lock(g_cache_mu);
+    if (shared)
+      for (const auto& e : g_cache)
+        if (e.caps == caps && e.profile == shared) return e.program;
+    for (const auto& e : g_cache)
+      if (e.caps == caps && *e.profile == profile) return e.program;
   }
   auto prog = compile_through_disk(profile, caps);
   if (!prog) return prog;
-  std::lock_guard lock(mu);
-  cache.push_front({profile, caps, *prog});
-  if (cache.size() > kKept) cache.pop_back();
+  if (!shared) shared = std::make_shared<const SeccompProfile>(profile);
+  std::lock_guard lock(g_cache_mu);
+  g_cache.push_front({std::move(shared), caps, *prog});
+  if (g_cache.size() > kKept) g_cache.pop_back();
   return prog;
+}
+
+}  // namespace
+
+Result<SeccompProgram> compile_seccomp(const std::shared_ptr<const SeccompProfile>& profile, uint64_t caps) {
+  return compile_cached(*profile, profile, caps);
+}
+
+Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t caps) {
+  return compile_cached(profile, nullptr, caps);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <linux/filter.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct SeccompProgram {
 // Kept in memory (the last few) and, once set_seccomp_cache_dir was called, on disk
 // (seccomp_cache.hpp).
 Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, uint64_t caps);
+// The same for a shared profile: a cached program of the same profile object is found
+// without comparing the profiles.
+Result<SeccompProgram> compile_seccomp(const std::shared_ptr<const SeccompProfile>& profile, uint64_t caps);
 
 // How libseccomp lays the program out (SCMP_FLTATR_CTL_OPTIMIZE); the decisions are the
 // same. kTree, what compile_seccomp makes: the syscall numbers in a binary search, ~11

@@ -147,6 +147,12 @@ void add_conditional_rules(std::vector<SeccompRule>& rules) {
 
 }  // namespace
 
+std::shared_ptr<const SeccompProfile> shared_docker_default_seccomp() {
+  static const std::shared_ptr<const SeccompProfile> profile =
+      std::make_shared<const SeccompProfile>(docker_default_seccomp());
+  return profile;
+}
+
 SeccompProfile docker_default_seccomp() {
   SeccompProfile p;
   p.default_action = SeccompAction::kErrno;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,7 +119,7 @@ struct Spec {
   std::vector<Device> devices;  // /dev is a tmpfs holding only these (and the pts pair)
   std::vector<std::string> masked_paths;
   std::vector<std::string> readonly_paths;
-  std::optional<SeccompProfile> seccomp;  // nullopt: unconfined
+  std::shared_ptr<const SeccompProfile> seccomp;  // null: unconfined
   EtcFiles etc;
   Stdio stdio;
   bool init = false;     // compose init: our reaper is PID 1, the command its child

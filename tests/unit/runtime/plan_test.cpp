@@ -2,6 +2,9 @@
 #include <sched.h>
 #include <sys/mount.h>
 
+#include <algorithm>
+#include <memory>
+
 #include <catch2/catch.hpp>
 
 #include "engine/runtime/caps.hpp"
@@ -172,6 +175,38 @@ TEST_CASE("a seccomp program is compiled once per profile and bounding set", "[r
   auto again = compile_seccomp(docker_default_seccomp(), kDockerDefaultCaps);
   REQUIRE(again);
   CHECK(again->rules_added == a->rules_added);
+}
+
+TEST_CASE("every default spec shares one Docker profile; a shared profile finds its program", "[runtime]") {
+  Spec a = default_spec({"/bin/sh"}, {"/l"}, "a");
+  Spec b = default_spec({"/bin/true"}, {"/l"}, "b");
+  REQUIRE(a.seccomp);
+  CHECK(a.seccomp == b.seccomp);  // the same object, not a copy per container
+  CHECK(*a.seccomp == docker_default_seccomp());
+  auto by_object = compile_seccomp(a.seccomp, kDockerDefaultCaps);
+  auto by_value = compile_seccomp(docker_default_seccomp(), kDockerDefaultCaps);
+  REQUIRE(by_object);
+  REQUIRE(by_value);
+  CHECK(by_object->filter.size() == by_value->filter.size());
+  CHECK(std::equal(by_object->filter.begin(), by_object->filter.end(), by_value->filter.begin(),
+                   [](const sock_filter& x, const sock_filter& y) {
+                     return x.code == y.code && x.jt == y.jt && x.jf == y.jf && x.k == y.k;
+                   }));
+  auto admin = compile_seccomp(a.seccomp, kDockerDefaultCaps | (1ULL << 21 /*CAP_SYS_ADMIN*/));
+  REQUIRE(admin);
+  CHECK(admin->rules_added > by_object->rules_added);  // the same object, other caps: another program
+  // Another object of another value is never answered with the shared one's program.
+  auto other = std::make_shared<SeccompProfile>(docker_default_seccomp());
+  other->rules.push_back(SeccompRule{{"reboot"}, SeccompAction::kAllow, 0, {}, {}, {}, {}, {}});
+  auto more = compile_seccomp(std::shared_ptr<const SeccompProfile>(other), kDockerDefaultCaps);
+  REQUIRE(more);
+  CHECK(more->rules_added == by_object->rules_added + 1);
+  // A spec made unconfined has no profile, and its plan loads none.
+  Spec u = default_spec({"/bin/sh"}, {"/l"}, "u");
+  u.seccomp.reset();
+  auto plan = build_plan(u, "/r", {});
+  REQUIRE(plan);
+  CHECK_FALSE(plan->has_seccomp);
 }
 
 TEST_CASE("overlay options put the topmost layer first", "[runtime]") {
