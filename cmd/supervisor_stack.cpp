@@ -160,10 +160,12 @@ Result<void> StackSupervisor::make_network() {
   networks_ = std::move(*nets);
   net_reaping_ = networks_->reaping();
   for (const auto& note : networks_->notes()) std::fprintf(stderr, "supervisor: note: %s\n", note.c_str());
+  std::vector<StackNetworks::Joining> joining;
   for (const auto& [name, s] : project_.services)
     if (networks_->networked(name))
       for (uint64_t n = 1; n <= std::max<uint64_t>(1, s.replicas()); ++n)
-        STACK_TRY(networks_->join(container_name(project_.name, name, n), name, {}, journal_));
+        joining.emplace_back(container_name(project_.name, name, n), name);
+  STACK_TRY(networks_->join_all(joining, journal_));
   ports_ = std::make_unique<StackPorts>(
       loop_, PortBackends{project_.name, networks_.get(), [this](const std::string& s) { return running_indices(s); }});
   std::map<std::string, PortService> services;

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <future>
 #include <memory>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -208,24 +209,36 @@ Result<void> StackNetworks::settle_nat(bool wait) {
   return {};
 }
 
-Result<StackNetworks::Member> StackNetworks::lease(const std::string& container, const std::string& service,
-                                                   state::Journal& journal) {
-  auto plan = plan_.services.find(service);
-  if (plan == plan_.services.end()) return fail("service " + service + " is on no network");
-  net::Ipam ipam(state_dir_);
-  Member m{service, {}, {}};
-  for (const auto& a : plan->second) {
-    std::size_t i = 0;
-    while (i < nets_.size() && nets_[i].def.key != a.network) ++i;
-    if (i == nets_.size()) return fail("service " + service + ": network " + a.network + " was not made");
-    const auto& full = nets_[i].def.full_name;
-    auto rec = journal.add("address", {{"state_dir", state_dir_}, {"network", full}, {"container", container}});
-    if (!rec) return unexpected(rec.error());
-    auto ip = ipam.reserve_address(full, container, a.ipv4_address);
-    if (!ip) return unexpected(ip.error().wrap("network " + full + ": container " + container));
-    m.links.push_back({i, a.aliases, *ip, *rec, {}});
+Result<std::vector<StackNetworks::Member>> StackNetworks::lease(const std::vector<Joining>& joining,
+                                                                state::Journal& journal) {
+  struct Pending {
+    std::size_t member, net;
+    const std::vector<std::string>* aliases;
+    uint64_t record;
+  };
+  std::vector<Member> members;
+  std::vector<net::AddressWant> wants;
+  std::vector<Pending> pending;
+  for (const auto& [container, service] : joining) {
+    auto plan = plan_.services.find(service);
+    if (plan == plan_.services.end()) return fail("service " + service + " is on no network");
+    members.push_back({service, {}, {}});
+    for (const auto& a : plan->second) {
+      std::size_t i = 0;
+      while (i < nets_.size() && nets_[i].def.key != a.network) ++i;
+      if (i == nets_.size()) return fail("service " + service + ": network " + a.network + " was not made");
+      const auto& full = nets_[i].def.full_name;
+      auto rec = journal.add("address", {{"state_dir", state_dir_}, {"network", full}, {"container", container}});
+      if (!rec) return unexpected(rec.error());
+      wants.push_back({full, container, a.ipv4_address});
+      pending.push_back({members.size() - 1, i, &a.aliases, *rec});
+    }
   }
-  return m;
+  auto ips = net::Ipam(state_dir_).reserve_addresses(wants);
+  if (!ips) return unexpected(ips.error());
+  for (std::size_t k = 0; k < pending.size(); ++k)
+    members[pending[k].member].links.push_back({pending[k].net, *pending[k].aliases, (*ips)[k], pending[k].record, {}});
+  return members;
 }
 
 std::vector<std::string> StackNetworks::names_of(const std::string& container, const Member& m, const Link& l) const {
@@ -246,9 +259,9 @@ Result<void> StackNetworks::join(const std::string& container, const std::string
   }
   bool fresh = !members_.count(container);
   if (fresh) {
-    auto m = lease(container, service, journal);
+    auto m = lease({{container, service}}, journal);
     if (!m) return unexpected(m.error());
-    members_.emplace(container, std::move(*m));
+    members_.emplace(container, std::move(m->front()));
   }
   Member& m = members_.at(container);
   m.options = std::move(options);
@@ -261,6 +274,22 @@ Result<void> StackNetworks::join(const std::string& container, const std::string
   if (fresh) {
     refresh_views();
     rewrite_hosts(container);
+  }
+  return {};
+}
+
+Result<void> StackNetworks::join_all(const std::vector<Joining>& joining, state::Journal& journal) {
+  std::vector<Joining> fresh;
+  std::set<std::string> seen;
+  for (const auto& j : joining)
+    if (!members_.count(j.first) && seen.insert(j.first).second) fresh.push_back(j);
+  auto leased = lease(fresh, journal);
+  if (!leased) return unexpected(leased.error());
+  for (std::size_t k = 0; k < fresh.size(); ++k) members_.emplace(fresh[k].first, std::move((*leased)[k]));
+  for (const auto& [container, service] : joining) STACK_TRY(join(container, service, {}, journal));
+  if (!fresh.empty()) {
+    refresh_views();
+    rewrite_hosts("");
   }
   return {};
 }

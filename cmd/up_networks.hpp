@@ -65,6 +65,11 @@ class StackNetworks {
   // Idempotent: a member joining again keeps its addresses and takes the new options.
   Result<void> join(const std::string& container, const std::string& service, MemberOptions options,
                     state::Journal& journal);
+  // (container, service) pairs.
+  using Joining = std::pair<std::string, std::string>;
+  // join(c, s, {}) for each, the new members' addresses leased at once (the first
+  // containers of a stack: one ledger write instead of one per container).
+  Result<void> join_all(const std::vector<Joining>& joining, state::Journal& journal);
   Result<void> attach(const std::string& container, pid_t pid, state::Journal& journal);
   // The same into a netns passed as a handle (a one-off `stack run` sends its container's).
   Result<void> attach(const std::string& container, const net::Netns& ns, state::Journal& journal);
@@ -139,7 +144,9 @@ class StackNetworks {
   Result<void> make_net(const NetDef& def, const std::vector<net::HostRoute>& routes, state::Journal& journal);
   Result<void> make_nat(const std::string& project, state::Journal& journal);
   Result<void> make_nets(const std::vector<NetDef>& defs, state::Journal& journal);
-  Result<Member> lease(const std::string& container, const std::string& service, state::Journal& journal);
+  // Members for containers that have not joined, their addresses leased under one
+  // lock and one write of the IPAM ledger (all or none).
+  Result<std::vector<Member>> lease(const std::vector<Joining>& joining, state::Journal& journal);
   std::vector<std::string> names_of(const std::string& container, const Member& m, const Link& l) const;
   void publish(const std::string& container);  // names and client views of container
   void refresh_views();                         // per-client tables of multi-network members

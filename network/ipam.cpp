@@ -78,6 +78,21 @@ Result<Ipv4> Ipam::reserve_address(std::string_view network, std::string_view co
   return *out;
 }
 
+Result<std::vector<Ipv4>> Ipam::reserve_addresses(const std::vector<AddressWant>& wants) {
+  std::vector<Ipv4> out;
+  if (wants.empty()) return out;
+  STACK_TRY(update([&](IpamState& st) -> Result<void> {
+    out.clear();
+    for (const auto& w : wants) {
+      auto a = net::reserve_address(st, w.network, w.container, w.wanted);
+      if (!a) return unexpected(std::move(a).error().wrap("network " + w.network + ": container " + w.container));
+      out.push_back(*a);
+    }
+    return {};
+  }, Durability::kProcessCrash));
+  return out;
+}
+
 Result<bool> Ipam::release_address(std::string_view network, std::string_view container) {
   bool changed = false;
   STACK_TRY(update([&](IpamState& st) -> Result<void> {

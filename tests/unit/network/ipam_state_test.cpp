@@ -1,5 +1,6 @@
 #include "network/ipam_state.hpp"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -187,4 +188,32 @@ TEST_CASE("ipam: concurrent stacks never get the same subnet (flock'd ledger)", 
   for (std::size_t i = 0; i < st->subnets.size(); ++i)
     for (std::size_t j = i + 1; j < st->subnets.size(); ++j)
       CHECK_FALSE(st->subnets[i].subnet.overlaps(st->subnets[j].subnet));
+}
+
+TEST_CASE("ipam: several addresses at once, one ledger write, all or none", "[ipam]") {
+  stack::testing::TempDir dir("stack-ipam-many");
+  Ipam ipam(dir.path());
+  REQUIRE(ipam.reserve_subnet("sb-a", {C("10.89.7.0/29"), {}}, {}));  // .2-.6 for containers
+  REQUIRE(*ipam.reserve_address("sb-a", "a/old-1") == A("10.89.7.2"));
+  struct stat before {};
+  REQUIRE(::stat(ipam.state_path().c_str(), &before) == 0);
+  auto many = ipam.reserve_addresses({{"sb-a", "a/web-1", {}}, {"sb-a", "a/web-2", A("10.89.7.6")},
+                                      {"sb-a", "a/old-1", {}}, {"sb-a", "a/web-3", {}}});
+  REQUIRE(many);
+  CHECK(*many == std::vector<Ipv4>{A("10.89.7.3"), A("10.89.7.6"), A("10.89.7.2"), A("10.89.7.4")});
+  struct stat after {};
+  REQUIRE(::stat(ipam.state_path().c_str(), &after) == 0);
+  CHECK(after.st_ino != before.st_ino);  // replaced once, as one reserve_address would
+  CHECK(ipam.read()->addresses.size() == 4);
+  // One that cannot be had (the subnet is full after web-4) fails all: none is leased.
+  auto full = ipam.reserve_addresses({{"sb-a", "a/web-4", {}}, {"sb-a", "a/web-5", {}}});
+  REQUIRE_FALSE(full);
+  CHECK_THAT(full.error().message, Catch::Contains("network sb-a: container a/web-5"));
+  CHECK(ipam.read()->addresses.size() == 4);
+  auto nowhere = ipam.reserve_addresses({{"sb-nope", "a/x-1", {}}});
+  REQUIRE_FALSE(nowhere);
+  CHECK_THAT(nowhere.error().message, Catch::Contains("sb-nope"));
+  auto none = ipam.reserve_addresses({});
+  REQUIRE(none);
+  CHECK(none->empty());
 }
