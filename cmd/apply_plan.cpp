@@ -25,8 +25,9 @@ ApplyOptions ApplyOptions::from_json(const nlohmann::json& j) {
   return o;
 }
 
-std::string config_hash(const model::Project& project, const std::string& service, const std::string& image_id) {
-  nlohmann::json s = model::to_json(project).at("services").at(service);
+namespace {
+
+std::string service_hash(nlohmann::json s, const std::string& image_id) {
   s.erase("scale");
   if (s.contains("deploy") && s["deploy"].is_object()) s["deploy"].erase("replicas");
   // x-bandwidth changes in place on a running container (reshape_link), so a change of
@@ -39,6 +40,18 @@ std::string config_hash(const model::Project& project, const std::string& servic
         if (entry.empty()) entry = nullptr;
       }
   return image::sha256_hex(s.dump() + "\n" + image_id);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> config_hashes(const model::Project& project,
+                                                 const std::map<std::string, std::string>& image_ids) {
+  std::map<std::string, std::string> out;
+  if (image_ids.empty()) return out;
+  const nlohmann::json all = model::to_json(project);
+  const auto& services = all.at("services");
+  for (const auto& [service, image_id] : image_ids) out[service] = service_hash(services.at(service), image_id);
+  return out;
 }
 
 ApplyPlan plan_apply(const std::vector<Current>& running, const std::map<std::string, uint64_t>& selected,

@@ -31,8 +31,11 @@ struct ApplyOptions {
 // sha256 hex of the service's `config --format json` form without scale and
 // deploy.replicas (a replica count change adds or removes containers, it does not
 // recreate them) and without x-bandwidth (applied to the running container in place),
-// followed by the image id.
-std::string config_hash(const model::Project& project, const std::string& service, const std::string& image_id);
+// followed by the image id; for every service named in image_ids (service -> image id),
+// with the project's `config` form made once (it was made once per service: an up of 30
+// serialized the whole project 30 times on the supervisor's loop before any start).
+std::map<std::string, std::string> config_hashes(const model::Project& project,
+                                                 const std::map<std::string, std::string>& image_ids);
 
 struct Slot {
   std::string service;

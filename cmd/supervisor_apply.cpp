@@ -47,12 +47,14 @@ Result<std::unique_ptr<ApplyRun>> prepare_apply(const json& params, const std::s
   if (!graph) return unexpected(graph.error());
   auto store = image::ImageStore::open(state_root);
   if (!store) return unexpected(store.error());
+  std::map<std::string, std::string> image_ids;
   for (const auto& [name, s] : project->services) {
     auto image = store->resolve(s.image);
     if (!image) return unexpected(image.error().wrap("service " + name));
-    run->hashes[name] = config_hash(*project, name, image->id);
+    image_ids[name] = image->id;
     run->images.insert_or_assign(name, std::move(*image));
   }
+  run->hashes = config_hashes(*project, image_ids);
   auto selected = graph->closure(run->options.services);
   if (!selected) return unexpected(selected.error());
   for (const auto& s : *selected) {
