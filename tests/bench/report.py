@@ -389,7 +389,26 @@ def findings(res):
                    "from ~60 to 20-40 ms (/proc/stat); the loop remains the serial path: ~1.2 ms per container "
                    "to make its cgroups, log and spec, then ~1.3 ms for its veth while the pool clones the next "
                    "ones. Tried and measured slower: the veths made on the pool thread right after each clone "
-                   "(~118 against ~106 ms; a pool thread waiting on RTNL makes no container).")
+                   "(~118 against ~106 ms; a pool thread waiting on RTNL makes no container). "
+                   "A second day of it (2026-12-04 evening, `perf record -a -F 2999` over 10 ups of 30, "
+                   "summing sample periods): the up is CPU-bound. About 185-191 ms of CPU per up, the two "
+                   "cores' whole wall time but 9-12 ms of idle, all of it in the first 20 ms: the "
+                   "supervisor and each child before its exec 116-119 ms (the loop thread 39-45, libuv's pool "
+                   "35: network namespaces 10.6 of it, each ~0.35 ms, a third of that registering `lo`; the "
+                   "children 38: 51 mounts, the seccomp program's JIT, mknod), and the containers' own "
+                   "busybox `sh` and `sleep` 45 ms: 0.56 ms of user time per process, nearly all of it just "
+                   "after `cpuid` instructions in static glibc's start-up (its cache-size probing; on this VM "
+                   "each `cpuid` exits to the hypervisor), the same for every tool. So reordering gives "
+                   "nothing (the loop at nice -10 did not change the up's time; neither did skipping the heap "
+                   "trims); only less CPU or fewer waits on the serial path do. Timestamps in the supervisor "
+                   "showed those waits: up's apply request waited 2.4 ms behind libuv making its pool on the "
+                   "first state.json write (now made before the networks, 22be479), and the loop waited up to "
+                   "11 ms for a short-lived thread to open each container's netlink socket (now a setns on "
+                   "the loop's thread and back, 7bef6de). Less CPU on the loop: the addresses of the first "
+                   "containers leased in one IPAM write instead of 30 (f994cbf), the project's config form "
+                   "made once per apply instead of once per service (5f3ae2c), and Docker's seccomp profile "
+                   "one shared object instead of one built and compared per container (240c44f): the loop's "
+                   "user time 16.3 -> 12.4 ms per up of 30, its CPU 44.7 -> 38.7 ms.")
     fl_log, pm_log = g("logs", "MB/s", "floor"), g("logs", "MB/s", "podman")
     if fl_log and pm_log:
         out.append(f"- Log capture: podman's conmon (k8s-file) reaches {pm_log['med']:g} MB/s, "
@@ -412,7 +431,10 @@ def findings(res):
                    "check, one append for a line that needs no escape; another ~20%), and from 59b5630 every "
                    "2 ms into a 512 KiB buffer (600-800 wake-ups for 300 MB: another ~10%); on 2026-12-02 the same "
                    "500 MB took user 0.4 s and system 0.5-0.9 s, and 3.5 s before the encoder cached the "
-                   "per-read time.")
+                   "per-read time. The system part moves run to run with the VM, not the code: the same "
+                   "binary took 0.19 to 0.79 s of system time for 300 MB (2026-12-04), two thirds of it in "
+                   "copy_folio_from_iter_atomic, the first write into each new page-cache page, which this "
+                   "VM backs on first touch.")
     sv = sorted(((int(r["case"].split("=")[1]), r["med"]) for r in res.section("rss")
                  if r["tool"] == "stack" and r["case"].startswith("supervisor N=")))
     priv = dict(sorted(((int(r["case"].split("=")[1]), r["med"]) for r in res.section("rss")
@@ -446,8 +468,8 @@ def findings(res):
                    "it the loaded project (the model as JSON), after which yaml-cpp and the model's loader "
                    "are never touched.")
         out.append("- Per service (57 KiB at 100 services, 2026-12-02) the heap holds mostly the container's "
-                   "spec, kept for `exec`, with its own copy of Docker's seccomp profile as data (21 KiB); "
-                   "one profile shared by all containers would leave about 35 KiB a service.")
+                   "spec, kept for `exec`, which held its own copy of Docker's seccomp profile as data "
+                   "(21 KiB) until 240c44f made it one object shared by all containers.")
     rss = g("rss", "KiB per container", "conmon")
     if rss:
         out.append(f"- Each container under podman costs a conmon of {rss['med']:g} KiB RSS "
