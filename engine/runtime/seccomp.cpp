@@ -175,6 +175,7 @@ Result<SeccompProgram> compile_cached(const SeccompProfile& profile, std::shared
 }  // namespace
 
 Result<SeccompProgram> compile_seccomp(const std::shared_ptr<const SeccompProfile>& profile, uint64_t caps) {
+  if (!profile) return fail("seccomp: no profile to compile (an unconfined spec has none)");
   return compile_cached(*profile, profile, caps);
 }
 

@@ -207,6 +207,9 @@ TEST_CASE("every default spec shares one Docker profile; a shared profile finds 
   auto plan = build_plan(u, "/r", {});
   REQUIRE(plan);
   CHECK_FALSE(plan->has_seccomp);
+  auto none = compile_seccomp(u.seccomp, kDockerDefaultCaps);  // a null profile is an error, not a crash
+  REQUIRE_FALSE(none);
+  CHECK_THAT(none.error().message, Catch::Contains("no profile"));
 }
 
 TEST_CASE("overlay options put the topmost layer first", "[runtime]") {
