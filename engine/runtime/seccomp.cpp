@@ -16,6 +16,7 @@
 #include "engine/base/unique_fd.hpp"
 #include "engine/runtime/caps.hpp"
 #include "engine/runtime/seccomp_cache.hpp"
+#include "engine/runtime/seccomp_ranges.hpp"
 
 namespace stack::engine::runtime {
 namespace {
@@ -199,7 +200,7 @@ Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t 
   // The child drops no_new_privs itself when asked; the filter must not force it.
   ::seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0);
   // A libseccomp before 2.5 has no such attribute: its default layout, the same decisions.
-  if (layout == SeccompLayout::kTree) (void)::seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  if (layout != SeccompLayout::kPriority) (void)::seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   SeccompProgram out;
   for (const auto& rule : profile.rules) {
     auto applies = rule_applies(rule, caps);
@@ -212,6 +213,12 @@ Result<SeccompProgram> compile_uncached(const SeccompProfile& profile, uint64_t 
     out.filter = with_enosys_prefix(*prog, out.highest_syscall);
   else
     out.filter = std::move(*prog);
+  if (layout == SeccompLayout::kRanges) {
+    if (auto ranges = relayout_by_ranges(out.filter))
+      out.filter = std::move(*ranges);
+    else
+      log::debug("seccomp: libseccomp's program kept as it is (it does something the range layout does not follow)");
+  }
   if (out.filter.size() > BPF_MAXINSNS)
     return fail("seccomp: the program has " + std::to_string(out.filter.size()) + " instructions, over the kernel's " +
                 std::to_string(BPF_MAXINSNS));
@@ -224,14 +231,14 @@ Result<SeccompProgram> compile_through_disk(const SeccompProfile& profile, uint6
     std::lock_guard lock(g_disk_mu);
     dir = g_disk_dir;
   }
-  if (dir.empty()) return compile_uncached(profile, caps, SeccompLayout::kTree);
+  if (dir.empty()) return compile_uncached(profile, caps, SeccompLayout::kRanges);
   std::string pkey = seccomp_cache::profile_key(profile, caps);
   std::string env = seccomp_cache::environment_key();
   if (auto hit = seccomp_cache::load(dir, pkey, env)) {
     log::debug("seccomp: program read from {}/{}", dir, seccomp_cache::file_name(pkey, env));
     return std::move(*hit);
   }
-  auto prog = compile_uncached(profile, caps, SeccompLayout::kTree);
+  auto prog = compile_uncached(profile, caps, SeccompLayout::kRanges);
   if (!prog) return prog;
   // A cache that cannot be written (read-only root, full disk) costs time, not correctness.
   std::lock_guard lock(g_disk_mu);
