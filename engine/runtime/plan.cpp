@@ -29,7 +29,9 @@ Result<void> add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
     if (!type_ok || major(st.st_rdev) != d.major || minor(st.st_rdev) != d.minor)
       return fail("device " + source + " on the host is not " + std::string(1, d.type) + " " +
                   std::to_string(d.major) + ":" + std::to_string(d.minor));
-    add_mount_ops(ops, Mount{d.path, "bind", source, {"bind", "dev", "nosuid", "noexec"}}, true);
+    // Only "dev": nosuid and noexec mean nothing on a device node (execve(2) needs a
+    // regular file), and without them the bind needs no remount.
+    add_mount_ops(ops, Mount{d.path, "bind", source, {"bind", "dev"}}, st.st_mode & S_IFMT);
   }
   if (!dev_tmpfs) return {};
   // The links every container's /dev has (runc's defaults).
@@ -69,7 +71,7 @@ void add_etc_binds(std::vector<ChildOp>& ops, const EtcPaths& etc) {
   for (auto [dest, src] : {std::pair{"/etc/hosts", &etc.hosts}, std::pair{"/etc/hostname", &etc.hostname},
                            std::pair{"/etc/resolv.conf", &etc.resolv_conf}}) {
     if (src->empty()) continue;
-    add_mount_ops(ops, Mount{dest, "bind", *src, {"bind"}}, true);
+    add_mount_ops(ops, Mount{dest, "bind", *src, {"bind"}}, S_IFREG);
   }
 }
 
@@ -107,11 +109,11 @@ Result<void> add_mounts(std::vector<ChildOp>& ops, const Spec& spec) {
       return fail("mounting " + m.type + " on " + m.destination +
                   " needs the container's own cgroup namespace (it would show the host's tree)");
     bool bind = m.type == "bind" || parse_mount_options(m.options).bind;
-    bool is_file = false;
+    mode_t source_type = 0;
     if (bind) {
       struct stat st {};
       if (::stat(m.source.c_str(), &st) != 0) return fail_errno("bind mount source " + m.source);
-      is_file = !S_ISDIR(st.st_mode);
+      source_type = st.st_mode & S_IFMT;
     }
     // A read-only tmpfs with mounts below it (the v1 /sys/fs/cgroup) is mounted
     // writable, so that their targets can be made, and turned read-only after them.
@@ -123,7 +125,7 @@ Result<void> add_mounts(std::vector<ChildOp>& ops, const Spec& spec) {
       re.flags = MS_RDONLY | parse_mount_options(m.options).flags;
       deferred.emplace_back(last, std::move(re));
     }
-    add_mount_ops(ops, m, is_file);
+    add_mount_ops(ops, m, source_type);
     add_controller_links(ops, m);
     for (auto& [after, op] : deferred)
       if (after == i) ops.push_back(op);

@@ -117,7 +117,8 @@ std::vector<std::string> exec_candidates(const Process& p);
 
 // Mount options ("ro", "nosuid", "rbind", "mode=755", ...) to mount(2) flags and data.
 struct MountFlags {
-  unsigned long flags = 0;  // MS_* for mount(2), without MS_BIND/MS_REC
+  unsigned long flags = 0;    // MS_* for mount(2), without MS_BIND/MS_REC
+  unsigned long cleared = 0;  // MS_* an option asks to be off ("rw", "dev", "exec", ...)
   std::string data;         // the filesystem-specific rest, comma-joined
   bool bind = false;
   bool recursive = false;
@@ -125,8 +126,9 @@ struct MountFlags {
 MountFlags parse_mount_options(const std::vector<std::string>& options);
 
 // Mount ops for one spec mount, after the dirs/files that make its target exist.
-// target_is_file: a bind mount of a regular file needs a file to mount on.
-void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, bool target_is_file);
+// source_type: a bind's source's S_IFMT (S_IFDIR: a directory to mount on; anything
+// else: a file); 0 for other mounts.
+void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, mode_t source_type);
 // The ops that make every ancestor of path and path itself (as dir or file).
 void add_path_ops(std::vector<ChildOp>& ops, const std::string& path, bool as_file, bool optional = false);
 

@@ -1,6 +1,8 @@
 // The mount part of the plan: option parsing, the ops that make a mount's target and
 // mount it, and the namespaced-sysctl rule.
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <map>
@@ -54,6 +56,7 @@ MountFlags parse_mount_options(const std::vector<std::string>& options) {
       out.recursive = out.recursive || o == "rbind";
     } else if (auto it = flag_options().find(o); it != flag_options().end()) {
       out.flags = (out.flags | it->second.set) & ~it->second.clear;
+      out.cleared = (out.cleared | it->second.clear) & ~it->second.set;
     } else if (!is_propagation(o)) {
       if (!out.data.empty()) out.data += ",";
       out.data += o;
@@ -104,21 +107,30 @@ void drop_repeated_mkdirs(std::vector<ChildOp>& ops) {
   ops = std::move(kept);
 }
 
-void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, bool target_is_file) {
+void add_mount_ops(std::vector<ChildOp>& ops, const Mount& m, mode_t source_type) {
   MountFlags f = parse_mount_options(m.options);
   bool bind = f.bind || m.type == "bind";
   // Without a device cgroup rule (the cgroup part) a node made with CAP_MKNOD on a
   // writable mount could reach a host device: volumes are nodev unless "dev" is asked.
+  // The bind of a regular file reaches no inode but that file, so nodev changes nothing
+  // there (/etc/hosts and the other two: one mount each instead of two).
   bool wants_dev = std::find(m.options.begin(), m.options.end(), "dev") != m.options.end();
-  if ((bind || m.type == "tmpfs") && !wants_dev) f.flags |= MS_NODEV;
-  add_path_ops(ops, m.destination, bind && target_is_file);
+  if (m.type == "tmpfs" && !wants_dev) f.flags |= MS_NODEV;
+  if (bind && !wants_dev && source_type != S_IFREG) f.flags |= MS_NODEV;
+  add_path_ops(ops, m.destination, bind && source_type != S_IFDIR);
   ChildOp op{OpKind::kMount, m.destination};
   op.source = m.source;
   if (bind) {
-    // mount(2): MS_BIND ignores the other flags, so they need a second, remount call.
+    // mount(2): MS_BIND ignores the other flags, and the new mount keeps those of the
+    // source's mount (clone_mnt()); a second, remount call sets them. It is needed for
+    // flags asked for, or to clear one the source's mount has ("dev" on a nodev mount;
+    // the host's /dev has none: a device node is one mount, not two). statvfs(3)'s
+    // ST_* flags are the MS_* ones.
     op.flags = MS_BIND | (f.recursive ? MS_REC : 0);
     ops.push_back(op);
-    if (f.flags) {
+    struct statvfs sv {};
+    bool clear = !f.flags && f.cleared && (::statvfs(m.source.c_str(), &sv) != 0 || (sv.f_flag & f.cleared));
+    if (f.flags || clear) {
       ChildOp re{OpKind::kBindRemount, m.destination};
       re.flags = f.flags;
       ops.push_back(std::move(re));

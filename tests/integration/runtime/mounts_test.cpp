@@ -31,6 +31,35 @@ TEST_CASE("bind volumes (rw and ro) and tmpfs mounts", "[runtime]") {
   CHECK(fx.leftover_mounts().empty());
 }
 
+TEST_CASE("a device is one bind of the host's node; a nodev source's bind is remounted dev", "[runtime]") {
+  RuntimeFixture fx;
+  // A node on a nodev tmpfs: its bind keeps nodev (clone_mnt) unless remounted.
+  std::string src = fx.tmp.path() + "/devsrc";
+  REQUIRE(run("mkdir -p " + src + " && mount -t tmpfs -o nodev,size=64k tmpfs " + src).status == 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() {
+      if (!path.empty()) run("umount " + path);
+    }
+  } unmount{src};
+  REQUIRE(run("mknod " + src + "/null c 1 3 && chmod 666 " + src + "/null").status == 0);
+  auto s = fx.spec({"/bin/sh", "-c",
+                    "echo x > /dev/mynull && echo MYNULL-OK; echo x > /dev/null && echo NULL-OK;"
+                    "head -c 4 /dev/zero | wc -c; grep -E ' /dev/(null|mynull) ' /proc/self/mountinfo"});
+  s.devices.push_back({"/dev/mynull", src + "/null", 'c', 1, 3});
+  auto r = fx.run_capture(s);
+  REQUIRE(r);
+  INFO(r->out);
+  CHECK(r->status.code == 0);
+  CHECK(r->out.find("MYNULL-OK") != std::string::npos);
+  CHECK(r->out.find("NULL-OK") != std::string::npos);
+  CHECK(r->out.find("4\n") != std::string::npos);
+  CHECK(r->out.find("/dev/mynull rw,nodev") == std::string::npos);
+  CHECK(run("umount " + src).status == 0);
+  unmount.path.clear();
+  CHECK(fx.leftover_mounts().empty());
+}
+
 TEST_CASE("a mount target behind a symlink stays inside the rootfs", "[runtime]") {
   RuntimeFixture fx;
   std::string outside = fx.tmp.path() + "/outside";

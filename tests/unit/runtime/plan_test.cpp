@@ -1,6 +1,8 @@
 // The launch plan without a kernel: mount list, capability masks, seccomp rule count.
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <memory>
@@ -86,6 +88,17 @@ TEST_CASE("the default plan: mounts, /dev, masks, read-only paths, /etc files", 
     }
     if (op.path == "/sys" && op.kind == OpKind::kMount) CHECK((op.flags & MS_RDONLY) != 0);
   }
+  // One mount, no remount, for a device whose host node is not on a nodev mount, and
+  // for the /etc files (regular files: nodev means nothing there).
+  struct statvfs dev {};
+  REQUIRE(::statvfs("/dev/null", &dev) == 0);
+  auto remounts = [&](const std::string& path) {
+    return std::count_if(plan->ops.begin(), plan->ops.end(),
+                         [&](const ChildOp& op) { return op.kind == OpKind::kBindRemount && op.path == path; });
+  };
+  CHECK(remounts("/dev/null") == ((dev.f_flag & ST_NODEV) ? 1 : 0));
+  CHECK(remounts("/etc/hosts") == 0);
+  CHECK(remounts("/etc/resolv.conf") == 0);
   CHECK(plan->caps.effective == kDockerDefaultCaps);
   CHECK(plan->has_seccomp);
   CHECK(plan->set_hostname);
@@ -129,9 +142,12 @@ TEST_CASE("mount options and user volumes", "[runtime]") {
   CHECK(f.bind);
   CHECK(f.recursive);
   CHECK(f.flags == (MS_RDONLY | MS_NOSUID));
+  CHECK(f.cleared == 0);
+  CHECK(parse_mount_options({"nodev", "dev", "rw", "exec"}).cleared == (MS_NODEV | MS_RDONLY | MS_NOEXEC));
+  CHECK(parse_mount_options({"dev", "nodev"}).cleared == 0);
   CHECK(f.data == "mode=755,size=1m");
   std::vector<ChildOp> ops;
-  add_mount_ops(ops, Mount{"/data/sub", "bind", "/host/vol", {"bind", "ro"}}, false);
+  add_mount_ops(ops, Mount{"/data/sub", "bind", "/host/vol", {"bind", "ro"}}, S_IFDIR);
   REQUIRE(ops.size() == 4);  // mkdir /data, mkdir /data/sub, bind, ro remount
   CHECK(ops[0].kind == OpKind::kMkdir);
   CHECK(ops[0].parent == "/");
@@ -140,6 +156,22 @@ TEST_CASE("mount options and user volumes", "[runtime]") {
   CHECK(ops[2].flags == MS_BIND);
   CHECK(ops[3].kind == OpKind::kBindRemount);
   CHECK(ops[3].flags == (MS_RDONLY | MS_NODEV));  // volumes are nodev unless "dev" is asked
+  // A regular file reaches no device node: no nodev, so no remount unless asked for flags.
+  ops.clear();
+  add_mount_ops(ops, Mount{"/etc/app.conf", "bind", "/host/app.conf", {"bind"}}, S_IFREG);
+  REQUIRE(ops.size() == 3);  // mkdir /etc, the file to mount on, bind
+  CHECK(ops[1].kind == OpKind::kMkfile);
+  CHECK(ops[2].flags == MS_BIND);
+  ops.clear();
+  add_mount_ops(ops, Mount{"/etc/app.conf", "bind", "/host/app.conf", {"bind", "ro"}}, S_IFREG);
+  REQUIRE(ops.size() == 4);
+  CHECK(ops[3].kind == OpKind::kBindRemount);
+  CHECK(ops[3].flags == MS_RDONLY);
+  // Any other file (a device node, a socket) stays nodev unless "dev" is asked.
+  ops.clear();
+  add_mount_ops(ops, Mount{"/run/app.sock", "bind", "/host/app.sock", {"bind"}}, S_IFSOCK);
+  REQUIRE(ops.size() == 4);
+  CHECK(ops[3].flags == MS_NODEV);
 }
 
 TEST_CASE("the seccomp program has the profile's rules", "[runtime]") {
