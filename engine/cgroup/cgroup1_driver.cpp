@@ -30,6 +30,17 @@ Result<void> copy_cpuset_from_parent(const std::string& dir) {
   return {};
 }
 
+// A group made below one whose cgroup.clone_children is 1 has its parent's cpus and mems
+// from the mkdir on (cpusets.rst 1.8), and the flag too: the groups this makes above the
+// one asked for (leaf) are set so, and a container's group then takes one read instead
+// of the copy's four file operations, on the loop.
+Result<void> new_cpuset(const std::string& dir, const std::string& leaf) {
+  auto cpus = fs::read_value(dir + "/cpuset.cpus");  // unreadable: the copy says why
+  if (!cpus || cpus->empty()) STACK_TRY(copy_cpuset_from_parent(dir));
+  if (dir != leaf) STACK_TRY(fs::write_value(dir + "/cgroup.clone_children", "1"));
+  return {};
+}
+
 }  // namespace
 
 std::vector<std::string> Cgroup1Driver::hierarchy_dirs() const {
@@ -65,7 +76,8 @@ Result<bool> Cgroup1Driver::create(const std::string& rel) {
   std::optional<std::string> cpuset = dir_of("cpuset");
   for (const std::string& base : hierarchy_dirs()) {
     std::function<Result<void>(const std::string&)> on_new;
-    if (cpuset && base == *cpuset) on_new = copy_cpuset_from_parent;
+    if (cpuset && base == *cpuset)
+      on_new = [leaf = base + "/" + rel](const std::string& dir) { return new_cpuset(dir, leaf); };
     auto r = fs::make_below(base, rel, nullptr, on_new);
     if (!r) return unexpected(r.error());
     created = created || *r;

@@ -128,3 +128,36 @@ TEST_CASE("v1 without cgroup2 (legacy mode): kill_all freezes, kills and thaws")
   REQUIRE(removed);
   CHECK(*removed);
 }
+
+TEST_CASE("v1 cpuset: the groups above a container's pass cpus and mems on, and it can hold a process") {
+  Driver& d = host_driver();
+  auto layout = read_host_layout();
+  REQUIRE(layout);
+  if (d.mode() == Mode::kUnified || !layout->v1_dirs.count("cpuset")) {
+    SUCCEED("no v1 cpuset hierarchy here");
+    return;
+  }
+  TestGroup first("cpus-a");  // makes prefix() and its group below it
+  TestGroup second("cpus-b");  // made below a prefix() that already passes them on
+  CHECK(read_trimmed(file_of("cpuset", prefix(), "cgroup.clone_children")) == "1");
+  std::string cpus = read_trimmed(file_of("cpuset", prefix(), "cpuset.cpus"));
+  std::string mems = read_trimmed(file_of("cpuset", prefix(), "cpuset.mems"));
+  CHECK_FALSE(cpus.empty());
+  for (const auto* g : {&first, &second}) {
+    INFO(g->rel());
+    CHECK(read_trimmed(file_of("cpuset", g->rel(), "cpuset.cpus")) == cpus);
+    CHECK(read_trimmed(file_of("cpuset", g->rel(), "cpuset.mems")) == mems);
+  }
+  int ready[2];
+  REQUIRE(::pipe(ready) == 0);
+  Child c(d, second.rel(), [&] {
+    (void)!::write(ready[1], "r", 1);
+    for (;;) ::pause();
+  });
+  char b;
+  REQUIRE(::read(ready[0], &b, 1) == 1);  // it joined every hierarchy (an empty cpuset refuses: ENOSPC)
+  ::close(ready[0]);
+  ::close(ready[1]);
+  std::string path = cgroup_of(c.pid(), "cpuset");
+  CHECK(path.compare(path.size() - second.rel().size(), second.rel().size(), second.rel()) == 0);
+}
