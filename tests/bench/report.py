@@ -160,8 +160,9 @@ def simple_table(res, section, unit):
     rows = res.section(section)
     if not rows:
         return None
-    out = [f"| tool | what | {unit} | note |", "| --- | --- | ---: | --- |"]
-    out += [f"| {r['tool']} | {cell(r['case'])} | {r['med']:g} | {cell(r['note'])} |" for r in rows]
+    out = [f"| tool | what | {unit} (median) | min–max | runs | note |", "| --- | --- | ---: | ---: | ---: | --- |"]
+    out += [f"| {r['tool']} | {cell(r['case'])} | {r['med']:g} | {r['lo']:g}–{r['hi']:g} | {r['runs']} | "
+            f"{cell(r['note'])} |" for r in rows]
     return out
 
 
@@ -485,7 +486,8 @@ def document(res, args, have_plot):
          "busybox rootfs (`tests/support/mkbusybox`, imported into each tool). Times are wall clock",
          "from the tool's exec to its exit, taken by the script (bash `EPOCHREALTIME`), "
          f"median of {args.runs} runs after one warm-up run for one-shot containers and of "
-         f"{args.updown_runs} rounds after one warm-up round for up/down.", ""]
+         f"{args.updown_runs} rounds after one warm-up round for up/down, and of the log capture's rounds "
+         "(the floor, conmon and stack in turn) after one warm-up round.", ""]
     if args.smoke:
         L += ["**Smoke run** (`--smoke`): tiny sizes, few runs; the figures only prove the script works.", ""]
     L += ["## Machine", ""]
@@ -536,7 +538,9 @@ def document(res, args, have_plot):
     L += ["", "## 3. Log capture", "",
           f"{args.log_mb} MB of 100-byte lines (`yes <99 chars> | head -c …` in busybox). The floor is",
           "the same writer piped into `cat > file`; podman's figure is `run -d` to `wait` with",
-          "conmon writing a k8s-file log (payload bytes checked).", ""]
+          "conmon writing a k8s-file log (payload bytes checked). The three run in turn, round after",
+          "round, so that the VM's page cache is in the same phase for each (it backs a page on first",
+          "touch, which is most of a capture's system time).", ""]
     L += simple_table(res, "logs", "value") or ["Nothing measured."]
     L += ["", "stack's figure is timed from `up -d` until the service's json-file log holds every",
           "line (the whole pipeline: container start, the supervisor's pipe reads, JSON encoding,",

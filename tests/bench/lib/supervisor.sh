@@ -31,7 +31,7 @@ YAML
   if ! sv "$f" "$p" up -d >"$work/last.out" 2>"$work/last.err"; then
     skip stack logs "up -d failed: $(last_error)"
     sv "$f" "$p" down >/dev/null 2>&1
-    return 0
+    return 1
   fi
   "$stack_bin" --root "$work/stack/root" --run-root "$work/stack/run" -f "$f" -p "$p" wait w >/dev/null 2>&1 &
   waiter=$!
@@ -53,14 +53,16 @@ YAML
   got=$(grep -c '"stream":"stdout"' "$logf" 2>/dev/null || true)
   pid=$(supervisor_pid "$p")
   cpu=$([ -n "$pid" ] && cpu_seconds "$pid" || echo "")
-  sv "$f" "$p" down >/dev/null 2>&1 || skip stack logs "down failed"
+  if ! sv "$f" "$p" down >/dev/null 2>&1; then
+    skip stack logs "down failed"
+    return 1
+  fi
   if ((got != lines)); then
     skip stack logs "the json-file log holds $got of $lines lines"
-    return 0
+    return 1
   fi
-  record_value logs "MB/s" stack "$(mb_per_s "$log_bytes" "$t0" "$t1")" "supervisor, json-file, up -d to last line"
-  [ -n "$cpu" ] && record_value logs "supervisor CPU s" stack "$cpu" \
-    "user+system CPU of the supervisor for the whole capture (wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }') s)"
+  logs_sample stack mbps "$(mb_per_s "$log_bytes" "$t0" "$t1")"
+  [ -z "$cpu" ] || logs_sample stack cpu "$cpu"
 }
 
 # Supervisor RSS with K sleeping services running (the same compose file as up/down):
