@@ -409,7 +409,24 @@ def findings(res):
                    "containers leased in one IPAM write instead of 30 (f994cbf), the project's config form "
                    "made once per apply instead of once per service (5f3ae2c), and Docker's seccomp profile "
                    "one shared object instead of one built and compared per container (240c44f): the loop's "
-                   "user time 16.3 -> 12.4 ms per up of 30, its CPU 44.7 -> 38.7 ms.")
+                   "user time 16.3 -> 12.4 ms per up of 30, its CPU 44.7 -> 38.7 ms. "
+                   "A third day (2026-12-04 night, `perf record -a -g` over 10 ups, 194 ms of CPU per up): the "
+                   "supervisor's system calls 98 ms (clone3 with its namespaces 15, of which network "
+                   "namespaces 10; mount 14.7; mkdir 10.8, half of it cgroup directories, half ext4 ones, whose "
+                   "inode allocator skips the inodes the previous round's `down` freed seconds before "
+                   "(recently_deleted(), 3.6 ms); veths over netlink 9.9; seccomp(2) 7.4), its user time 20 "
+                   "(a quarter of it malloc and free), the containers' processes 46, idle 13. Cut since: the "
+                   "seccomp program is laid out as a binary search over ranges of syscall numbers (1,233 -> "
+                   "295 instructions, loading it in each container 0.21 -> 0.08 ms: b06dc29); a bind mount "
+                   "takes a remount only to set flags (device nodes and the /etc files: 51 -> 42 mount calls "
+                   "per container, b8be714); the cpuset groups above a container's pass cpus and mems on "
+                   "(cgroup.clone_children: one read instead of four file operations per container on the "
+                   "loop, b9fa350); the CLI starts the supervisor with posix_spawn instead of fork (ed2abcf). "
+                   "Tried and measured as no change (same-minute alternating rounds): the supervisor's "
+                   "autogroup at nice -10 (the containers' processes then get less CPU while it works), libuv's "
+                   "pool at 2, 3 or 6 threads, and the first apply taking the stack file as the supervisor "
+                   "loaded it at start instead of reading it again (~0.7 ms on the serial path, not resolved "
+                   "by 16 rounds; left out).")
     fl_log, pm_log = g("logs", "MB/s", "floor"), g("logs", "MB/s", "podman")
     if fl_log and pm_log:
         out.append(f"- Log capture: podman's conmon (k8s-file) reaches {pm_log['med']:g} MB/s, "
@@ -435,7 +452,9 @@ def findings(res):
                    "per-read time. The system part moves run to run with the VM, not the code: the same "
                    "binary took 0.19 to 0.79 s of system time for 300 MB (2026-12-04), two thirds of it in "
                    "copy_folio_from_iter_atomic, the first write into each new page-cache page, which this "
-                   "VM backs on first touch.")
+                   "VM backs on first touch (perf of one capture on 2026-12-04: 70% of the supervisor's CPU "
+                   "there, the JSON encoder 5%). Hence the rounds: the floor, conmon and stack in turn, so that "
+                   "each meets the page cache in the same phase, and medians of five.")
     sv = sorted(((int(r["case"].split("=")[1]), r["med"]) for r in res.section("rss")
                  if r["tool"] == "stack" and r["case"].startswith("supervisor N=")))
     priv = dict(sorted(((int(r["case"].split("=")[1]), r["med"]) for r in res.section("rss")
