@@ -13,7 +13,7 @@ log_writer() { echo "yes $log_line | head -c $log_bytes"; }
 # is in the same phase for all three; medians per tool. A tool whose capture fails once
 # is skipped from then on.
 bench_logs() {
-  local round tool
+  local round tool f
   local -A failed=()
   say "log capture: $((log_bytes / 1000000)) MB of 100-byte lines, $log_runs rounds after a warm-up round"
   for f in floor.mbps podman.mbps podman.cpu stack.mbps stack.cpu; do : >"$work/s.logs.$f"; done
