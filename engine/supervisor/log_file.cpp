@@ -12,9 +12,11 @@
 namespace stack::supervisor {
 namespace {
 
-constexpr std::size_t kBatch = 256 * 1024;        // write when this much is buffered
-// A buffer that grew past kKeep in a burst is given back once a flush is small again:
-// a service that logged a lot at start and then little keeps no 256 KiB+ buffer.
+// A buffer that grew past kKeep in a burst is given back once two flushes in a row are
+// small: a service that logged a lot at start and then little keeps no 256 KiB+ buffer.
+// One small flush is no sign of quiet: a burst's reads end in one (the rest of a read
+// after the 256 KiB writes), and freeing there made the next read fault in a new buffer
+// (malloc maps blocks this large anew): ~2,500 page faults in a 500 MB capture.
 constexpr std::size_t kKeep = 64 * 1024;
 constexpr std::size_t kQuietFlush = 16 * 1024;
 constexpr std::size_t kTailScan = 256 * 1024;     // longer than any encoded line
@@ -99,7 +101,8 @@ Result<std::unique_ptr<LogFile>> LogFile::open(std::string path, LogFileOptions 
   return std::unique_ptr<LogFile>(new LogFile(std::move(path), options, std::move(*fd), *good));
 }
 
-Result<void> LogFile::append(std::string_view text, bool newline, std::string_view stream, int64_t time_ns) {
+Result<void> LogFile::append(std::string_view text, bool newline, std::string_view stream, int64_t time_ns,
+                             bool plain) {
   // Rotate before writing to a full file, as Docker does: the newest line always
   // stays in the live file, also with max-file 1.
   if (options_.max_size > 0 && size_ + buffer_.size() >= options_.max_size) {
@@ -110,7 +113,7 @@ Result<void> LogFile::append(std::string_view text, bool newline, std::string_vi
       return r;
     }
   }
-  encode_log_line(text, newline, stream, time_ns, buffer_);
+  encode_log_line(text, newline, stream, time_ns, buffer_, plain);
   ++buffered_lines_;
   if (buffer_.size() >= kBatch) return flush();
   return {};
@@ -133,7 +136,9 @@ Result<void> LogFile::flush() {
     off += static_cast<std::size_t>(n);
   }
   size_ += buffer_.size();
-  if (buffer_.capacity() > kKeep && buffer_.size() < kQuietFlush) std::string().swap(buffer_);
+  bool small = buffer_.size() < kQuietFlush;
+  if (small && small_flush_ && buffer_.capacity() > kKeep) std::string().swap(buffer_);
+  small_flush_ = small;
   buffer_.clear();
   buffered_lines_ = 0;
   return {};

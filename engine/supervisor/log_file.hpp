@@ -39,9 +39,25 @@ class LogFile {
   // Buffers one record. When the file (with what is buffered) has reached max-size,
   // first writes the buffer out and rotates, so a file exceeds max-size by at most
   // one line (as Docker's does).
-  Result<void> append(std::string_view text, bool newline, std::string_view stream, int64_t time_ns);
+  // plain: the text needs no JSON escape (encode_log_line).
+  Result<void> append(std::string_view text, bool newline, std::string_view stream, int64_t time_ns,
+                      bool plain = false);
   Result<void> append(const LogEntry& e, std::string_view stream, int64_t time_ns) {
     return append(e.text, e.newline, stream, time_ns);
+  }
+  // The pump's path for a whole line that needs no escape (find_line_end said so), with
+  // the record end of its read: the record is copied in three pieces, inline.
+  Result<void> append_plain_line(std::string_view text, const RecordEnd& end) {
+    std::string_view tail = end.text(true);
+    if ((options_.max_size > 0 && size_ + buffer_.size() >= options_.max_size) ||
+        buffer_.size() + 8 + text.size() + tail.size() > buffer_.capacity())
+      return append(text, true, end.stream(), end.time_ns(), true);
+    buffer_.append("{\"log\":\"", 8);
+    buffer_.append(text);
+    buffer_.append(tail);
+    ++buffered_lines_;
+    if (buffer_.size() >= kBatch) return flush();
+    return {};
   }
   // Writes everything buffered.
   Result<void> flush();
@@ -57,12 +73,14 @@ class LogFile {
       : path_(std::move(path)), options_(o), fd_(std::move(fd)), size_(size) {}
   Result<void> rotate();
 
+  static constexpr std::size_t kBatch = 256 * 1024;  // written when this much is buffered
   std::string path_;
   LogFileOptions options_;
   UniqueFd fd_;
   uint64_t size_ = 0;
   std::string buffer_;
   uint64_t buffered_lines_ = 0;
+  bool small_flush_ = false;  // the last flush was small (see kKeep)
   uint64_t dropped_lines_ = 0;
 };
 

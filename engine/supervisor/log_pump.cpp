@@ -133,9 +133,10 @@ void LogPump::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 }
 
 void LogPump::write(std::string_view bytes, bool finish) {
-  int64_t t = now_ns();
-  auto append = [&](std::string_view text, bool newline) {
-    auto r = file_->append(text, newline, stream_, t);
+  end_.set(stream_, now_ns());
+  auto append = [&](std::string_view text, bool newline, bool plain) {
+    auto r = plain && newline ? file_->append_plain_line(text, end_)
+                              : file_->append(text, newline, stream_, end_.time_ns(), plain);
     ++lines_;
     if (!r && cb_.on_error) cb_.on_error(r.error());
   };

@@ -76,6 +76,7 @@ class LogPump final : public UvHandle<uv_pipe_t> {
   std::string stream_;
   Callbacks cb_;
   LineSplitter splitter_;
+  RecordEnd end_;  // of the lines of the read being written
   uint64_t lines_ = 0;
   bool grown_ = false;
   UvOwned<net::UvTimer> pause_;  // made at the first pause

@@ -133,8 +133,16 @@ TEST_CASE("a burst's large buffer is given back once the stream is quiet again")
   CHECK((*f)->buffer_capacity() > 64 * 1024);
   REQUIRE((*f)->flush());
   CHECK((*f)->buffer_capacity() > 64 * 1024);  // a big flush: the burst may go on
-  REQUIRE((*f)->append({"quiet", true}, "stdout", 2));
+  REQUIRE((*f)->append({"the rest of a read", true}, "stdout", 2));
   REQUIRE((*f)->flush());
-  CHECK((*f)->buffer_capacity() <= 64 * 1024);
-  CHECK(logs_of(dir.path() + "/c-json.log").size() == 1501);
+  CHECK((*f)->buffer_capacity() > 64 * 1024);  // one small flush ends every read of a burst
+  for (int i = 0; i < 1500; ++i) REQUIRE((*f)->append({line, true}, "stdout", 3));
+  REQUIRE((*f)->flush());
+  REQUIRE((*f)->append({"quiet", true}, "stdout", 4));
+  REQUIRE((*f)->flush());
+  CHECK((*f)->buffer_capacity() > 64 * 1024);
+  REQUIRE((*f)->append({"quiet again", true}, "stdout", 5));
+  REQUIRE((*f)->flush());
+  CHECK((*f)->buffer_capacity() <= 64 * 1024);  // two small flushes in a row: quiet
+  CHECK(logs_of(dir.path() + "/c-json.log").size() == 3003);
 }

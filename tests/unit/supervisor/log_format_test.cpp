@@ -250,7 +250,7 @@ TEST_CASE("a line is cut from the read's bytes without a copy; only a read's las
   std::string read = "one\ntwo\nthr";
   std::vector<const char*> where;
   std::vector<std::string> texts;
-  s.feed_each(read, [&](std::string_view t, bool nl) {
+  s.feed_each(read, [&](std::string_view t, bool nl, bool) {
     CHECK(nl);
     where.push_back(t.data());
     texts.emplace_back(t);
@@ -260,14 +260,67 @@ TEST_CASE("a line is cut from the read's bytes without a copy; only a read's las
   CHECK(where[1] == read.data() + 4);
   CHECK(s.pending() == 3);
   texts.clear();
-  s.feed_each("ee\nfour", [&](std::string_view t, bool nl) {
+  s.feed_each("ee\nfour", [&](std::string_view t, bool nl, bool) {
     CHECK(nl);
     texts.emplace_back(t);
   });
-  s.finish_each([&](std::string_view t, bool nl) {
+  s.finish_each([&](std::string_view t, bool nl, bool) {
     CHECK_FALSE(nl);
     texts.emplace_back(t);
   });
   CHECK(texts == std::vector<std::string>{"three", "four"});
   CHECK(s.pending() == 0);
+}
+
+TEST_CASE("find_line_end finds the first newline and whether the bytes before it are plain") {
+  // A reference a byte at a time; every length across the 16- and 32-byte blocks and
+  // their overlapping last block, every special byte at every place, before and after
+  // a newline.
+  auto reference = [](std::string_view s, bool& plain) {
+    std::size_t nl = std::min(s.find('\n'), s.size());
+    std::string line(s.substr(0, nl));
+    plain = log_field(line, false) == line;
+    return nl;
+  };
+  const std::string specials[] = {"\"", "\\", "<", ">", "&", "\x01", "\x1F", "\x80", "\xFF", "\x7F", "=", "\n"};
+  for (std::size_t len = 0; len <= 100; ++len)
+    for (std::size_t at = 0; at <= len; ++at)
+      for (const auto& sp : specials)
+        for (std::size_t nl_at : {std::string::npos, std::size_t{0}, len / 2, len - 1}) {
+          std::string text(len, 'a');
+          if (at < len) text.replace(at, 1, sp);
+          if (nl_at < len && nl_at != at) text[nl_at] = '\n';
+          bool plain = false, want_plain = false;
+          std::size_t end = find_line_end(text, plain);
+          INFO("length " << len << ", special at " << at << ", newline at " << nl_at);
+          REQUIRE(end == reference(text, want_plain));
+          REQUIRE(plain == want_plain);
+        }
+}
+
+TEST_CASE("lines the splitter calls plain are encoded as the escaping encoder would") {
+  std::mt19937 rng(11);
+  const std::string alphabet = std::string("abcdefgh <>&\"\\\t\n\x01\x7F") + "\xC3\xA9\xE2\x80\xA8\xFF";
+  std::size_t plain_lines = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string data;
+    std::size_t len = rng() % 5000;
+    for (std::size_t i = 0; i < len; ++i)
+      data += rng() % 60 == 0 ? '\n' : rng() % 400 ? static_cast<char>('a' + rng() % 26) : alphabet[rng() % alphabet.size()];
+    LineSplitter s;
+    auto check = [&](std::string_view text, bool newline, bool plain) {
+      std::string hinted, looked;
+      encode_log_line(text, newline, "stdout", 0, hinted, plain);
+      encode_log_line(text, newline, "stdout", 0, looked, false);
+      REQUIRE(hinted == looked);
+      plain_lines += plain;
+    };
+    for (std::size_t i = 0; i < data.size();) {
+      std::size_t n = 1 + rng() % 700;
+      s.feed_each(std::string_view(data).substr(i, n), check);
+      i += n;
+    }
+    s.finish_each(check);
+  }
+  CHECK(plain_lines > 1000);  // the hint is given, not only withheld
 }
