@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,12 @@ namespace {
 constexpr std::size_t kKeep = 64 * 1024;
 constexpr std::size_t kQuietFlush = 16 * 1024;
 constexpr std::size_t kTailScan = 256 * 1024;     // longer than any encoded line
+
+int64_t thread_cpu_ns() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
 
 Result<UniqueFd> open_log(const std::string& path, bool truncate) {
   int flags = O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (truncate ? O_TRUNC : 0);
@@ -44,6 +51,18 @@ Result<uint64_t> whole_lines_size(int fd, const std::string& path) {
 }
 
 }  // namespace
+
+std::size_t WritePacer::piece(std::size_t left) const { return cold_left_ > 0 ? std::min(left, kColdPiece) : left; }
+
+bool WritePacer::times(std::size_t piece) const { return cold_left_ == 0 && piece >= kProbe; }
+
+void WritePacer::wrote(std::size_t bytes, int64_t cpu_ns) {
+  if (cpu_ns >= 0) {
+    if (bytes >= kProbe && cpu_ns > kColdNsPerKiB * static_cast<int64_t>(bytes / 1024)) cold_left_ = kColdSpan;
+    return;
+  }
+  cold_left_ -= std::min<uint64_t>(cold_left_, bytes);
+}
 
 Result<uint64_t> parse_log_size(const std::string& s) {
   if (s == "-1") return uint64_t{0};
@@ -122,7 +141,11 @@ Result<void> LogFile::append(std::string_view text, bool newline, std::string_vi
 Result<void> LogFile::flush() {
   std::size_t off = 0;
   while (off < buffer_.size()) {
-    ssize_t n = ::write(fd_.get(), buffer_.data() + off, buffer_.size() - off);
+    std::size_t piece = pacer_.piece(buffer_.size() - off);
+    const bool timed = pacer_.times(piece);
+    const int64_t t0 = timed ? thread_cpu_ns() : 0;
+    ssize_t n = ::write(fd_.get(), buffer_.data() + off, piece);
+    if (n > 0) pacer_.wrote(static_cast<std::size_t>(n), timed ? thread_cpu_ns() - t0 : -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int e = errno;

@@ -146,3 +146,29 @@ TEST_CASE("a burst's large buffer is given back once the stream is quiet again")
   CHECK((*f)->buffer_capacity() <= 64 * 1024);  // two small flushes in a row: quiet
   CHECK(logs_of(dir.path() + "/c-json.log").size() == 3003);
 }
+
+TEST_CASE("a slow large write makes the next 64 MiB go in 32 KiB writes, then a whole buffer is tried again") {
+  WritePacer p;
+  const std::size_t big = 256 * 1024;
+  CHECK(p.piece(big) == big);
+  REQUIRE(p.times(big));
+  CHECK_FALSE(p.times(4096));  // a quiet stream's small writes are never timed
+  p.wrote(big, 60'000);        // ~0.23 us per KiB: warm
+  CHECK_FALSE(p.cold());
+  CHECK(p.piece(big) == big);
+  p.wrote(100, 5'000'000);  // a short write says nothing, however long it took
+  CHECK_FALSE(p.cold());
+  p.wrote(big, 2'000'000);  // ~7.8 us per KiB
+  REQUIRE(p.cold());
+  CHECK(p.piece(big) == WritePacer::kColdPiece);
+  CHECK(p.piece(1000) == 1000);
+  CHECK_FALSE(p.times(WritePacer::kColdPiece));
+  uint64_t small = 0;
+  while (p.cold()) {
+    p.wrote(p.piece(big), -1);
+    small += WritePacer::kColdPiece;
+  }
+  CHECK(small == WritePacer::kColdSpan);
+  CHECK(p.piece(big) == big);
+  CHECK(p.times(big));
+}
