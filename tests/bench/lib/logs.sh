@@ -16,7 +16,7 @@ bench_logs() {
   local round tool f
   local -A failed=()
   say "log capture: $((log_bytes / 1000000)) MB of 100-byte lines, $log_runs rounds after a warm-up round"
-  for f in floor.mbps podman.mbps podman.cpu stack.mbps stack.cpu; do : >"$work/s.logs.$f"; done
+  for f in floor.mbps floor.cpu podman.mbps podman.cpu stack.mbps stack.cpu; do : >"$work/s.logs.$f"; done
   stack_has_up || skip stack logs "stack up not implemented yet (logs are the supervisor's)"
   for ((round = 0; round <= log_runs; round++)); do
     logs_round=$round
@@ -28,6 +28,7 @@ bench_logs() {
     done
   done
   logs_record floor "MB/s" mbps "pipe | cat > file"
+  logs_record floor "cat CPU s" cpu "user+system CPU of the floor's cat (bash times)"
   logs_record podman "MB/s" mbps "conmon, k8s-file"
   logs_record podman "conmon CPU s" cpu "user+system CPU of conmon for the whole capture (read every 20 ms until it exited)"
   logs_record stack "MB/s" mbps "supervisor, json-file, up -d to last line"
@@ -38,12 +39,15 @@ bench_logs() {
 logs_sample() { ((logs_round == 0)) || echo "$3" >>"$work/s.logs.$1.$2"; }
 logs_record() { [ ! -s "$work/s.logs.$1.$3" ] || record logs "$2" "$1" "$work/s.logs.$1.$3" "$4"; }
 
-# The floor: the writer's stdout is a pipe whose reader appends to a file.
+# The floor: the writer's stdout is a pipe whose reader appends to a file. Its cat's
+# CPU (bash's `times` in the pipeline's subshell: the children's user and system time)
+# says what moving the same bytes from the pipe into a file costs on this machine.
 floor_logs() {
-  local t0 t1 size
+  local t0 t1 size cpu
   t0=$(now_us)
-  "$work/rootfs/bin/sh" -c "$(log_writer)" | cat >"$work/floor.log"
+  "$work/rootfs/bin/sh" -c "$(log_writer)" | { cat >"$work/floor.log"; times >"$work/floor.times"; }
   t1=$(now_us)
+  cpu=$(awk 'NR == 2 { n = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); n += p[1] * 60 + p[2] } printf "%.3f\n", n }' "$work/floor.times")
   size=$(stat -c %s "$work/floor.log")
   rm -f "$work/floor.log"
   if [ "$size" -ne "$log_bytes" ]; then
@@ -51,6 +55,7 @@ floor_logs() {
     return 1
   fi
   logs_sample floor mbps "$(mb_per_s "$log_bytes" "$t0" "$t1")"
+  [ -z "$cpu" ] || logs_sample floor cpu "$cpu"
 }
 
 mb_per_s() { awk -v b="$1" -v a="$2" -v c="$3" 'BEGIN { printf "%.1f\n", b / 1e6 / ((c - a) / 1e6) }'; }
