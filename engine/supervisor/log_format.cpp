@@ -147,21 +147,6 @@ const FindLineEnd kFindLineEnd = [] {
 }();
 #endif
 
-// Whether s needs no escape at all: whole blocks, then the last 16 bytes again (they
-// overlap the blocks before) rather than a byte at a time.
-bool plain_text(std::string_view s) {
-  const char* p = s.data();
-  const std::size_t n = s.size();
-  if (n < kBlock) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (!kPlain[static_cast<unsigned char>(p[i])]) return false;
-    return true;
-  }
-  for (std::size_t i = 0; i + kBlock <= n; i += kBlock)
-    if (!all_plain(p + i)) return false;
-  return all_plain(p + n - kBlock);
-}
-
 // The escaped characters of a JSON string, without the quotes. Runs of bytes that
 // need no escape (valid UTF-8 included) are appended in one piece.
 void append_json_body(std::string_view s, std::string& out) {
@@ -255,7 +240,10 @@ std::size_t find_line_end(std::string_view bytes, bool& plain) {
 void encode_log_line(std::string_view text, bool newline, std::string_view stream, int64_t time_ns,
                      std::string& out, bool plain) {
   out.append("{\"log\":\"", 8);
-  if (plain || plain_text(text))
+  // Not known: the splitter's scan says (a newline in text needs escaping too, so any
+  // line end before text's end means not plain).
+  if (!plain) plain = find_line_end(text, plain) == text.size() && plain;
+  if (plain)
     out.append(text);
   else
     append_json_body(text, out);
