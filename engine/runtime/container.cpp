@@ -203,7 +203,7 @@ Result<void> Container::clone_child() {
     errno = static_cast<int>(-r);
     return -1;
   };
-  plan.build_before_go = !plan.userns_root && plan.join_ns.empty();
+  plan.build_before_go = !plan.userns_root && plan.join_ns.empty() && !plan.sysctls_need_links;
   long pid;
   int err;
   {

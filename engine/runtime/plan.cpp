@@ -47,6 +47,19 @@ Result<void> add_devices(std::vector<ChildOp>& ops, const Spec& spec) {
   return {};
 }
 
+// net.ipv4.conf.<if>.*, net.ipv6.conf.<if>.*, net.ipv4.neigh.<if>.*, net.ipv6.neigh.<if>.*
+// for an interface other than all, default and lo (lo is there from the netns's start).
+bool names_a_link(const std::string& key) {
+  for (const char* prefix : {"net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.", "net.ipv6.neigh."}) {
+    std::string_view p(prefix);
+    if (key.compare(0, p.size(), p) != 0) continue;
+    std::string_view rest = std::string_view(key).substr(p.size());
+    std::string_view name = rest.substr(0, rest.find('.'));
+    return name != "all" && name != "default" && name != "lo";
+  }
+  return false;
+}
+
 Result<void> add_sysctls(std::vector<ChildOp>& ops, const Spec& spec) {
   for (const auto& [key, value] : spec.sysctls) {
     STACK_TRY(check_sysctl(spec, key));
@@ -206,6 +219,8 @@ Result<ChildPlan> build_plan(const Spec& spec, const std::string& rootfs, const 
   STACK_TRY(add_devices(plan.ops, spec));
   // sysctls before the masks: /proc/sys turns read-only below.
   STACK_TRY(add_sysctls(plan.ops, spec));
+  plan.sysctls_need_links = std::any_of(spec.sysctls.begin(), spec.sysctls.end(),
+                                        [](const auto& kv) { return names_a_link(kv.first); });
   add_masks(plan.ops, spec);
   add_etc_binds(plan.ops, etc);
   add_path_ops(plan.ops, p.cwd, false, /*optional=*/true);  // Docker makes a missing WORKDIR

@@ -78,6 +78,9 @@ struct ChildPlan {
   // clone: not with a user namespace (the id maps come first), namespaces to join (the
   // launcher's to open) or a cgroup the launcher moves the child into (no CLONE_INTO_CGROUP).
   bool build_before_go = false;
+  // A sysctl of one of the container's interfaces (net.ipv4.conf.eth0.rp_filter): its
+  // file exists only once the launcher has made the link, so the rootfs waits for go.
+  bool sysctls_need_links = false;
   // The child's end of the sync socket, set by the launcher at the clone.
   int sync_fd = -1;
 

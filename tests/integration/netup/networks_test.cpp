@@ -205,3 +205,20 @@ TEST_CASE("a container whose veth cannot be made is dead, and up says why", "[ne
   CHECK(run(fx.cmd(p, "down")).status == 0);
   CHECK(fx.leftovers() == "");
 }
+
+// A sysctl of one of the container's own interfaces has no file until the link is made:
+// such a container builds its rootfs (where sysctls are written) after its network.
+TEST_CASE("a sysctl of the container's eth0 is set once the link exists", "[netup]") {
+  netup::Fixture fx;
+  std::string p = fx.project("ifsysctl");
+  fx.write(p, "services:\n  web:\n    image: busybox:nu\n    command: " + std::string(netup::kIdle) +
+                  "\n    sysctls:\n      net.ipv4.conf.eth0.rp_filter: \"2\"\n      net.ipv4.conf.all.rp_filter: \"1\"\n");
+  auto up = run(fx.cmd(p, "up -d") + " 2>&1");
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  auto values = run(fx.cmd(p, "exec -T web cat /proc/sys/net/ipv4/conf/eth0/rp_filter /proc/sys/net/ipv4/conf/all/rp_filter") +
+                    " </dev/null", false);
+  CHECK(values.out == "2\n1\n");
+  CHECK(run(fx.cmd(p, "down")).status == 0);
+  CHECK(fx.leftovers() == "");
+}

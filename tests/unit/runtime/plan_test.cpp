@@ -122,6 +122,24 @@ TEST_CASE("a missing command, a relative cwd and a non-namespaced sysctl are ref
   auto ok = build_plan(s, "/r", {});
   REQUIRE(ok);
   CHECK(has(op_lines(*ok), "setting sysctl /proc/sys/net/ipv4/ip_forward=1"));
+  CHECK_FALSE(ok->sysctls_need_links);
+}
+
+TEST_CASE("a sysctl of one of the container's interfaces waits for its links", "[runtime]") {
+  Spec s = default_spec({"sh"}, {"/l"}, "h");
+  for (const char* key : {"net.ipv4.conf.all.rp_filter", "net.ipv6.conf.default.accept_ra", "net.ipv4.conf.lo.arp_ignore",
+                          "net.ipv4.neigh.default.gc_stale_time", "net.ipv4.tcp_keepalive_time", "net.core.somaxconn"}) {
+    s.sysctls = {{key, "1"}};
+    auto plan = build_plan(s, "/r", {});
+    REQUIRE(plan);
+    CHECK_FALSE(plan->sysctls_need_links);
+  }
+  for (const char* key : {"net.ipv4.conf.eth0.rp_filter", "net.ipv6.conf.eth1.disable_ipv6", "net.ipv4.neigh.eth0.base_reachable_time_ms"}) {
+    s.sysctls = {{"net.core.somaxconn", "1024"}, {key, "1"}};
+    auto plan = build_plan(s, "/r", {});
+    REQUIRE(plan);
+    CHECK(plan->sysctls_need_links);
+  }
 }
 
 TEST_CASE("PATH lookup candidates and argv/envp arrays", "[runtime]") {
