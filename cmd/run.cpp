@@ -137,6 +137,8 @@ int run_container(const stack::model::Service& service, stack::cli::ServiceSpec 
     auto c = rt::Container::create(std::move(spec.spec), {root, id});
     stack::Result<void> started = c ? stack::Result<void>() : stack::unexpected(c.error());
     if (started && c) started = net.join(*c);  // its veths before the command runs
+    if (!started && c)
+      if (auto early = c->failed_before_go()) started = stack::unexpected(*early);  // the child's own reason
     if (started && c) started = c->start();
     if (!started) {
       stack::cli::report(started.error().message);

@@ -307,6 +307,16 @@ Result<void> Container::start() {
   }
 }
 
+std::optional<Error> Container::failed_before_go() const {
+  if (!sync_ || go_sent_) return std::nullopt;
+  SyncMessage m{};
+  ssize_t n;
+  do n = ::recv(sync_.get(), &m, sizeof m, MSG_DONTWAIT | MSG_PEEK);
+  while (n < 0 && errno == EINTR);
+  if (n == sizeof m && m.kind == SyncKind::kError) return child_error(m);
+  return std::nullopt;
+}
+
 Error Container::child_error(const SyncMessage& m) const {
   return describe_child_error(m, plan_ ? *plan_ : ChildPlan{}, spec_.image);
 }

@@ -62,6 +62,11 @@ class Container {
   // runs, false while the child is still setting up. A failure cleans up as start()'s.
   Result<void> begin_start();
   Result<bool> continue_start();
+  // Before begin_start(): why the child failed, if it failed building its rootfs before go
+  // (ChildPlan::build_before_go: it has sent why and exited, and a step of the launcher
+  // that needs it alive, such as opening its netns, fails too with less to say). Does
+  // not consume the message; nullopt while the child is well or has said nothing.
+  std::optional<Error> failed_before_go() const;
   int sync_fd() const { return sync_.get(); }
   // Blocks until the container's PID 1 exits (waitid P_PIDFD).
   Result<ExitStatus> wait();

@@ -176,7 +176,11 @@ void ContainerRunner::made(Creation& cr, bool wait) {
   container_.emplace(std::move(*cr.container));
   cr.container.reset();
   if (cr.launch.created)
-    if (auto r = cr.launch.created(*container_); !r) return abandon_start(r.error().message);
+    if (auto r = cr.launch.created(*container_); !r) {
+      // A child that failed early took its netns with it: its own reason is the one to tell.
+      auto early = container_->failed_before_go();
+      return abandon_start(early ? early->message : r.error().message);
+    }
   // The loop goes on while the child sets up (mounts, cgroup, pivot_root, execve): its
   // sync socket says when the command runs, so containers started together overlap.
   auto started = container_->begin_start();

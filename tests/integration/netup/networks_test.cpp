@@ -222,3 +222,24 @@ TEST_CASE("a sysctl of the container's eth0 is set once the link exists", "[netu
   CHECK(run(fx.cmd(p, "down")).status == 0);
   CHECK(fx.leftovers() == "");
 }
+
+// A child that fails building its rootfs (here a sysctl the kernel does not have) while
+// the supervisor makes its veths exits at once, taking its netns with it: up says the
+// child's reason, not that the netns could not be opened. It is a race (the child's
+// failure against the loop's opening of the netns): ten ups, of which the old code told
+// the wrong reason in about one in three.
+TEST_CASE("a container that fails before its network is made says why, not that its netns is gone", "[netup]") {
+  netup::Fixture fx;
+  std::string p = fx.project("earlyfail");
+  fx.write(p, "services:\n  web:\n    image: busybox:nu\n    command: " + std::string(netup::kIdle) +
+                  "\n    sysctls:\n      net.ipv4.no_such_key: \"1\"\n");
+  for (int i = 0; i < 10; ++i) {
+    auto up = run(fx.cmd(p, "up -d") + " 2>&1");
+    INFO(up.out);
+    CHECK(up.status != 0);
+    CHECK_THAT(up.out, Catch::Contains("setting sysctl /proc/sys/net/ipv4/no_such_key=1") &&
+                           Catch::Contains("No such file or directory") && !Catch::Contains("network namespace"));
+    CHECK(run(fx.cmd(p, "down")).status == 0);
+  }
+  CHECK(fx.leftovers() == "");
+}
