@@ -147,6 +147,19 @@ const FindLineEnd kFindLineEnd = [] {
 }();
 #endif
 
+}  // namespace
+
+std::vector<FindLineEndFn> find_line_end_variants() {
+  std::vector<FindLineEndFn> out{find_line_end_16};
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) out.push_back(find_line_end_32);
+#endif
+  return out;
+}
+
+namespace {
+
 // The escaped characters of a JSON string, without the quotes. Runs of bytes that
 // need no escape (valid UTF-8 included) are appended in one piece.
 void append_json_body(std::string_view s, std::string& out) {

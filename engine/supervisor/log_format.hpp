@@ -54,6 +54,10 @@ class LineSplitter {
 // SSE2): the splitter's search for the newline and the encoder's for bytes to escape
 // were two passes over every line.
 std::size_t find_line_end(std::string_view bytes, bool& plain);
+// Every version of find_line_end this CPU can run, the one it uses among them: the tests
+// check each (a machine with AVX2 would otherwise never run the SSE2 one).
+using FindLineEndFn = std::size_t (*)(const char*, std::size_t, bool&);
+std::vector<FindLineEndFn> find_line_end_variants();
 
 // Appends one json-file line (with its trailing "\n") to out, escaped as Docker's
 // json-file driver does (moby jsonlog's ffjsonWriteJSONBytesAsString): \" \\ \n \r,

@@ -283,19 +283,23 @@ TEST_CASE("find_line_end finds the first newline and whether the bytes before it
     return nl;
   };
   const std::string specials[] = {"\"", "\\", "<", ">", "&", "\x01", "\x1F", "\x80", "\xFF", "\x7F", "=", "\n"};
-  for (std::size_t len = 0; len <= 100; ++len)
-    for (std::size_t at = 0; at <= len; ++at)
-      for (const auto& sp : specials)
-        for (std::size_t nl_at : {std::string::npos, std::size_t{0}, len / 2, len - 1}) {
-          std::string text(len, 'a');
-          if (at < len) text.replace(at, 1, sp);
-          if (nl_at < len && nl_at != at) text[nl_at] = '\n';
-          bool plain = false, want_plain = false;
-          std::size_t end = find_line_end(text, plain);
-          INFO("length " << len << ", special at " << at << ", newline at " << nl_at);
-          REQUIRE(end == reference(text, want_plain));
-          REQUIRE(plain == want_plain);
-        }
+  auto variants = find_line_end_variants();
+  REQUIRE(!variants.empty());
+  for (std::size_t v = 0; v <= variants.size(); ++v)  // v == size(): the dispatched one
+    for (std::size_t len = 0; len <= 140; ++len)
+      for (std::size_t at = 0; at <= len; ++at)
+        for (const auto& sp : specials)
+          for (std::size_t nl_at : {std::string::npos, std::size_t{0}, len / 2, len - 1}) {
+            std::string text(len, 'a');
+            if (at < len) text.replace(at, 1, sp);
+            if (nl_at < len && nl_at != at) text[nl_at] = '\n';
+            bool plain = false, want_plain = false;
+            std::size_t end = v < variants.size() ? variants[v](text.data(), text.size(), plain) : find_line_end(text, plain);
+            INFO("variant " << v << " of " << variants.size() << ", length " << len << ", special at " << at
+                            << ", newline at " << nl_at);
+            REQUIRE(end == reference(text, want_plain));
+            REQUIRE(plain == want_plain);
+          }
 }
 
 TEST_CASE("lines the splitter calls plain are encoded as the escaping encoder would") {
