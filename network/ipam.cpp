@@ -42,7 +42,7 @@ Result<IpamState> load(const std::string& path) {
 Ipam::Ipam(std::string state_dir, PoolConfig pool)
     : dir_(std::move(state_dir)), state_path_(dir_ + "/ipam.state"), lock_path_(dir_ + "/ipam.lock"), pool_(pool) {}
 
-Result<void> Ipam::update(const std::function<Result<void>(IpamState&)>& fn, Durability durability) const {
+Result<void> Ipam::update(const std::function<Result<void>(IpamState&)>& fn) const {
   STACK_TRY_CTX(make_dirs(dir_, 0700), "IPAM state");
   auto lock = lock_exclusive(lock_path_);
   if (!lock) return unexpected(std::move(lock).error());
@@ -51,7 +51,8 @@ Result<void> Ipam::update(const std::function<Result<void>(IpamState&)>& fn, Dur
   const IpamState before = *state;
   STACK_TRY(fn(*state));
   if (*state == before) return {};
-  STACK_TRY_CTX(write_file_atomic(state_path_, format_ipam_state(*state), 0600, durability), "saving IPAM state");
+  STACK_TRY_CTX(write_file_atomic(state_path_, format_ipam_state(*state), 0600, Durability::kProcessCrash),
+                "saving IPAM state");
   return {};
 }
 
@@ -74,7 +75,7 @@ Result<Ipv4> Ipam::reserve_address(std::string_view network, std::string_view co
     if (!a) return unexpected(std::move(a).error());
     out = *a;
     return {};
-  }, Durability::kProcessCrash));
+  }));
   return *out;
 }
 
@@ -89,7 +90,7 @@ Result<std::vector<Ipv4>> Ipam::reserve_addresses(const std::vector<AddressWant>
       out.push_back(*a);
     }
     return {};
-  }, Durability::kProcessCrash));
+  }));
   return out;
 }
 
@@ -98,7 +99,7 @@ Result<bool> Ipam::release_address(std::string_view network, std::string_view co
   STACK_TRY(update([&](IpamState& st) -> Result<void> {
     changed = net::release_address(st, network, container);
     return {};
-  }, Durability::kProcessCrash));
+  }));
   return changed;
 }
 
