@@ -81,6 +81,8 @@ class StackControl {
   UvOwned<net::UvTimer> tick_timer_;
   bool armed_ = false, dirty_ = false, closed_ = false;
   uint64_t armed_ms_ = 0;
+  bool state_written_ = false;
+  uint64_t state_written_ms_ = 0;  // uv_now when the last state.json document was asked for
   std::set<std::string> paused_;
   std::map<std::string, supervisor::RunState> last_;  // per container, for events
   std::vector<Op> ops_;
