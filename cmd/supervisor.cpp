@@ -52,7 +52,8 @@ void say_ready(int& fd) {
 }
 
 stack::Result<void> serve(stack::model::Project project, const stack::state::Layout& layout, const std::string& root,
-                          const stack::cli::Globals& g, std::string recovery_note, int& ready_fd) {
+                          const stack::cli::Globals& g, std::string recovery_note, int& ready_fd,
+                          std::string load_token) {
   uv_loop_t loop;
   if (int rc = uv_loop_init(&loop); rc < 0) return stack::fail_uv(rc, "failed to create an event loop");
   // libuv makes its thread pool on the first uv_queue_work and blocks there until every
@@ -76,6 +77,7 @@ stack::Result<void> serve(stack::model::Project project, const stack::state::Lay
       (*sup)->ignore_unenforced_limits(g.ignore_unenforced_limits);
       (*sup)->cgroup_parent(g.cgroup_parent);
       (*sup)->note_recovery(std::move(recovery_note));
+      (*sup)->load_token(std::move(load_token));
       (*sup)->start();
       log_line("started");
       auto trimmer = stack::supervisor::HeapTrimmer::create(&loop, kTrimIntervalMs);
@@ -112,7 +114,7 @@ void reserve_fds(const stack::model::Project& project) {
   stack::UniqueFd high(::fcntl(any.get(), F_DUPFD_CLOEXEC, static_cast<int>(want - 1)));  // a table of >= want fds
 }
 
-int supervise(const stack::cli::Globals& g, int ready_fd) {
+int supervise(const stack::cli::Globals& g, int ready_fd, std::string load_token) {
   // Not for nft or any child: up reads it until EOF.
   if (ready_fd >= 0 && ::fcntl(ready_fd, F_SETFD, FD_CLOEXEC) != 0) ready_fd = -1;
   // Its threads are libuv's pool, which runs short jobs: one more heap than the loop's
@@ -146,7 +148,7 @@ int supervise(const stack::cli::Globals& g, int ready_fd) {
       !r)
     return stack::cli::report(r.error().message);
   reserve_fds(*project);
-  auto served = serve(std::move(*project), *layout, g.root, g, std::move(note), ready_fd);
+  auto served = serve(std::move(*project), *layout, g.root, g, std::move(note), ready_fd, std::move(load_token));
   int code = 0;
   if (!served) {
     log_line(served.error().message);
@@ -163,8 +165,10 @@ stack::cli::Registrar reg("__supervisor", [](CLI::App& app, stack::cli::Globals&
   sub->group("");  // hidden
   sub->add_flag("--ignore-unenforced-limits", g.ignore_unenforced_limits, "up's flag");
   auto ready_fd = std::make_shared<int>(-1);
+  auto load_token = std::make_shared<std::string>();
   sub->add_option("--ready-fd", *ready_fd, "up's pipe: a byte once the control socket listens");
-  return [&g, ready_fd] { return supervise(g, *ready_fd); };
+  sub->add_option("--load-token", *load_token, "up's word: its first apply takes the project loaded at start");
+  return [&g, ready_fd, load_token] { return supervise(g, *ready_fd, *load_token); };
 });
 
 }  // namespace

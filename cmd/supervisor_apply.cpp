@@ -9,6 +9,7 @@
 #include "cmd/up_bandwidth.hpp"
 #include "cmd/up_common.hpp"
 #include "engine/model/bandwidth.hpp"
+#include "engine/base/log.hpp"
 #include "engine/runtime/cleanup.hpp"
 
 namespace stack::cli {
@@ -34,8 +35,10 @@ model::LoadOptions load_options_of(const json& j) {
   return o;
 }
 
-Result<std::unique_ptr<ApplyRun>> prepare_apply(const json& params, const std::string& state_root) {
-  auto project = model::load(load_options_of(params.value("load", json::object())));
+Result<std::unique_ptr<ApplyRun>> prepare_apply(const json& params, const std::string& state_root,
+                                                std::optional<model::Project> loaded) {
+  auto project = loaded ? Result<model::Project>(std::move(*loaded))
+                        : model::load(load_options_of(params.value("load", json::object())));
   if (!project) return unexpected(project.error());
   auto run = std::make_unique<ApplyRun>();
   run->options = ApplyOptions::from_json(params.value("options", json::object()));
@@ -47,9 +50,11 @@ Result<std::unique_ptr<ApplyRun>> prepare_apply(const json& params, const std::s
   if (!graph) return unexpected(graph.error());
   auto store = image::ImageStore::open(state_root);
   if (!store) return unexpected(store.error());
+  auto catalog = store->catalog();
+  if (!catalog) return unexpected(catalog.error());
   std::map<std::string, std::string> image_ids;
   for (const auto& [name, s] : project->services) {
-    auto image = store->resolve(s.image);
+    auto image = catalog->resolve(s.image);
     if (!image) return unexpected(image.error().wrap("service " + name));
     image_ids[name] = image->id;
     run->images.insert_or_assign(name, std::move(*image));
@@ -124,7 +129,15 @@ void StackSupervisor::apply_next() {
   if (start_ && !start_done()) return;  // the previous up is still starting: pump() calls back
   auto [params, resp] = std::move(applies_.front());
   applies_.pop_front();
-  auto run = prepare_apply(params, root_);
+  // The up that started this supervisor: its project as loaded at start (up_spawn.hpp).
+  // Only the first apply; any later one loads the files as they are then.
+  std::optional<model::Project> loaded;
+  if (!load_token_.empty() && params.value("load_token", "") == load_token_) {
+    loaded = project_;
+    log::debug("apply: the project as loaded at start (the starting up's load token)");
+  }
+  load_token_.clear();
+  auto run = prepare_apply(params, root_, std::move(loaded));
   if (run && networks_)
     if (auto fits = networks_->check((*run)->project); !fits) run = unexpected(fits.error());
   if (run && ports_)

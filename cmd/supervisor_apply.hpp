@@ -48,6 +48,9 @@ struct ApplyRun {
 };
 
 // Loads and plans (no side effect): the new project, its graph, images and hashes.
-Result<std::unique_ptr<ApplyRun>> prepare_apply(const nlohmann::json& params, const std::string& state_root);
+// loaded: the project params' load options name, already loaded (the supervisor's own
+// load at start, for the apply of the up that started it); else it is loaded here.
+Result<std::unique_ptr<ApplyRun>> prepare_apply(const nlohmann::json& params, const std::string& state_root,
+                                                std::optional<model::Project> loaded = std::nullopt);
 
 }  // namespace stack::cli

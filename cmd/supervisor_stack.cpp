@@ -92,9 +92,11 @@ Result<std::unique_ptr<StackSupervisor>> StackSupervisor::create(uv_loop_t* loop
   if (!graph) return unexpected(graph.error());
   auto store = image::ImageStore::open(state_root);
   if (!store) return unexpected(store.error());
+  auto catalog = store->catalog();
+  if (!catalog) return unexpected(catalog.error());
   std::map<std::string, image::Image> images;
   for (const auto& [name, s] : project.services) {
-    auto image = store->resolve(s.image);
+    auto image = catalog->resolve(s.image);
     if (!image) return unexpected(image.error().wrap("service " + name));
     images.emplace(name, std::move(*image));
   }

@@ -56,6 +56,8 @@ class StackSupervisor {
   // The journal of a supervisor killed with SIGKILL was replayed before this one
   // started; the first `up` is told so.
   void note_recovery(std::string note) { recovery_note_ = std::move(note); }
+  // The word the starting up passed (--load-token): its apply reuses the loaded project.
+  void load_token(std::string token) { load_token_ = std::move(token); }
 
  private:
   friend class StackControl;  // cmd/supervisor_control*.cpp: start/stop/kill/pause/wait/events, state.json
@@ -150,6 +152,7 @@ class StackSupervisor {
   UvOwned<SignalWatch> sigterm_;
   std::unique_ptr<ApplyRun> apply_;  // the apply being carried out
   std::deque<std::pair<nlohmann::json, supervisor::Responder>> applies_;  // waiting their turn
+  std::string load_token_;  // from the up that started it, until the first apply (up_spawn.hpp)
   std::list<model::Project> retired_;  // earlier projects: kept replicas point into them
   std::map<std::string, std::string> hashes_;  // service -> config hash of project_
   std::map<std::string, std::vector<uint64_t>> to_start_;  // replicas the next launch makes

@@ -102,12 +102,14 @@ int up(const stack::cli::Globals& g, UpFlags f) {
   if (!layout) return stack::cli::report(layout.error().message);
   if (auto checked = stack::cli::check_project_limits(*project, g.ignore_unenforced_limits); !checked)
     return stack::cli::report(checked.error().message);
-  auto client = stack::cli::connect_or_start(g, *project, *layout, std::chrono::seconds(f.wait_timeout));
+  std::string load_token;
+  auto client =
+      stack::cli::connect_or_start(g, *project, *layout, std::chrono::seconds(f.wait_timeout), &load_token);
   if (!client) return stack::cli::report(client.error().message);
   if (!f.exit_code_from.empty() && !project->services.count(f.exit_code_from))
     return stack::cli::report("--exit-code-from " + f.exit_code_from + ": no such service");
   stack::cli::ApplyOptions o{f.services, *scale, f.force_recreate, f.no_recreate, f.remove_orphans};
-  auto start = stack::cli::apply_project(*client, g, o, std::chrono::seconds(f.wait_timeout));
+  auto start = stack::cli::apply_project(*client, g, o, std::chrono::seconds(f.wait_timeout), load_token);
   if (!start) return stack::cli::report(start.error().message);
   auto started = client->call("wait", nlohmann::json::object(), {}, nullptr, std::chrono::seconds(f.wait_timeout));
   if (!started) return stack::cli::report(started.error().message);

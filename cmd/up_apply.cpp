@@ -21,8 +21,10 @@ Result<std::map<std::string, uint64_t>> parse_scale(const std::vector<std::strin
 }
 
 Result<std::set<std::string>> apply_project(supervisor::ControlClient& c, const Globals& g,
-                                            const ApplyOptions& o, std::chrono::milliseconds timeout) {
+                                            const ApplyOptions& o, std::chrono::milliseconds timeout,
+                                            const std::string& load_token) {
   nlohmann::json params{{"load", load_options_json(load_options(g))}, {"options", o.to_json()}};
+  if (!load_token.empty()) params["load_token"] = load_token;
   auto r = c.call("apply", params, {}, nullptr, timeout);
   if (!r) return unexpected(r.error());
   if (r->contains("recovered")) std::fprintf(stderr, "%s\n", r->at("recovered").get<std::string>().c_str());

@@ -19,8 +19,10 @@ Result<std::map<std::string, uint64_t>> parse_scale(const std::vector<std::strin
 
 // Sends the apply and prints what it did; returns the names of the containers that now
 // start (their " Started" lines come from "wait").
+// load_token: connect_or_start's, when it started the supervisor.
 Result<std::set<std::string>> apply_project(supervisor::ControlClient& c, const Globals& g,
-                                            const ApplyOptions& o, std::chrono::milliseconds timeout);
+                                            const ApplyOptions& o, std::chrono::milliseconds timeout,
+                                            const std::string& load_token = {});
 
 // The "wait" answer: Started (only for names in start) or Error lines; 1 if any failed.
 int print_started(const nlohmann::json& result, const std::set<std::string>& start);

@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <thread>
 
 #include "cmd/sibling.hpp"
@@ -17,7 +19,7 @@
 namespace stack::cli {
 namespace {
 
-std::vector<std::string> supervisor_args(const Globals& g, const model::Project& p) {
+std::vector<std::string> supervisor_args(const Globals& g, const model::Project& p, const std::string& token) {
   std::vector<std::string> a{"stack", "--root", g.root, "--run-root", g.run_root, "-p", p.name};
   for (const auto& f : p.files) a.insert(a.end(), {"-f", f});
   a.insert(a.end(), {"--project-directory", p.working_dir});
@@ -27,7 +29,17 @@ std::vector<std::string> supervisor_args(const Globals& g, const model::Project&
   if (!g.cgroup_parent.empty()) a.insert(a.end(), {"--cgroup-parent", g.cgroup_parent});
   a.push_back("__supervisor");
   if (g.ignore_unenforced_limits) a.push_back("--ignore-unenforced-limits");
+  if (!token.empty()) a.insert(a.end(), {"--load-token", token});
   return a;
+}
+
+// 16 hex digits from getrandom(2); empty if it fails (the first apply then loads).
+std::string random_token() {
+  uint64_t v = 0;
+  if (::getrandom(&v, sizeof v, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof v)) return {};
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(v));
+  return out;
 }
 
 // The supervisor is its own program (stack-supervisor, next to this binary: the same main
@@ -108,7 +120,8 @@ std::string last_line(const std::string& path) {
 std::string supervisor_log(const state::Layout& layout) { return layout.stack_dir() + "/supervisor.log"; }
 
 Result<supervisor::ControlClient> connect_or_start(const Globals& g, const model::Project& project,
-                                                   const state::Layout& layout, std::chrono::milliseconds timeout) {
+                                                   const state::Layout& layout, std::chrono::milliseconds timeout,
+                                                   std::string* load_token) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   pid_t child = 0;
   for (;;) {
@@ -116,7 +129,11 @@ Result<supervisor::ControlClient> connect_or_start(const Globals& g, const model
     if (c) return c;
     if (child == 0) {
       STACK_TRY(layout.ensure());
-      auto spawned = spawn(supervisor_args(g, project), supervisor_log(layout));
+      // A supervisor that finds the stack locked (3, below) has none of ours: another's
+      // token does not match it, and its first apply loads the files as before.
+      std::string token = load_token ? random_token() : std::string();
+      if (load_token) *load_token = token;
+      auto spawned = spawn(supervisor_args(g, project, token), supervisor_log(layout));
       if (!spawned) {
         ::rmdir(layout.stack_dir().c_str());  // ensure()'s, if still empty: nothing half-made is left
         return unexpected(spawned.error());

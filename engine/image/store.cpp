@@ -63,19 +63,30 @@ Result<ImageStore> ImageStore::open(std::string root) {
   return ImageStore(std::move(abs));
 }
 
-Result<Image> ImageStore::resolve(std::string_view ref) const {
-  auto r = parse_reference(ref);
-  if (!r) return unexpected(std::move(r).error());
+Result<Catalog> ImageStore::catalog() const {
   auto repos = read_repositories(images_dir());
   if (!repos) return unexpected(std::move(repos).error());
-  auto tags = matching_tags(*repos, *r);
+  return Catalog(root_, std::make_shared<const Repositories>(std::move(*repos)));
+}
+
+Result<Image> ImageStore::resolve(std::string_view ref) const {
+  auto c = catalog();
+  if (!c) return unexpected(std::move(c).error());
+  return c->resolve(ref);
+}
+
+Result<Image> Catalog::resolve(std::string_view ref) const {
+  auto r = parse_reference(ref);
+  if (!r) return unexpected(std::move(r).error());
+  const std::string images_dir = root_ + "/images";
+  auto tags = matching_tags(*repos_, *r);
   if (tags.empty()) return fail(not_found(r->str(), root_));
-  const std::string& id = repos->tags.at(tags.front());
-  auto rec = repos->images.find(id);
-  if (rec == repos->images.end())
-    return fail("image store '" + images_dir() + "' is inconsistent: tag " + tags.front() + " names missing image " + id);
+  const std::string& id = repos_->tags.at(tags.front());
+  auto rec = repos_->images.find(id);
+  if (rec == repos_->images.end())
+    return fail("image store '" + images_dir + "' is inconsistent: tag " + tags.front() + " names missing image " + id);
   auto [name, tag] = split_key(tags.front());
-  Image img = to_image(images_dir(), name, tag, id, rec->second);
+  Image img = to_image(images_dir, name, tag, id, rec->second);
   for (const auto& dir : img.layers) {
     if (::access(dir.c_str(), F_OK) != 0)
       return fail_errno("image " + img.ref() + ": layer dir '" + dir + "' is missing; import the image again");

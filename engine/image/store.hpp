@@ -13,6 +13,7 @@
 // libuv thread pool. Readers (resolve, list) never lock: repositories.json is replaced
 // atomically (design invariant 6).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,24 @@ struct Reference {
 };
 Result<Reference> parse_reference(std::string_view ref);
 
+struct Repositories;  // metadata.hpp
+
+// The store's tags as one read of repositories.json found them: resolving many references
+// (a supervisor resolves every service's image when it starts and at every apply) reads
+// and parses the index once instead of once per reference.
+class Catalog {
+ public:
+  // As ImageStore::resolve, against this read.
+  Result<Image> resolve(std::string_view ref) const;
+
+ private:
+  friend class ImageStore;
+  Catalog(std::string root, std::shared_ptr<const Repositories> repos)
+      : root_(std::move(root)), repos_(std::move(repos)) {}
+  std::string root_;
+  std::shared_ptr<const Repositories> repos_;
+};
+
 class ImageStore {
  public:
   // No side effect: a missing store is an empty store until the first import.
@@ -63,6 +82,8 @@ class ImageStore {
   // The image a reference names. Absent: "image busybox:1 not found in <root>; import it
   // with: stack image import busybox:1 PATH".
   Result<Image> resolve(std::string_view ref) const;
+  // repositories.json as it is now, for several resolves.
+  Result<Catalog> catalog() const;
   // Loads PATH (rootfs dir, rootfs tar[.gz|.zst], OCI layout dir or tar, `docker save`
   // tar) and tags it ref, replacing an older image of that tag. Defined in the importer
   // part (engine/image/import, stack_image_import), which the stack binary does not link.

@@ -38,6 +38,37 @@ TEST_CASE("a supervisor tells up through its ready pipe once its control socket 
   CHECK(fx.leftovers() == "");
 }
 
+TEST_CASE("up's first apply takes the project its supervisor loaded at start; a later up loads the file", "[commands]") {
+  StackFixture fx(kServices);
+  std::string log = fx.run_root + "/stacks/" + fx.project + "/supervisor.log";
+  const std::string reused = "apply: the project as loaded at start";
+  REQUIRE(run(fx.cmd("--debug up -d")).status == 0);
+  int first = fx.wait_state("web", "running")["Pid"].get<int>();
+  CHECK(run("grep -c '" + reused + "' " + log, false).out == "1\n");
+  // The file changes; the next up finds the supervisor running (no token): it loads the
+  // file and recreates web with the new command.
+  fx.write(std::string(kServices) + "    environment: {CHANGED: \"1\"}\n");
+  REQUIRE(run(fx.cmd("--debug up -d")).status == 0);
+  auto web = fx.wait_state("web", "running");
+  CHECK(web["Pid"].get<int>() != first);
+  CHECK(run(fx.cmd("exec -T web sh -c 'echo $CHANGED'") + " </dev/null").out == "1\n");
+  CHECK(run("grep -c '" + reused + "' " + log, false).out == "1\n");
+  // A supervisor started by hand with a word (no up sent it) loads for an apply without it.
+  fx.down_clean();
+  std::string dir = stack::testing::stack_binary();
+  dir = dir.substr(0, dir.rfind('/'));
+  std::string by_hand = "mkdir -p " + fx.run_root + "/stacks/" + fx.project + " && ( " + dir +
+                        "/stack-supervisor --debug --root " + fx.root + " --run-root " + fx.run_root + " -p " +
+                        fx.project + " -f " + fx.file + " __supervisor --load-token 0123456789abcdef --ready-fd 3 " +
+                        "3>&1 >>" + log + " 2>&1 & ) | timeout 20 head -c1";
+  REQUIRE(run(by_hand).status == 0);
+  REQUIRE(run(fx.cmd("up -d")).status == 0);
+  fx.wait_state("web", "running");
+  CHECK(run("grep -c '" + reused + "' " + log, false).out == "0\n");
+  fx.down_clean();
+  CHECK(fx.leftovers() == "");
+}
+
 TEST_CASE("a supervisor that fails closes its ready pipe without a byte", "[commands]") {
   StackFixture fx(kServices);
   std::string bad = fx.tmp.path() + "/bad.yaml";

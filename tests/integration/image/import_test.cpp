@@ -14,6 +14,22 @@ using namespace stack::image;
 using namespace stack::image::test;
 using stack::testing::run;
 
+namespace {
+// The sandbox's store, and two one-file trees to import that differ in that file's
+// content: one = <dir>/one, two = <dir>/two.
+ImageStore store_and_two_trees(const Sandbox& sb, std::string& one, std::string& two) {
+  one = sb.dir() + "/one";
+  two = sb.dir() + "/two";
+  REQUIRE(::mkdir(one.c_str(), 0755) == 0);
+  REQUIRE(::mkdir(two.c_str(), 0755) == 0);
+  write_text(one + "/v", "1");
+  write_text(two + "/v", "2");
+  auto store = ImageStore::open(sb.root());
+  REQUIRE(store);
+  return std::move(*store);
+}
+}  // namespace
+
 TEST_CASE("a rootfs directory becomes one layer with the same tree") {
   stack::testing::require_root();
   Sandbox sb;
@@ -167,19 +183,14 @@ TEST_CASE("a missing image says how to import it") {
 TEST_CASE("re-importing a tag moves it and drops the unused layer; crash leftovers are collected") {
   stack::testing::require_root();
   Sandbox sb;
-  std::string one = sb.dir() + "/one", two = sb.dir() + "/two";
-  REQUIRE(::mkdir(one.c_str(), 0755) == 0);
-  REQUIRE(::mkdir(two.c_str(), 0755) == 0);
-  write_text(one + "/v", "1");
-  write_text(two + "/v", "2");
-  auto store = ImageStore::open(sb.root());
-  REQUIRE(store);
-  auto first = store->import("app", one);
+  std::string one, two;
+  auto store = store_and_two_trees(sb, one, two);
+  auto first = store.import("app", one);
   REQUIRE(first);
-  auto second = store->import("app", two);
+  auto second = store.import("app", two);
   REQUIRE(second);
   CHECK(first->layers != second->layers);
-  auto now = store->resolve("app");
+  auto now = store.resolve("app");
   REQUIRE(now);
   CHECK(now->layers == second->layers);
   // The layer only the old image used went at once (no other import was running).
@@ -187,12 +198,47 @@ TEST_CASE("re-importing a tag moves it and drops the unused layer; crash leftove
   // A crash mid-unpack leaves only tmp/ entries: never a dir under layers/.
   REQUIRE(::mkdir((sb.images() + "/tmp/layer-deadbeef-XXXXXX").c_str(), 0700) == 0);
   write_text(sb.images() + "/tmp/layer-deadbeef-XXXXXX/half", "x");
-  REQUIRE(store->import("other", one));
-  REQUIRE(store->remove("other"));
+  REQUIRE(store.import("other", one));
+  REQUIRE(store.remove("other"));
   CHECK(entries(sb.images() + "/tmp").empty());
   auto layers = entries(sb.images() + "/layers");
   REQUIRE(layers.size() == 1);  // "other"'s layer went with it
   CHECK(sb.images() + "/layers/" + layers[0] == second->layers[0]);
+}
+
+TEST_CASE("a catalog resolves many references from one read of the index, as resolve does") {
+  stack::testing::require_root();
+  Sandbox sb;
+  std::string one, two;
+  auto store = store_and_two_trees(sb, one, two);
+  auto a = store.import("a", one), b = store.import("b:2", two);
+  REQUIRE((a && b));
+  auto catalog = store.catalog();
+  REQUIRE(catalog);
+  auto ra = catalog->resolve("a");
+  auto rb = catalog->resolve("b@" + b->id);
+  REQUIRE(ra);
+  REQUIRE(rb);
+  CHECK(ra->id == a->id);
+  CHECK(ra->layers == store.resolve("a:latest")->layers);
+  CHECK(rb->ref() == "b:2");
+  // Missing tags and bad references fail with resolve's own words.
+  auto missing = catalog->resolve("c:1");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message == store.resolve("c:1").error().message);
+  CHECK_FALSE(catalog->resolve("a@sha256:" + std::string(64, '0')));
+  CHECK_FALSE(catalog->resolve("UPPER"));
+  // It is the index as read: a later import is not in it, a new catalog has it.
+  REQUIRE(store.import("c:1", one));
+  CHECK_FALSE(catalog->resolve("c:1"));
+  auto later = store.catalog();
+  REQUIRE(later);
+  CHECK(later->resolve("c:1"));
+  // A layer gone since the read is still reported, as resolve reports it.
+  REQUIRE(run("rm -rf '" + b->layers[0] + "'").status == 0);
+  auto gone = catalog->resolve("b:2");
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().message.find("is missing; import the image again") != std::string::npos);
 }
 
 TEST_CASE("empty layers: an empty tar and a 0-byte file") {
