@@ -11,16 +11,17 @@ log_writer() { echo "yes $log_line | head -c $log_bytes"; }
 # A warm-up round, then log_runs rounds of the floor, conmon and stack in turn, so that
 # the VM's page cache (it backs a page on first touch: most of a capture's system time)
 # is in the same phase for all three; medians per tool. A tool whose capture fails once
-# is skipped from then on.
+# is skipped from then on. Each round also times the writer alone into /dev/null: no
+# capture of its stream can be faster than that.
 bench_logs() {
   local round tool f
   local -A failed=()
   say "log capture: $((log_bytes / 1000000)) MB of 100-byte lines, $log_runs rounds after a warm-up round"
-  for f in floor.mbps floor.cpu podman.mbps podman.cpu stack.mbps stack.cpu; do : >"$work/s.logs.$f"; done
+  for f in floor.mbps floor.cpu writer.mbps podman.mbps podman.cpu stack.mbps stack.cpu; do : >"$work/s.logs.$f"; done
   stack_has_up || skip stack logs "stack up not implemented yet (logs are the supervisor's)"
   for ((round = 0; round <= log_runs; round++)); do
     logs_round=$round
-    for tool in floor podman stack; do
+    for tool in floor writer podman stack; do
       [ -z "${failed[$tool]:-}" ] || continue
       [ "$tool" != podman ] || [ -n "${podman_parent:-}" ] || continue
       [ "$tool" != stack ] || stack_has_up || continue
@@ -29,6 +30,7 @@ bench_logs() {
   done
   logs_record floor "MB/s" mbps "pipe | cat > file"
   logs_record floor "cat CPU s" cpu "user+system CPU of the floor's cat (bash times)"
+  logs_record writer "MB/s" mbps "the writer alone into /dev/null: no capture is faster"
   logs_record podman "MB/s" mbps "conmon, k8s-file"
   logs_record podman "conmon CPU s" cpu "user+system CPU of conmon for the whole capture (read every 20 ms until it exited)"
   logs_record stack "MB/s" mbps "supervisor, json-file, up -d to last line"
@@ -56,6 +58,16 @@ floor_logs() {
   fi
   logs_sample floor mbps "$(mb_per_s "$log_bytes" "$t0" "$t1")"
   [ -z "$cpu" ] || logs_sample floor cpu "$cpu"
+}
+
+# The writer with no reader at all (its stdout /dev/null): what the stream itself costs
+# this machine, the bound of every capture's MB/s.
+writer_logs() {
+  local t0 t1
+  t0=$(now_us)
+  "$work/rootfs/bin/sh" -c "$(log_writer)" >/dev/null
+  t1=$(now_us)
+  logs_sample writer mbps "$(mb_per_s "$log_bytes" "$t0" "$t1")"
 }
 
 mb_per_s() { awk -v b="$1" -v a="$2" -v c="$3" 'BEGIN { printf "%.1f\n", b / 1e6 / ((c - a) / 1e6) }'; }
