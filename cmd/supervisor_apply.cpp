@@ -8,8 +8,8 @@
 #include "cmd/supervisor_stack.hpp"
 #include "cmd/up_bandwidth.hpp"
 #include "cmd/up_common.hpp"
-#include "engine/model/bandwidth.hpp"
 #include "engine/base/log.hpp"
+#include "engine/model/bandwidth.hpp"
 #include "engine/runtime/cleanup.hpp"
 
 namespace stack::cli {
