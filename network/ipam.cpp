@@ -24,6 +24,17 @@ Result<UniqueFd> lock_exclusive(const std::string& path) {
   return fd;
 }
 
+// This boot's id, read once: a valid boot line word (no space), or "" if unreadable.
+const std::string& boot_id() {
+  static const std::string id = [] {
+    auto text = read_file("/proc/sys/kernel/random/boot_id");
+    std::string s = text ? *text : std::string();
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s.find_first_of(" \t\n") == std::string::npos ? s : std::string();
+  }();
+  return id;
+}
+
 Result<IpamState> load(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -48,7 +59,11 @@ Result<void> Ipam::update(const std::function<Result<void>(IpamState&)>& fn) con
   if (!lock) return unexpected(std::move(lock).error());
   auto state = load(state_path_);
   if (!state) return unexpected(std::move(state).error());
-  const IpamState before = *state;
+  IpamState before = *state;
+  // Leases from before a reboot name nothing that still exists (ipam_state.hpp); naming
+  // this boot alone is no change worth a write (a read of a missing ledger makes none).
+  if (!boot_id().empty()) adopt_boot(*state, boot_id());
+  before.boot = state->boot;
   STACK_TRY(fn(*state));
   if (*state == before) return {};
   STACK_TRY_CTX(write_file_atomic(state_path_, format_ipam_state(*state), 0600, Durability::kProcessCrash),

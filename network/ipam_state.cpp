@@ -36,6 +36,10 @@ Result<void> parse_line(IpamState& st, std::string_view line, int lineno) {
   };
   auto w = split_words(line);
   if (w.empty()) return {};
+  if (w[0] == "boot" && w.size() == 2) {
+    st.boot = std::string(w[1]);
+    return {};
+  }
   if (w[0] == "subnet" && w.size() == 4) {
     auto c = parse_cidr(w[2], true);
     auto g = parse_ipv4(w[3]);
@@ -79,6 +83,7 @@ Result<IpamState> parse_ipam_state(std::string_view text) {
 std::string format_ipam_state(const IpamState& st) {
   std::string out(kHeader);
   out += '\n';
+  if (!st.boot.empty()) out += "boot " + st.boot + "\n";
   for (const auto& s : st.subnets)
     out += "subnet " + s.network + " " + format(s.subnet) + " " + format(s.gateway) + "\n";
   for (const auto& a : st.addresses) out += "address " + a.network + " " + a.container + " " + format(a.address) + "\n";
@@ -221,6 +226,16 @@ bool release_address(IpamState& st, std::string_view network, std::string_view c
 bool release_subnet(IpamState& st, std::string_view network) {
   std::erase_if(st.addresses, [&](const AddressLease& l) { return l.network == network; });
   return std::erase_if(st.subnets, [&](const SubnetLease& s) { return s.network == network; }) > 0;
+}
+
+bool adopt_boot(IpamState& st, std::string_view boot) {
+  bool dropped = false;
+  if (!st.boot.empty() && st.boot != boot) {
+    dropped = !st.subnets.empty() || !st.addresses.empty();
+    st = IpamState{};
+  }
+  st.boot = std::string(boot);
+  return dropped;
 }
 
 }  // namespace stack::net

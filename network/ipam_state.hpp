@@ -27,6 +27,7 @@ struct AddressLease {
 };
 
 struct IpamState {
+  std::string boot;  // the kernel's boot_id of the boot that wrote it ("" in older ledgers)
   std::vector<SubnetLease> subnets;
   std::vector<AddressLease> addresses;
   bool operator==(const IpamState&) const = default;
@@ -50,7 +51,8 @@ struct HostRoute {
   std::string device;
 };
 
-// Text form, one record a line: "subnet NET CIDR GATEWAY", "address NET CONTAINER IP".
+// Text form, one record a line: "boot BOOT_ID", "subnet NET CIDR GATEWAY",
+// "address NET CONTAINER IP".
 Result<IpamState> parse_ipam_state(std::string_view text);
 std::string format_ipam_state(const IpamState& state);
 
@@ -71,5 +73,14 @@ bool release_address(IpamState& state, std::string_view network, std::string_vie
 bool release_subnet(IpamState& state, std::string_view network);
 
 const SubnetLease* find_subnet(const IpamState& state, std::string_view network);
+
+// The ledger as the boot `boot` (/proc/sys/kernel/random/boot_id) finds it. Every lease
+// names a network or a container, none of which outlives a reboot, and after one no
+// journal is left to release them (the run root is a tmpfs): a ledger another boot wrote
+// is emptied, or its subnets would stay taken (and a network could never change its
+// ipam.config) for good. A ledger that names no boot (written before it was kept, maybe
+// by this boot's running stacks) keeps its leases. Then it names `boot`. true if any
+// lease was dropped.
+bool adopt_boot(IpamState& state, std::string_view boot);
 
 }  // namespace stack::net

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "engine/base/file.hpp"
 #include "network/ipam.hpp"
 #include "tests/support/testing.hpp"
 
@@ -134,6 +135,75 @@ TEST_CASE("ipam: state text round trip and errors", "[ipam]") {
   CHECK_FALSE(parse_ipam_state("stack-ipam 1\nfrobnicate\n"));
   CHECK_FALSE(reserve_subnet(st, {}, "has space", {}, {}));
   CHECK_FALSE(reserve_address(st, "sb-1", "has space"));
+}
+
+TEST_CASE("ipam: a ledger another boot wrote is emptied; one that names no boot is kept", "[ipam]") {
+  IpamState st;
+  REQUIRE(reserve_subnet(st, {}, "sb-1", {}, {}));
+  REQUIRE(reserve_address(st, "sb-1", "proj/web-1"));
+  IpamState unnamed = st;
+  CHECK_FALSE(adopt_boot(unnamed, "boot-b"));  // no boot named: its leases may be this boot's
+  CHECK(unnamed.boot == "boot-b");
+  CHECK(unnamed.subnets.size() == 1);
+  CHECK(unnamed.addresses.size() == 1);
+  IpamState same = unnamed;
+  CHECK_FALSE(adopt_boot(same, "boot-b"));
+  CHECK(same == unnamed);
+  IpamState rebooted = unnamed;
+  CHECK(adopt_boot(rebooted, "boot-c"));
+  CHECK(rebooted.boot == "boot-c");
+  CHECK(rebooted.subnets.empty());
+  CHECK(rebooted.addresses.empty());
+  IpamState empty{"boot-a", {}, {}};
+  CHECK_FALSE(adopt_boot(empty, "boot-c"));  // nothing to drop
+  CHECK(empty.boot == "boot-c");
+  // The boot is a line of the text form, after the header.
+  auto text = format_ipam_state(unnamed);
+  CHECK(text == "stack-ipam 1\nboot boot-b\nsubnet sb-1 10.89.0.0/24 10.89.0.1\naddress sb-1 proj/web-1 10.89.0.2\n");
+  auto back = parse_ipam_state(text);
+  REQUIRE(back);
+  CHECK(*back == unnamed);
+  CHECK_FALSE(parse_ipam_state("stack-ipam 1\nboot\n"));
+}
+
+TEST_CASE("ipam: leases from before a reboot are gone at the next lease, not while this boot's are kept", "[ipam]") {
+  stack::testing::TempDir dir("stack-ipam");
+  std::string state_dir = dir.path() + "/network";
+  REQUIRE(::mkdir(state_dir.c_str(), 0700) == 0);
+  auto boot = stack::read_file("/proc/sys/kernel/random/boot_id");
+  REQUIRE(boot);
+  std::string now = boot->substr(0, boot->find('\n'));
+  auto ledger = [&](const std::string& boot_line) {
+    REQUIRE(stack::write_file_atomic(state_dir + "/ipam.state",
+                                     "stack-ipam 1\n" + boot_line +
+                                         "subnet sb-old 10.89.0.0/24 10.89.0.1\naddress sb-old old/web-1 10.89.0.2\n",
+                                     0600));
+  };
+  // Another boot's ledger: its subnet is free again, its network's ipam.config can change.
+  ledger("boot 00000000-0000-4000-8000-000000000000\n");
+  Ipam ipam(state_dir);
+  CHECK(ipam.reserve_subnet("sb-new", {}, {})->subnet == C("10.89.0.0/24"));
+  CHECK(ipam.reserve_subnet("sb-old", {C("10.77.0.0/24"), std::nullopt}, {})->subnet == C("10.77.0.0/24"));
+  auto st = ipam.read();
+  REQUIRE(st);
+  CHECK(st->boot == now);
+  CHECK(st->subnets.size() == 2);
+  CHECK(st->addresses.empty());
+  // This boot's ledger, or one that names no boot: every lease stays.
+  for (const std::string& line : {"boot " + now + "\n", std::string()}) {
+    ledger(line);
+    CHECK(ipam.reserve_subnet("sb-new", {}, {})->subnet == C("10.89.1.0/24"));
+    auto kept = ipam.read();
+    REQUIRE(kept);
+    CHECK(kept->boot == now);
+    CHECK(kept->subnets.size() == 2);
+    CHECK(kept->addresses.size() == 1);
+  }
+  // A read of a ledger that is not there writes none.
+  Ipam fresh(dir.path() + "/fresh");
+  REQUIRE(fresh.read());
+  struct stat sb {};
+  CHECK(::stat((dir.path() + "/fresh/ipam.state").c_str(), &sb) != 0);
 }
 
 TEST_CASE("ipam: the ledger persists across reopen and is shared", "[ipam]") {
