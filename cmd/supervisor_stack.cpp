@@ -15,7 +15,9 @@
 #include "cmd/up_netmode.hpp"
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"
+#include "engine/base/log.hpp"
 #include "engine/cgroup/path.hpp"
+#include "engine/runtime/cleanup.hpp"
 #include "engine/supervisor/log_format.hpp"
 #include "engine/supervisor/log_printer.hpp"
 #include "engine/supervisor/ps_status.hpp"
@@ -301,6 +303,10 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   }
   rec = journal_.add("container", {{"dir", root_ + "/containers/" + r.name}});
   if (!rec) return unexpected(rec.error());
+  // What a reboot with the stack up left of this container (cleanup.hpp): out of the way.
+  auto stale = rt::remove_container_from_earlier_boot(root_ + "/containers/" + r.name);
+  if (!stale) return unexpected(stale.error().wrap("removing what an earlier boot left of container " + r.name));
+  if (*stale) log::info("removed container {}'s dir, left by an earlier boot", r.name);
   Replica* rp = &r;
   // On the loop: the spec, the cgroup, the network's addresses. Then the container is
   // made on the pool, and back on the loop its netns gets its links while the child

@@ -52,17 +52,6 @@ std::optional<uid_t> parse_status_euid(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<int64_t> parse_boot_time(std::string_view text) {
-  std::istringstream in{std::string(text)};
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream f(line);
-    std::string key;
-    int64_t v = 0;
-    if (f >> key && key == "btime" && f >> v) return v;
-  }
-  return std::nullopt;
-}
-
 std::string format_cpu_time(uint64_t seconds) {
   char buf[48];
   uint64_t days = seconds / 86400, h = seconds / 3600 % 24, m = seconds / 60 % 60, s = seconds % 60;

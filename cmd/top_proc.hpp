@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/boot_time.hpp"
 #include "engine/base/result.hpp"
 
 namespace stack::cli {
@@ -26,8 +27,7 @@ struct ProcStat {
 std::optional<ProcStat> parse_proc_pid_stat(std::string_view text);
 // The effective uid of /proc/<pid>/status ("Uid: real effective saved fs").
 std::optional<uid_t> parse_status_euid(std::string_view text);
-// /proc/stat's btime (boot time, seconds since the epoch).
-std::optional<int64_t> parse_boot_time(std::string_view text);
+using stack::parse_boot_time;  // engine/base/boot_time.hpp: /proc/stat's btime
 
 // ps's TIME: cumulative CPU time as [DD-]HH:MM:SS.
 std::string format_cpu_time(uint64_t seconds);

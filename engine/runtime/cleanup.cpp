@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/base/boot_time.hpp"
 #include "engine/base/file.hpp"
 #include "engine/base/unique_fd.hpp"
 #include "engine/runtime/userns_pool.hpp"
@@ -151,6 +152,21 @@ Result<bool> remove_container_dir(const std::string& dir) {
   }
   // Only the dir itself is left unless something unjournaled is in it: rmdir, not rm -r.
   if (::rmdir(dir.c_str()) != 0 && errno != ENOENT) return fail_errno("removing " + dir);
+  return true;
+}
+
+Result<bool> remove_container_from_earlier_boot(const std::string& dir) {
+  struct stat d {}, j {}, root {};
+  if (::lstat(dir.c_str(), &d) != 0) {
+    if (errno == ENOENT) return false;
+    return fail_errno("stat " + dir);
+  }
+  if (!S_ISDIR(d.st_mode)) return false;
+  if (::lstat((dir + "/rootfs").c_str(), &root) == 0 && root.st_dev != d.st_dev) return false;  // mounted: in use
+  const struct stat& changed = ::lstat((dir + "/journal").c_str(), &j) == 0 ? j : d;
+  auto boot = boot_time();
+  if (!boot || *boot <= 0 || changed.st_mtim.tv_sec >= *boot) return false;
+  STACK_TRY(remove_container_dir(dir));
   return true;
 }
 

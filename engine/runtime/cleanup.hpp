@@ -24,6 +24,14 @@ std::map<std::string, state::Undo> undo_handlers();
 // false (no-op) if dir does not exist. On failure the journal stays for a later retry.
 Result<bool> remove_container_dir(const std::string& dir);
 
+// A container dir that an earlier boot of the kernel left: its journal (or, without one,
+// the dir) last changed before this boot began (/proc/stat btime), its rootfs no mount
+// point. That is what a reboot with a stack up leaves behind (the stack's journal, which
+// would have removed it, was on the run root's tmpfs), and the stack's next up found it
+// in the way ("already exists"). Removed as teardown removes one (its own journal
+// replayed); true if it was. Any other dir, or none, is left as it is (false).
+Result<bool> remove_container_from_earlier_boot(const std::string& dir);
+
 // Removes path and everything below it without following symlinks or crossing into
 // another mount (st_dev check); true if something was removed.
 Result<bool> remove_tree(const std::string& path);

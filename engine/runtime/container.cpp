@@ -108,7 +108,10 @@ Result<Container> Container::create(Spec spec, const LaunchOptions& options) {
   STACK_TRY(make_dirs(options.state_root + "/containers", 0700));
   spread_subdirs(options.state_root + "/containers");
   if (::mkdir(paths.dir.c_str(), 0700) != 0) {
-    if (errno == EEXIST) return fail("container " + options.id + " already exists in " + options.state_root);
+    if (errno == EEXIST)
+      return fail("container " + options.id + " already exists in " + options.state_root +
+                  " (another stack's container of that name, or one whose stack's journal is gone: `down` of "
+                  "its stack removes it)");
     return fail_errno("making " + paths.dir);
   }
   auto journal = state::Journal::open(paths.journal);

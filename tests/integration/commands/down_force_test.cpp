@@ -5,6 +5,7 @@
 // before up.
 #include <set>
 
+#include "engine/base/file.hpp"
 #include "tests/integration/commands/fixture.hpp"
 
 using cmdtest::StackFixture;
@@ -91,4 +92,38 @@ TEST_CASE("down --force cleans from the journal with a corrupt state.json, the s
   CHECK(added(before, after, "cgroup", cg_ours) == "");
   CHECK(fx.leftovers() == "");
   CHECK(run(fx.cmd("ps")).status == 1);  // no such stack
+}
+
+TEST_CASE("a container dir an earlier boot left is cleared by the next up; one from this boot is refused", "[commands]") {
+  StackFixture fx(kServices);
+  std::string dir = fx.root + "/containers/" + fx.name("web");
+  // What a reboot leaves of a stack that was up: the container's dir with its own journal
+  // (no mount any more, no stack journal: that was on the run root's tmpfs).
+  auto leave_remnant = [&](const std::string& when) {
+    REQUIRE(run("mkdir -p " + dir + "/upper/etc " + dir + "/work && echo old > " + dir + "/upper/marker").status == 0);
+    REQUIRE(stack::write_file_atomic(dir + "/journal",
+                                     "{\"data\":{\"path\":\"" + dir + "/upper\"},\"id\":1,\"kind\":\"dir\",\"op\":\"add\"}\n"
+                                     "{\"data\":{\"path\":\"" + dir + "/work\"},\"id\":2,\"kind\":\"dir\",\"op\":\"add\"}\n",
+                                     0600));
+    REQUIRE(run("touch -h -d '" + when + "' " + dir + "/journal " + dir).status == 0);
+  };
+  leave_remnant("2001-02-03 04:05:06");
+  auto up = run(fx.cmd("up -d"), false);
+  INFO(up.out);
+  REQUIRE(up.status == 0);
+  fx.wait_state("web", "running");
+  // A new container: not the remnant's upper layer.
+  CHECK(run(fx.cmd("exec -T web sh -c 'cat /marker 2>&1 || echo none'") + " </dev/null").out.find("none") !=
+        std::string::npos);
+  fx.down_clean();
+  // Left in this boot (a run root lost without a reboot, or another stack's container of
+  // that name): not removed, and up says whose it may be.
+  leave_remnant("now");
+  auto refused = run(fx.cmd("up -d") + " 2>&1", false);
+  CHECK(refused.status != 0);
+  CHECK(refused.out.find(fx.name("web") + " already exists in") != std::string::npos);
+  CHECK(refused.out.find("`down` of its stack removes it") != std::string::npos);
+  CHECK(run("cat " + dir + "/upper/marker", false).out == "old\n");
+  fx.down_clean();
+  CHECK(::access(dir.c_str(), F_OK) != 0);
 }
