@@ -15,7 +15,6 @@
 #include "cmd/up_netmode.hpp"
 #include "cmd/up_teardown.hpp"
 #include "engine/base/file.hpp"
-#include "engine/base/log.hpp"
 #include "engine/cgroup/path.hpp"
 #include "engine/runtime/cleanup.hpp"
 #include "engine/supervisor/log_format.hpp"
@@ -303,10 +302,6 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
   }
   rec = journal_.add("container", {{"dir", root_ + "/containers/" + r.name}});
   if (!rec) return unexpected(rec.error());
-  // What a reboot with the stack up left of this container (cleanup.hpp): out of the way.
-  auto stale = rt::remove_container_from_earlier_boot(root_ + "/containers/" + r.name);
-  if (!stale) return unexpected(stale.error().wrap("removing what an earlier boot left of container " + r.name));
-  if (*stale) log::info("removed container {}'s dir, left by an earlier boot", r.name);
   Replica* rp = &r;
   // On the loop: the spec, the cgroup, the network's addresses. Then the container is
   // made on the pool, and back on the loop its netns gets its links while the child
@@ -323,7 +318,13 @@ Result<void> StackSupervisor::make_replica(Replica& r, const model::Service& s, 
     STACK_TRY(network_spec(spec->spec, s, rp->name, network_context()));
     auto made = std::make_shared<rt::Spec>(std::move(spec->spec));
     sv::ContainerRunner::Launch launch;
-    launch.create = [made, root = root_, name = rp->name] { return rt::Container::create(std::move(*made), {root, name}); };
+    launch.create = [made, root = root_, name = rp->name]() -> Result<rt::Container> {
+      // What a reboot with the stack up left of this container (cleanup.hpp) goes first,
+      // here on the pool: its upper dir may be large.
+      auto stale = rt::remove_container_from_earlier_boot(root + "/containers/" + name);
+      if (!stale) return unexpected(stale.error().wrap("removing what an earlier boot left of container " + name));
+      return rt::Container::create(std::move(*made), {root, name});
+    };
     launch.created = [this, rp, &s](rt::Container& c) -> Result<void> {
       STACK_TRY(network_attach(s, rp->name, c.pid(), network_context()));
       // rp->spec, not s: an apply that changed only x-bandwidth points it at the new service.
